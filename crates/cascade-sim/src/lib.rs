@@ -1,0 +1,58 @@
+//! # cascade-sim
+//!
+//! A deterministic discrete-event simulation of services that call each other synchronously
+//! (REST with timeouts and retries) or asynchronously (through broker queues). It has no web
+//! dependency: the browser playground and the native CLI drive the same engine, and the same
+//! scenario and seed give the same trace hash on both.
+//!
+//! ```text
+//!            sync link (worker held until response / timeout / last retry)
+//!  +---------------+   request ->   +---------------+
+//!  | Orders        |--------------->| Payments      |
+//!  | workers [##..]|<---------------| workers [#...]|
+//!  | inbound [...] |   <- response  | inbound [..]  |
+//!  +---------------+                +---------------+
+//!          |
+//!          | async link (publish and move on)
+//!          v
+//!   +-------------------------+  deliver when a worker   +---------------+
+//!   | broker queue "Inventory"|------------------------->| Inventory     |
+//!   | ready [####] unacked 2  |<---- ack / nack ---------| workers [##..]|
+//!   | dead letters: 0         |                          +---------------+
+//!   +-------------------------+
+//! ```
+//!
+//! Time is integer microseconds ([`SimTime`]); events are ordered by (time, sequence); all
+//! randomness comes from [`rng::Pcg32`] sub-streams of one seed. Behaviour is observable only
+//! through the [`Trace`] and read-only views, so the UI, metrics and tests see the same truth.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod arena;
+pub mod distribution;
+pub mod engine;
+pub mod ids;
+pub mod metrics;
+pub mod policy;
+pub mod presets;
+pub mod queue;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+pub mod trace;
+
+pub use distribution::Distribution;
+pub use engine::{
+    Command, CommandError, InFlight, InFlightKind, Leg, LinkView, NodeState, NodeView, QueueView,
+    RunOutcome, Simulation, TimedCommand,
+};
+pub use ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
+pub use metrics::{ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};
+pub use policy::{AsyncPolicy, Backoff, Jitter, SyncPolicy};
+pub use scenario::{
+    Arrival, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ScenarioError, ServiceSpec,
+    SCENARIO_VERSION,
+};
+pub use time::{SimDuration, SimTime};
+pub use trace::{Failure, Trace, TraceEvent, TraceKind, TraceRetention};

@@ -1,0 +1,373 @@
+//! The scenario: what a user builds on the canvas and what the CLI reads from JSON. Every field
+//! has a default (a real library's default where one exists), so a hand-written file only says
+//! what differs. Invalid input comes back as a [`ScenarioError`] naming the path and the problem.
+
+use crate::distribution::Distribution;
+use crate::policy::{AsyncPolicy, SyncPolicy};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The scenario format version this build writes and reads.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// A whole topology: services, load sources and the links between them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; see [`SCENARIO_VERSION`].
+    pub version: u32,
+    /// A short title.
+    pub name: String,
+    /// One or two sentences saying what the scenario shows.
+    pub description: String,
+    /// Services with worker threads.
+    pub services: Vec<ServiceSpec>,
+    /// Load sources that send requests into the system.
+    pub clients: Vec<ClientSpec>,
+    /// Calls between nodes, in the order each caller makes them.
+    pub links: Vec<LinkSpec>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            version: SCENARIO_VERSION,
+            name: "Untitled".into(),
+            description: String::new(),
+            services: Vec::new(),
+            clients: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+}
+
+/// Where a node is drawn. The simulation ignores it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// Horizontal, in canvas units (the canvas is 1000 wide).
+    pub x: f64,
+    /// Vertical, in canvas units (the canvas is 560 high).
+    pub y: f64,
+}
+
+/// A service: a pool of worker threads in front of a bounded inbound queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Unique name.
+    pub name: String,
+    /// Worker threads. Default 10: Hystrix's thread-pool core size.
+    pub workers: u32,
+    /// Requests that may wait for a worker; one more is rejected (an HTTP 503).
+    /// Default 100: Resilience4j's thread-pool bulkhead queue capacity.
+    pub queue_capacity: u32,
+    /// Local work per request, before the service makes its downstream calls.
+    pub service_time: Distribution,
+    /// Where it is drawn.
+    pub position: Option<Position>,
+}
+
+impl Default for ServiceSpec {
+    fn default() -> Self {
+        ServiceSpec {
+            name: "Service".into(),
+            workers: 10,
+            queue_capacity: 100,
+            service_time: Distribution::Exponential { mean_ms: 20.0 },
+            position: None,
+        }
+    }
+}
+
+/// How a load source spaces its requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Exponential gaps: independent users (an open-loop Poisson process).
+    #[default]
+    Poisson,
+    /// Evenly spaced.
+    Constant,
+}
+
+/// An open-loop load source: it sends requests at its rate whatever happens to earlier ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSpec {
+    /// Unique name (shared with services).
+    pub name: String,
+    /// Requests per simulated second.
+    pub rate_per_second: f64,
+    /// Spacing of requests.
+    pub arrival: Arrival,
+    /// Where it is drawn.
+    pub position: Option<Position>,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        ClientSpec {
+            name: "Client".into(),
+            rate_per_second: 20.0,
+            arrival: Arrival::Poisson,
+            position: None,
+        }
+    }
+}
+
+/// Whether a link is a blocking call or a message through a broker queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// A REST call: the caller's worker waits for the response or the timeout.
+    #[default]
+    Sync,
+    /// Publish to a queue and move on; the callee consumes when it has a free worker.
+    Async,
+}
+
+/// A directed link from a caller to a callee. Both policies are kept, so flipping the kind
+/// keeps every knob.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkSpec {
+    /// The caller's name.
+    pub from: String,
+    /// The callee's name.
+    pub to: String,
+    /// Sync or async.
+    pub kind: LinkKind,
+    /// One-way network latency.
+    pub latency: Distribution,
+    /// Used while the link is sync.
+    pub sync: SyncPolicy,
+    /// Used while the link is async.
+    #[serde(rename = "async")]
+    pub async_policy: AsyncPolicy,
+}
+
+impl Default for LinkSpec {
+    fn default() -> Self {
+        LinkSpec {
+            from: String::new(),
+            to: String::new(),
+            kind: LinkKind::Sync,
+            latency: Distribution::Constant { ms: 1.0 },
+            sync: SyncPolicy::default(),
+            async_policy: AsyncPolicy::default(),
+        }
+    }
+}
+
+/// A scenario that cannot run, with the path of the offending field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {problem}")]
+pub struct ScenarioError {
+    /// Where, e.g. `links[2].sync.timeout_ms`.
+    pub path: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl ScenarioError {
+    fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
+        ScenarioError {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Scenario {
+    /// Parses JSON and validates it.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = serde_json::from_str(text).map_err(|error| {
+            ScenarioError::new(
+                format!("line {} column {}", error.line(), error.column()),
+                error.to_string(),
+            )
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The names of every node (clients first, then services), in id order.
+    pub fn node_names(&self) -> impl Iterator<Item = &str> {
+        self.clients
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(self.services.iter().map(|s| s.name.as_str()))
+    }
+
+    /// Checks everything the engine relies on.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.version != SCENARIO_VERSION {
+            return Err(ScenarioError::new(
+                "version",
+                format!(
+                    "this build reads version {SCENARIO_VERSION}, the file says {}",
+                    self.version
+                ),
+            ));
+        }
+        let mut names: BTreeMap<&str, bool> = BTreeMap::new(); // name -> is a client
+        for (index, client) in self.clients.iter().enumerate() {
+            let path = format!("clients[{index}]");
+            check_name(&path, &client.name, &mut names, true)?;
+            if !(client.rate_per_second.is_finite() && client.rate_per_second >= 0.0) {
+                return Err(ScenarioError::new(
+                    format!("{path}.rate_per_second"),
+                    "must be a finite number of at least 0",
+                ));
+            }
+        }
+        for (index, service) in self.services.iter().enumerate() {
+            let path = format!("services[{index}]");
+            check_name(&path, &service.name, &mut names, false)?;
+            if service.workers == 0 {
+                return Err(ScenarioError::new(
+                    format!("{path}.workers"),
+                    "must be at least 1",
+                ));
+            }
+            service
+                .service_time
+                .validate()
+                .map_err(|problem| nested(&format!("{path}.service_time"), &problem))?;
+        }
+        let mut queue_consumers: BTreeMap<String, &str> = BTreeMap::new();
+        for (index, link) in self.links.iter().enumerate() {
+            let path = format!("links[{index}]");
+            if !names.contains_key(link.from.as_str()) {
+                return Err(ScenarioError::new(
+                    format!("{path}.from"),
+                    format!("no client or service is named {:?}", link.from),
+                ));
+            }
+            match names.get(link.to.as_str()) {
+                None => {
+                    return Err(ScenarioError::new(
+                        format!("{path}.to"),
+                        format!("no service is named {:?}", link.to),
+                    ))
+                }
+                Some(true) => {
+                    return Err(ScenarioError::new(
+                        format!("{path}.to"),
+                        format!(
+                            "{:?} is a load source; links can only point at services",
+                            link.to
+                        ),
+                    ))
+                }
+                Some(false) => {}
+            }
+            if link.from == link.to {
+                return Err(ScenarioError::new(
+                    format!("{path}.to"),
+                    "a service cannot call itself",
+                ));
+            }
+            link.latency
+                .validate()
+                .map_err(|problem| nested(&format!("{path}.latency"), &problem))?;
+            link.sync
+                .validate()
+                .map_err(|problem| nested(&format!("{path}.sync"), &problem))?;
+            link.async_policy
+                .validate()
+                .map_err(|problem| nested(&format!("{path}.async"), &problem))?;
+            let queue = link.async_policy.queue_name(&link.to);
+            if let Some(consumer) = queue_consumers.insert(queue.clone(), link.to.as_str()) {
+                if consumer != link.to {
+                    return Err(ScenarioError::new(
+                        format!("{path}.async.queue"),
+                        format!("queue {queue:?} is already consumed by {consumer:?}"),
+                    ));
+                }
+            }
+        }
+        if let Some(index) = self.first_link_closing_a_cycle() {
+            return Err(ScenarioError::new(
+                format!("links[{index}]"),
+                "the calls form a cycle; every request would call itself forever",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The index of a link that closes a cycle of calls, if any (depth-first search).
+    fn first_link_closing_a_cycle(&self) -> Option<usize> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            Unvisited,
+            OnPath,
+            Done,
+        }
+        let names: Vec<&str> = self.node_names().collect();
+        let index_of = |name: &str| names.iter().position(|n| *n == name);
+        let mut marks = vec![Mark::Unvisited; names.len()];
+        // Explicit stack of (node, next outgoing link to look at): no recursion depth limit.
+        for start in 0..names.len() {
+            if marks[start] != Mark::Unvisited {
+                continue;
+            }
+            let mut stack = vec![(start, 0usize)];
+            marks[start] = Mark::OnPath;
+            while let Some((node, cursor)) = stack.pop() {
+                let next = self
+                    .links
+                    .iter()
+                    .enumerate()
+                    .skip(cursor)
+                    .find(|(_, link)| index_of(&link.from) == Some(node));
+                match next {
+                    None => marks[node] = Mark::Done,
+                    Some((link_index, link)) => {
+                        stack.push((node, link_index + 1));
+                        let target = index_of(&link.to)?;
+                        match marks[target] {
+                            Mark::OnPath => return Some(link_index),
+                            Mark::Unvisited => {
+                                marks[target] = Mark::OnPath;
+                                stack.push((target, 0));
+                            }
+                            Mark::Done => {}
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+fn check_name<'a>(
+    path: &str,
+    name: &'a str,
+    names: &mut BTreeMap<&'a str, bool>,
+    is_client: bool,
+) -> Result<(), ScenarioError> {
+    if name.trim().is_empty() {
+        return Err(ScenarioError::new(
+            format!("{path}.name"),
+            "must not be empty",
+        ));
+    }
+    if names.insert(name, is_client).is_some() {
+        return Err(ScenarioError::new(
+            format!("{path}.name"),
+            format!("{name:?} is used by another node; names must be unique"),
+        ));
+    }
+    Ok(())
+}
+
+/// Prefixes a "field: problem" message from a sub-validator with the parent path.
+fn nested(parent: &str, problem: &str) -> ScenarioError {
+    match problem.split_once(": ") {
+        Some((field, rest)) => ScenarioError::new(format!("{parent}.{field}"), rest),
+        None => ScenarioError::new(parent, problem),
+    }
+}

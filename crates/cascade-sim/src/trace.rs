@@ -1,0 +1,373 @@
+//! The structured trace: every observable thing the engine does is one [`TraceEvent`]. Tests,
+//! the CLI and the UI's event log read it; a running FNV-1a hash over all events is the run's
+//! fingerprint (same scenario, seed and commands give the same hash, natively and in wasm).
+
+use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
+use crate::rng::Fnv64;
+use crate::scenario::LinkKind;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Why a call, a request or a message processing failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The caller stopped waiting.
+    Timeout,
+    /// The callee was down: connection refused at once.
+    Refused,
+    /// The callee's inbound queue was full (HTTP 503).
+    Rejected,
+    /// The callee died while holding the request (connection reset).
+    Reset,
+    /// The callee failed because one of its own downstream calls failed (HTTP 5xx).
+    ServerError,
+}
+
+impl Failure {
+    /// Every failure, in a fixed order (indexes of per-reason counters).
+    pub const ALL: [Failure; 5] = [
+        Failure::Timeout,
+        Failure::Refused,
+        Failure::Rejected,
+        Failure::Reset,
+        Failure::ServerError,
+    ];
+
+    /// Position in [`Failure::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// A short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Failure::Timeout => "timeout",
+            Failure::Refused => "refused",
+            Failure::Rejected => "rejected (queue full)",
+            Failure::Reset => "connection reset",
+            Failure::ServerError => "5xx from downstream",
+        }
+    }
+}
+
+/// What happened. Field names are the same across variants: `request` is the correlation id
+/// of the client request, `call` and `message` the id of one attempt or message, `node`,
+/// `link` and `queue` where it happened, `attempt` and `delivery` count from 1.
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TraceKind {
+    /// A load source sent a new request.
+    RequestStarted { request: RequestId, client: NodeId },
+    /// A client request ended; `failure` is `None` on success.
+    RequestFinished {
+        request: RequestId,
+        client: NodeId,
+        failure: Option<Failure>,
+        latency_us: u64,
+    },
+    /// A sync call attempt left the caller.
+    CallSent {
+        request: RequestId,
+        call: AttemptId,
+        link: LinkId,
+        attempt: u32,
+    },
+    /// A call reached a live callee and was queued or started.
+    CallAccepted {
+        request: RequestId,
+        call: AttemptId,
+        node: NodeId,
+    },
+    /// A call reached a dead callee.
+    CallRefused {
+        request: RequestId,
+        call: AttemptId,
+        node: NodeId,
+    },
+    /// A call found the callee's inbound queue full.
+    CallRejected {
+        request: RequestId,
+        call: AttemptId,
+        node: NodeId,
+    },
+    /// The caller gave up on an attempt.
+    CallTimedOut {
+        request: RequestId,
+        call: AttemptId,
+        link: LinkId,
+        attempt: u32,
+    },
+    /// The callee answered; `wasted` when the caller had already given up.
+    Responded {
+        request: RequestId,
+        call: AttemptId,
+        link: LinkId,
+        failure: Option<Failure>,
+        wasted: bool,
+    },
+    /// The caller will try again after a backoff sleep (holding its worker).
+    RetryScheduled {
+        request: RequestId,
+        link: LinkId,
+        attempt: u32,
+        delay_us: u64,
+    },
+    /// A worker started on a request or message.
+    WorkStarted { request: RequestId, node: NodeId },
+    /// A message left its producer for the broker.
+    MessagePublished {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+    },
+    /// The broker handed a message to its consumer (delivery count includes this one).
+    MessageDelivered {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+        node: NodeId,
+        delivery: u32,
+    },
+    /// The consumer finished and acknowledged.
+    MessageAcked {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+    },
+    /// A failed or interrupted delivery went back to the head of the queue.
+    MessageRequeued {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+        deliveries: u32,
+    },
+    /// The delivery limit was reached: the message moved to the dead-letter queue.
+    MessageDeadLettered {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+        deliveries: u32,
+    },
+    /// A service was killed.
+    NodeKilled { node: NodeId },
+    /// A service came back.
+    NodeRevived { node: NodeId },
+    /// A link switched between sync and async.
+    LinkKindChanged { link: LinkId, kind: LinkKind },
+}
+
+/// One trace record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEvent {
+    /// When it happened.
+    pub time: SimTime,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: TraceKind,
+}
+
+impl TraceEvent {
+    /// Mixes this event into a hash, field by field, in a platform-independent encoding.
+    pub fn fold_into(&self, hash: &mut Fnv64) {
+        use TraceKind::*;
+        let failure_word = |failure: Option<Failure>| failure.map_or(0, |f| f.index() as u64 + 1);
+        let mut words = |words: &[u64]| {
+            for word in words {
+                hash.write_u64(*word);
+            }
+        };
+        let time = self.time.as_micros();
+        match self.kind {
+            RequestStarted { request, client } => words(&[1, time, request.0, client.0.into()]),
+            RequestFinished {
+                request,
+                client,
+                failure,
+                latency_us,
+            } => words(&[
+                2,
+                time,
+                request.0,
+                client.0.into(),
+                failure_word(failure),
+                latency_us,
+            ]),
+            CallSent {
+                request,
+                call,
+                link,
+                attempt,
+            } => words(&[3, time, request.0, call.0, link.0.into(), attempt.into()]),
+            CallAccepted {
+                request,
+                call,
+                node,
+            } => words(&[4, time, request.0, call.0, node.0.into()]),
+            CallRefused {
+                request,
+                call,
+                node,
+            } => words(&[5, time, request.0, call.0, node.0.into()]),
+            CallRejected {
+                request,
+                call,
+                node,
+            } => words(&[6, time, request.0, call.0, node.0.into()]),
+            CallTimedOut {
+                request,
+                call,
+                link,
+                attempt,
+            } => words(&[7, time, request.0, call.0, link.0.into(), attempt.into()]),
+            Responded {
+                request,
+                call,
+                link,
+                failure,
+                wasted,
+            } => words(&[
+                8,
+                time,
+                request.0,
+                call.0,
+                link.0.into(),
+                failure_word(failure),
+                wasted.into(),
+            ]),
+            RetryScheduled {
+                request,
+                link,
+                attempt,
+                delay_us,
+            } => words(&[9, time, request.0, link.0.into(), attempt.into(), delay_us]),
+            WorkStarted { request, node } => words(&[10, time, request.0, node.0.into()]),
+            MessagePublished {
+                request,
+                message,
+                queue,
+            } => words(&[11, time, request.0, message.0, queue.0.into()]),
+            MessageDelivered {
+                request,
+                message,
+                queue,
+                node,
+                delivery,
+            } => words(&[
+                12,
+                time,
+                request.0,
+                message.0,
+                queue.0.into(),
+                node.0.into(),
+                delivery.into(),
+            ]),
+            MessageAcked {
+                request,
+                message,
+                queue,
+            } => words(&[13, time, request.0, message.0, queue.0.into()]),
+            MessageRequeued {
+                request,
+                message,
+                queue,
+                deliveries,
+            } => words(&[
+                14,
+                time,
+                request.0,
+                message.0,
+                queue.0.into(),
+                deliveries.into(),
+            ]),
+            MessageDeadLettered {
+                request,
+                message,
+                queue,
+                deliveries,
+            } => words(&[
+                15,
+                time,
+                request.0,
+                message.0,
+                queue.0.into(),
+                deliveries.into(),
+            ]),
+            NodeKilled { node } => words(&[16, time, node.0.into()]),
+            NodeRevived { node } => words(&[17, time, node.0.into()]),
+            LinkKindChanged { link, kind } => words(&[18, time, link.0.into(), kind as u64]),
+        }
+    }
+}
+
+/// How much of the trace to keep in memory (the hash always covers everything).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceRetention {
+    /// Keep nothing: benchmarks and long CLI runs.
+    HashOnly,
+    /// Keep the most recent `n` events: the UI's event log.
+    Recent(usize),
+    /// Keep everything: tests and `cascade trace`.
+    Everything,
+}
+
+/// The trace recorder.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    hash: Fnv64,
+    count: u64,
+    retention: TraceRetention,
+    kept: VecDeque<TraceEvent>,
+}
+
+impl Trace {
+    /// A recorder with the given retention.
+    pub fn new(retention: TraceRetention) -> Self {
+        Trace {
+            hash: Fnv64::new(),
+            count: 0,
+            retention,
+            kept: VecDeque::new(),
+        }
+    }
+
+    /// Records one event.
+    pub fn record(&mut self, event: TraceEvent) {
+        event.fold_into(&mut self.hash);
+        self.count += 1;
+        match self.retention {
+            TraceRetention::HashOnly => {}
+            TraceRetention::Recent(limit) => {
+                if limit > 0 {
+                    if self.kept.len() == limit {
+                        self.kept.pop_front();
+                    }
+                    self.kept.push_back(event);
+                }
+            }
+            TraceRetention::Everything => self.kept.push_back(event),
+        }
+    }
+
+    /// The fingerprint of every event so far.
+    pub fn hash(&self) -> u64 {
+        self.hash.finish()
+    }
+
+    /// Events recorded so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The kept events, oldest first.
+    pub fn events(&self) -> impl Iterator<Item = &TraceEvent> {
+        self.kept.iter()
+    }
+
+    /// Removes and returns the kept events.
+    pub fn take(&mut self) -> Vec<TraceEvent> {
+        self.kept.drain(..).collect()
+    }
+}

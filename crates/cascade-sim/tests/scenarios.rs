@@ -1,0 +1,260 @@
+//! Scenario tests: build a topology, inject a fault, assert on what a user would see.
+
+use cascade_sim::presets;
+use cascade_sim::{Command, LinkKind, Scenario, SimTime, Simulation, TraceRetention};
+
+/// The golden trace hash of [`golden_run`]. The browser test pins the same value, so a wasm
+/// build that diverges from native by a single event fails.
+const GOLDEN_TRACE_HASH: u64 = 0x5a34_69c5_b133_365e;
+
+/// Runs to `until`, checking every invariant after every event.
+fn run_checked(simulation: &mut Simulation, until: SimTime) {
+    while simulation.run_until(until, 1) == cascade_sim::RunOutcome::BudgetExhausted {
+        if let Err(problem) = simulation.check_invariants() {
+            panic!("invariant broken at {:?}: {problem}", simulation.now());
+        }
+    }
+    simulation
+        .check_invariants()
+        .expect("invariants hold at the end");
+}
+
+fn secs(seconds: u64) -> SimTime {
+    SimTime::from_secs(seconds)
+}
+
+fn checkout(seed: u64) -> Simulation {
+    Simulation::new(&presets::checkout(), seed, TraceRetention::HashOnly).expect("preset is valid")
+}
+
+fn kill(node: &str) -> Command {
+    Command::Kill { node: node.into() }
+}
+
+fn revive(node: &str) -> Command {
+    Command::Revive { node: node.into() }
+}
+
+/// Checkout, seed 1: healthy for 5 s, Payments dead from 5 s to 12 s, then 8 s of recovery.
+fn golden_run() -> Simulation {
+    let mut simulation = checkout(1);
+    simulation.run_until(secs(5), u64::MAX);
+    simulation.apply(kill("Payments")).expect("kill");
+    simulation.run_until(secs(12), u64::MAX);
+    simulation.apply(revive("Payments")).expect("revive");
+    simulation.run_until(secs(20), u64::MAX);
+    simulation
+}
+
+#[test]
+fn same_scenario_seed_and_commands_give_the_same_trace() {
+    let first = golden_run();
+    let second = golden_run();
+    assert_eq!(first.trace().hash(), second.trace().hash());
+    assert_eq!(first.trace().count(), second.trace().count());
+    assert!(first.trace().count() > 5_000, "a 20 s run has many events");
+
+    let mut replayed = checkout(1);
+    replayed
+        .replay(first.command_log(), secs(20))
+        .expect("replay");
+    assert_eq!(
+        replayed.trace().hash(),
+        first.trace().hash(),
+        "replaying the command log reproduces the run"
+    );
+
+    let other_seed = {
+        let mut simulation = checkout(2);
+        simulation.run_until(secs(20), u64::MAX);
+        simulation
+    };
+    assert_ne!(other_seed.trace().hash(), first.trace().hash());
+}
+
+#[test]
+fn golden_trace_hash_is_pinned() {
+    let hash = golden_run().trace().hash();
+    assert_eq!(hash, GOLDEN_TRACE_HASH, "golden hash changed: {hash:#018x}; if the engine change is deliberate, update the constant here and in tests/browser.rs");
+}
+
+#[test]
+fn healthy_checkout_answers_everyone_quickly() {
+    let mut simulation = checkout(3);
+    run_checked(&mut simulation, secs(30));
+    let totals = simulation.client_totals();
+    assert!(
+        totals.started > 800,
+        "30 rps for 30 s, got {}",
+        totals.started
+    );
+    assert_eq!(
+        totals.failed(),
+        0,
+        "no failures while healthy: {:?}",
+        totals.failed_by_reason
+    );
+    let p99 = totals.latency.quantile_ms(0.99);
+    assert!(p99 < 600.0, "healthy p99 {p99} ms");
+    let orders = simulation.node_by_name("Orders").expect("Orders");
+    assert!(
+        orders.busy < orders.workers,
+        "Orders has spare threads when healthy"
+    );
+}
+
+#[test]
+fn killing_a_sync_dependency_exhausts_the_callers_threads() {
+    let mut simulation = checkout(4);
+    run_checked(&mut simulation, secs(5));
+    let before = simulation.client_totals();
+    simulation.apply(kill("Payments")).expect("kill");
+    let mut exhausted_samples = 0;
+    for tenth in 1..=100 {
+        run_checked(
+            &mut simulation,
+            secs(5) + cascade_sim::SimDuration::from_millis(tenth * 100),
+        );
+        let orders = simulation.node_by_name("Orders").expect("Orders");
+        if tenth > 30 && orders.busy == orders.workers {
+            exhausted_samples += 1;
+        }
+    }
+    assert!(exhausted_samples >= 60, "Orders should be out of threads most of the time, was in {exhausted_samples} of 70 samples");
+    let orders = simulation.node_by_name("Orders").expect("Orders");
+    assert!(
+        orders.inbound > 50,
+        "requests pile up in front of Orders: {}",
+        orders.inbound
+    );
+    let after = simulation.client_totals();
+    let new_failures = after.failed() - before.failed();
+    let new_successes = after.succeeded - before.succeeded;
+    assert!(new_failures > 100, "users see errors: {new_failures}");
+    assert!(
+        new_successes < 20,
+        "almost nothing succeeds while Payments is dead: {new_successes}"
+    );
+    let payments = simulation.node_by_name("Payments").expect("Payments");
+    assert!(
+        payments.metrics.refused > 100,
+        "calls are refused: {}",
+        payments.metrics.refused
+    );
+}
+
+#[test]
+fn killing_an_async_dependency_is_absorbed_by_the_queue_and_drains_on_revive() {
+    let mut simulation = checkout(5);
+    simulation
+        .apply(Command::SetLinkKind {
+            link: 1,
+            kind: LinkKind::Async,
+        })
+        .expect("flip");
+    run_checked(&mut simulation, secs(5));
+    simulation.apply(kill("Payments")).expect("kill");
+    let failures_before = simulation.client_totals().failed();
+    let mut max_busy = 0;
+    for tenth in 1..=100 {
+        run_checked(
+            &mut simulation,
+            secs(5) + cascade_sim::SimDuration::from_millis(tenth * 100),
+        );
+        max_busy = max_busy.max(simulation.node_by_name("Orders").expect("Orders").busy);
+    }
+    let orders = simulation.node_by_name("Orders").expect("Orders");
+    assert!(
+        max_busy <= orders.workers / 2,
+        "Orders stays healthy: at most {max_busy} busy"
+    );
+    assert_eq!(
+        simulation.client_totals().failed(),
+        failures_before,
+        "users see no errors"
+    );
+    let queue = simulation
+        .queues()
+        .find(|queue| queue.name == "Payments.queue")
+        .expect("queue");
+    assert!(
+        queue.depth > 200,
+        "the queue absorbs ten seconds of payments: {}",
+        queue.depth
+    );
+
+    simulation.apply(revive("Payments")).expect("revive");
+    run_checked(&mut simulation, secs(25));
+    let queue = simulation
+        .queues()
+        .find(|queue| queue.name == "Payments.queue")
+        .expect("queue");
+    assert!(
+        queue.depth < 10,
+        "the backlog drains after revive: {} left",
+        queue.depth
+    );
+    assert_eq!(queue.metrics.dead_lettered, 0);
+    let published = simulation.links().nth(1).expect("link").metrics.published;
+    let settled = queue.metrics.acked + u64::from(queue.depth) + u64::from(queue.unacked);
+    let on_the_wire = published - queue.metrics.enqueued;
+    assert_eq!(settled + on_the_wire, published, "nothing is lost");
+}
+
+#[test]
+fn invalid_scenarios_are_errors_with_paths() {
+    let mut scenario = presets::checkout();
+    scenario.links[2].to = "Nowhere".into();
+    let error = Simulation::new(&scenario, 1, TraceRetention::HashOnly)
+        .err()
+        .expect("invalid");
+    assert_eq!(
+        error.to_string(),
+        "links[2].to: no service is named \"Nowhere\""
+    );
+
+    let mut scenario = presets::checkout();
+    scenario.links[1].sync.timeout_ms = 0.0;
+    let error = scenario.validate().expect_err("invalid");
+    assert_eq!(
+        error.to_string(),
+        "links[1].sync.timeout_ms: must be greater than 0"
+    );
+
+    let mut scenario = presets::checkout();
+    scenario.links.push(cascade_sim::LinkSpec {
+        from: "Payments".into(),
+        to: "Orders".into(),
+        ..Default::default()
+    });
+    let error = scenario.validate().expect_err("cycle");
+    assert!(error.to_string().starts_with("links[3]:"), "{error}");
+
+    let error = Scenario::from_json(r#"{"services": [{"name": "A", "threads": 3}]}"#)
+        .expect_err("unknown field");
+    assert!(
+        error.to_string().contains("unknown field `threads`"),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("workers"),
+        "suggests the known fields: {error}"
+    );
+}
+
+#[test]
+fn scenarios_round_trip_through_json() {
+    for preset in presets::ALL {
+        let scenario = (preset.build)();
+        let text = serde_json::to_string_pretty(&scenario).expect("serialize");
+        assert_eq!(
+            Scenario::from_json(&text).expect("parse"),
+            scenario,
+            "{}",
+            preset.id
+        );
+    }
+    let minimal =
+        Scenario::from_json(r#"{"services": [{"name": "Solo"}]}"#).expect("defaults fill the rest");
+    assert_eq!(minimal.services[0].workers, 10);
+}

@@ -1,0 +1,1 @@
+//! Cascade playground app (placeholder until the UI module lands).
