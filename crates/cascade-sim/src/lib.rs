@@ -32,6 +32,7 @@
 pub mod arena;
 pub mod distribution;
 pub mod engine;
+pub mod fixtures;
 pub mod ids;
 pub mod metrics;
 pub mod policy;

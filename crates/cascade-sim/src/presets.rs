@@ -86,3 +86,16 @@ pub fn checkout() -> Scenario {
         ..Scenario::default()
     }
 }
+
+/// The benchmark's reference workload: the checkout chain at 10,000 requests per second, with
+/// worker pools scaled so it is stable (about 40% busy), Poisson arrivals, every link sync.
+pub fn reference_workload() -> Scenario {
+    let mut scenario = checkout();
+    scenario.name = "Checkout at 10,000 requests per second".into();
+    scenario.clients[0].rate_per_second = 10_000.0;
+    for service in &mut scenario.services {
+        service.workers *= 500;
+        service.queue_capacity = 10_000;
+    }
+    scenario
+}

@@ -1,11 +1,8 @@
 //! Scenario tests: build a topology, inject a fault, assert on what a user would see.
 
+use cascade_sim::fixtures::{golden_run, GOLDEN_TRACE_HASH};
 use cascade_sim::presets;
 use cascade_sim::{Command, LinkKind, Scenario, SimTime, Simulation, TraceRetention};
-
-/// The golden trace hash of [`golden_run`]. The browser test pins the same value, so a wasm
-/// build that diverges from native by a single event fails.
-const GOLDEN_TRACE_HASH: u64 = 0x5a34_69c5_b133_365e;
 
 /// Runs to `until`, checking every invariant after every event.
 fn run_checked(simulation: &mut Simulation, until: SimTime) {
@@ -33,17 +30,6 @@ fn kill(node: &str) -> Command {
 
 fn revive(node: &str) -> Command {
     Command::Revive { node: node.into() }
-}
-
-/// Checkout, seed 1: healthy for 5 s, Payments dead from 5 s to 12 s, then 8 s of recovery.
-fn golden_run() -> Simulation {
-    let mut simulation = checkout(1);
-    simulation.run_until(secs(5), u64::MAX);
-    simulation.apply(kill("Payments")).expect("kill");
-    simulation.run_until(secs(12), u64::MAX);
-    simulation.apply(revive("Payments")).expect("revive");
-    simulation.run_until(secs(20), u64::MAX);
-    simulation
 }
 
 #[test]
@@ -75,7 +61,7 @@ fn same_scenario_seed_and_commands_give_the_same_trace() {
 #[test]
 fn golden_trace_hash_is_pinned() {
     let hash = golden_run().trace().hash();
-    assert_eq!(hash, GOLDEN_TRACE_HASH, "golden hash changed: {hash:#018x}; if the engine change is deliberate, update the constant here and in tests/browser.rs");
+    assert_eq!(hash, GOLDEN_TRACE_HASH, "golden hash changed: {hash:#018x}; if the engine change is deliberate, update GOLDEN_TRACE_HASH in fixtures.rs");
 }
 
 #[test]

@@ -1,0 +1,27 @@
+//! `?bench=SECONDS`: runs the reference workload in this browser and prints the figures into
+//! `#bench-result` as JSON, for `make bench` to read.
+
+use cascade_sim::{presets, SimTime, Simulation, TraceRetention};
+
+pub(crate) fn run(document: &web_sys::Document, simulated_seconds: u64) {
+    let performance = web_sys::window().and_then(|window| window.performance()).expect("performance API");
+    let scenario = presets::reference_workload();
+    let mut simulation =
+        Simulation::new(&scenario, 1, TraceRetention::HashOnly).expect("reference workload is valid");
+    let started = performance.now();
+    simulation.run_until(SimTime::from_secs(simulated_seconds), u64::MAX);
+    let wall_ms = performance.now() - started;
+    let events = simulation.events_processed();
+    let result = format!(
+        "{{\"events\":{events},\"wall_ms\":{wall_ms:.1},\"events_per_second\":{:.0},\"simulated_seconds\":{simulated_seconds},\"trace_hash\":\"{:#018x}\"}}",
+        events as f64 / (wall_ms / 1e3),
+        simulation.trace().hash()
+    );
+    let output = document.create_element("pre").expect("create pre");
+    output.set_id("bench-result");
+    output.set_text_content(Some(&result));
+    if let Some(body) = document.body() {
+        let _ = body.append_child(&output);
+    }
+    super::hide_loading();
+}

@@ -1,0 +1,98 @@
+//! The dot layer: every transmission on the wire drawn on a `<canvas>` over the SVG, each kind
+//! with its own colour (Okabe-Ito, colour-blind safe) and shape, so meaning survives without
+//! colour.
+
+use crate::model::{Runner, CANVAS_WIDTH};
+use cascade_sim::InFlightKind;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// How each kind is drawn: colour, shape, and the label in the legend.
+pub(crate) const STYLES: [(InFlightKind, &str, Shape, &str); 6] = [
+    (InFlightKind::Request, "#0072B2", Shape::Circle, "request"),
+    (InFlightKind::Retry, "#E69F00", Shape::Triangle, "retry"),
+    (InFlightKind::Response, "#009E73", Shape::Circle, "response"),
+    (InFlightKind::ErrorResponse, "#D55E00", Shape::Cross, "error"),
+    (InFlightKind::Message, "#CC79A7", Shape::Diamond, "message"),
+    (InFlightKind::Redelivery, "#56B4E9", Shape::Square, "redelivery"),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Circle,
+    Triangle,
+    Cross,
+    Diamond,
+    Square,
+}
+
+const RADIUS: f64 = 5.0;
+
+/// Redraws the dot layer for the runner's current instant.
+pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
+    let Some(context) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|context| context.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let ratio = web_sys::window().map_or(1.0, |window| window.device_pixel_ratio());
+    let css_width = f64::from(canvas.client_width());
+    let css_height = f64::from(canvas.client_height());
+    let (width, height) = ((css_width * ratio).round() as u32, (css_height * ratio).round() as u32);
+    if canvas.width() != width || canvas.height() != height {
+        canvas.set_width(width);
+        canvas.set_height(height);
+    }
+    let scale = css_width * ratio / CANVAS_WIDTH;
+    let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    let _ = context.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+    let (layout, in_flight, now) = runner.frame();
+    for (kind, colour, shape, _) in STYLES {
+        context.set_fill_style_str(colour);
+        context.set_stroke_style_str(colour);
+        context.begin_path();
+        for transmission in in_flight.iter().filter(|transmission| transmission.kind == kind) {
+            let point = layout.in_flight_position(transmission, now);
+            trace_shape(&context, shape, point.x, point.y);
+        }
+        if shape == Shape::Cross {
+            context.set_line_width(2.5);
+            context.stroke();
+        } else {
+            context.fill();
+        }
+    }
+}
+
+fn trace_shape(context: &CanvasRenderingContext2d, shape: Shape, x: f64, y: f64) {
+    match shape {
+        Shape::Circle => {
+            context.move_to(x + RADIUS, y);
+            let _ = context.arc(x, y, RADIUS, 0.0, core::f64::consts::TAU);
+        }
+        Shape::Triangle => {
+            context.move_to(x, y - RADIUS * 1.2);
+            context.line_to(x + RADIUS * 1.1, y + RADIUS * 0.9);
+            context.line_to(x - RADIUS * 1.1, y + RADIUS * 0.9);
+            context.close_path();
+        }
+        Shape::Cross => {
+            context.move_to(x - RADIUS, y - RADIUS);
+            context.line_to(x + RADIUS, y + RADIUS);
+            context.move_to(x + RADIUS, y - RADIUS);
+            context.line_to(x - RADIUS, y + RADIUS);
+        }
+        Shape::Diamond => {
+            context.move_to(x, y - RADIUS * 1.3);
+            context.line_to(x + RADIUS * 1.3, y);
+            context.line_to(x, y + RADIUS * 1.3);
+            context.line_to(x - RADIUS * 1.3, y);
+            context.close_path();
+        }
+        Shape::Square => context.rect(x - RADIUS, y - RADIUS, RADIUS * 2.0, RADIUS * 2.0),
+    }
+}

@@ -1,0 +1,50 @@
+//! The browser side: start-up, the panic screen, the benchmark page, and the Yew components.
+//! Everything here is thin: state lives in [`crate::model::Runner`].
+
+mod app;
+mod bench;
+mod dots;
+
+pub use app::App;
+
+use wasm_bindgen::JsCast;
+
+/// Mounts the playground into `#app` (or runs the benchmark when the URL asks for `?bench`).
+pub fn start() {
+    install_panic_screen();
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+    let search = web_sys::window().and_then(|window| window.location().search().ok()).unwrap_or_default();
+    let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    if let Some(seconds) = parameters.as_ref().and_then(|parameters| parameters.get("bench")) {
+        bench::run(&document, seconds.parse().unwrap_or(10));
+        return;
+    }
+    let root = document
+        .get_element_by_id("app")
+        .unwrap_or_else(|| document.body().expect("the page has a body").into());
+    yew::Renderer::<App>::with_root(root).render();
+}
+
+/// Removes the loading indicator (the app calls this once it has drawn).
+pub(crate) fn hide_loading() {
+    if let Some(loading) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("loading"))
+    {
+        loading.remove();
+    }
+}
+
+/// A panic shows a readable message instead of a frozen page.
+fn install_panic_screen() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("Cascade stopped because of a bug: {info}");
+        web_sys::console::error_1(&message.clone().into());
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
+        if let Some(fatal) = document.get_element_by_id("fatal").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            fatal.set_text_content(Some(&format!("{message}\nReload the page to start again.")));
+            fatal.set_hidden(false);
+        }
+        hide_loading();
+    }));
+}

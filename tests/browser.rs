@@ -1,0 +1,35 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the app mounts and draws the default
+//! scenario, and the engine compiled to wasm reproduces the native golden trace hash.
+#![cfg(target_arch = "wasm32")]
+
+use cascade::web::App;
+use cascade_sim::fixtures::{golden_run, GOLDEN_TRACE_HASH};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn wasm_engine_reproduces_the_native_golden_trace() {
+    assert_eq!(golden_run().trace().hash(), GOLDEN_TRACE_HASH);
+}
+
+#[wasm_bindgen_test]
+async fn app_mounts_and_renders_the_default_scenario() {
+    let document = web_sys::window().and_then(|w| w.document()).expect("document");
+    let root = document.create_element("div").expect("div");
+    document.body().expect("body").append_child(&root).expect("append");
+    yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+
+    for name in ["Users", "Orders", "Payments", "Inventory"] {
+        let node = root
+            .query_selector(&format!("[data-testid='node-{name}']"))
+            .expect("valid selector")
+            .unwrap_or_else(|| panic!("{name} is drawn"));
+        assert_eq!(node.get_attribute("data-state").as_deref(), Some("up"));
+    }
+    assert_eq!(root.query_selector_all(".link.sync").expect("selector").length(), 3, "three sync links");
+    assert!(root.query_selector("canvas.dots").expect("selector").is_some(), "the dot layer exists");
+    let kill = root.query_selector("[data-testid='kill-Payments']").expect("selector").expect("kill button");
+    assert_eq!(kill.text_content().as_deref(), Some("Kill"));
+}

@@ -1,0 +1,54 @@
+// Browser half of `make bench`: runs the reference workload in headless Chromium against the
+// release build in dist/ and measures the gzipped size of what a visitor downloads. Prints a
+// table, including the native figures passed as JSON in the first argument.
+import { readdir, readFile } from "node:fs/promises";
+import { join, extname } from "node:path";
+import { gzipSync } from "node:zlib";
+import { serve, launch, openPage, dist } from "./harness.mjs";
+
+const native = process.argv[2] ? JSON.parse(process.argv[2]) : null;
+const simulatedSeconds = Number(process.argv[3] ?? 10);
+const runs = Number(process.argv[4] ?? 3);
+
+const server = await serve();
+const browser = await launch();
+const samples = [];
+try {
+  for (let run = 0; run < runs; run++) {
+    const page = await openPage(browser, `${server.url}?bench=${simulatedSeconds}`);
+    const text = await page.locator("#bench-result").textContent({ timeout: 120000 });
+    samples.push(JSON.parse(text));
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+samples.sort((a, b) => a.events_per_second - b.events_per_second);
+const wasm = samples[Math.floor(samples.length / 2)];
+
+const sizes = { wasm: 0, js: 0, css: 0 };
+for (const file of await readdir(dist)) {
+  const kind = extname(file).slice(1);
+  if (kind in sizes) sizes[kind] += gzipSync(await readFile(join(dist, file)), { level: 9 }).length;
+}
+const totalKb = (sizes.wasm + sizes.js + sizes.css) / 1000;
+
+const row = (name, value, unit) => console.log(`${name.padEnd(46)} ${String(value).padStart(14)} ${unit}`);
+console.log(`Reference workload: checkout at 10,000 requests/s, ${simulatedSeconds} simulated s, median of ${runs}`);
+if (native) {
+  row("simulation, native", native.events_per_second.toLocaleString("en"), "events/s");
+  row("simulation, native wall time", native.wall_ms.toFixed(0), "ms");
+}
+row("simulation, wasm in headless Chromium", wasm.events_per_second.toLocaleString("en"), "events/s");
+row("simulation, wasm wall time", wasm.wall_ms.toFixed(0), "ms");
+if (native) {
+  row("wasm slowdown vs native (same run)", (native.events_per_second / wasm.events_per_second).toFixed(2), "x");
+  if (native.trace_hash !== wasm.trace_hash) {
+    console.log(`WARNING: trace hashes differ (native ${native.trace_hash}, wasm ${wasm.trace_hash})`);
+  }
+}
+row("bundle, wasm gzipped", (sizes.wasm / 1000).toFixed(1), "KB");
+row("bundle, js gzipped", (sizes.js / 1000).toFixed(1), "KB");
+row("bundle, css gzipped", (sizes.css / 1000).toFixed(1), "KB");
+row("bundle, wasm + js + css gzipped", totalKb.toFixed(1), "KB");

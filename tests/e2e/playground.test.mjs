@@ -1,0 +1,118 @@
+// End-to-end: the built site in headless Chromium, driven with real clicks, the way a person
+// would use it. Screenshots go to target/screenshots/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { serve, launch, openPage, numberOf, fractionOf, eventually, root } from "./harness.mjs";
+
+const screenshots = join(root, "target", "screenshots");
+let server;
+let browser;
+
+before(async () => {
+  await mkdir(screenshots, { recursive: true });
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openPlayground() {
+  const page = await openPage(browser, server.url);
+  await page.getByTestId("node-Orders").waitFor();
+  return page;
+}
+
+async function setSpeed(page, speed) {
+  await page.getByTestId("speed").selectOption(String(speed));
+}
+
+test("the page loads, hides the loading message and shows the checkout topology without console errors", async () => {
+  const page = await openPlayground();
+  assert.equal(await page.locator("#loading").count(), 0, "loading indicator is gone");
+  for (const name of ["Users", "Orders", "Payments", "Inventory"]) {
+    assert.equal(await page.getByTestId(`node-${name}`).getAttribute("data-state"), "up");
+  }
+  await page.waitForTimeout(500);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("messages move: the delivered count rises over two seconds", async () => {
+  const page = await openPlayground();
+  const first = await numberOf(page, "delivered");
+  await page.waitForTimeout(2000);
+  const second = await numberOf(page, "delivered");
+  assert.ok(second > first, `delivered went from ${first} to ${second}`);
+  const dotsDrawn = await page.evaluate(() => {
+    const canvas = document.querySelector("canvas.dots");
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+    return painted;
+  });
+  assert.ok(dotsDrawn > 0, "the dot layer has something drawn on it");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("killing a sync dependency: its state changes, the caller runs out of threads, errors climb", async () => {
+  const page = await openPlayground();
+  await setSpeed(page, 5);
+  await page.waitForTimeout(1000);
+  const errorsBefore = await numberOf(page, "errors");
+  await page.getByTestId("kill-Payments").click();
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed");
+  assert.equal(await page.getByTestId("kill-Payments").textContent(), "Revive");
+  const exhausted = await eventually(async () => {
+    const [busy, workers] = await fractionOf(page, "busy-Orders");
+    return busy === workers;
+  });
+  assert.ok(exhausted, "Orders' worker threads all become busy");
+  const errorsClimb = await eventually(async () => (await numberOf(page, "errors")) > errorsBefore + 20);
+  assert.ok(errorsClimb, "users see errors");
+  await page.screenshot({ path: join(screenshots, "sync-payments-killed.png") });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("the same outage behind a queue: the caller stays healthy, the queue grows, then drains on revive", async () => {
+  const page = await openPlayground();
+  await setSpeed(page, 5);
+  await page.getByTestId("link-1-kind").click();
+  assert.equal(await page.getByTestId("link-1-kind").textContent(), "async");
+  await page.getByTestId("kill-Payments").click();
+  const errorsAtKill = await numberOf(page, "errors");
+  const backlog = await eventually(async () => (await numberOf(page, "queue-depth-1")) >= 100);
+  assert.ok(backlog, "the Payments queue absorbs the work");
+  const [busy, workers] = await fractionOf(page, "busy-Orders");
+  assert.ok(busy < workers / 2, `Orders stays healthy: ${busy}/${workers} threads busy`);
+  assert.equal(await numberOf(page, "errors"), errorsAtKill, "users see no new errors");
+  await page.screenshot({ path: join(screenshots, "async-payments-killed.png") });
+  await page.getByTestId("kill-Payments").click();
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "up");
+  const drained = await eventually(async () => (await numberOf(page, "queue-depth-1")) < 5, 20000);
+  assert.ok(drained, "the backlog drains after revive");
+  await page.screenshot({ path: join(screenshots, "async-payments-revived.png") });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("a clicked link on the canvas switches kind, and space pauses the clock", async () => {
+  const page = await openPlayground();
+  const link = page.getByTestId("link-2");
+  const box = await link.boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  assert.equal(await page.getByTestId("link-2-kind").textContent(), "async");
+  await page.locator("body").click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press("Space");
+  const paused = await page.getByTestId("clock").textContent();
+  await page.waitForTimeout(600);
+  assert.equal(await page.getByTestId("clock").textContent(), paused, "time stands still while paused");
+  assert.equal(await page.getByTestId("play").textContent(), "Play");
+  await page.close();
+});
