@@ -44,7 +44,10 @@ pub struct Point {
 
 impl Point {
     fn lerp(self, other: Point, fraction: f64) -> Point {
-        Point { x: self.x + (other.x - self.x) * fraction, y: self.y + (other.y - self.y) * fraction }
+        Point {
+            x: self.x + (other.x - self.x) * fraction,
+            y: self.y + (other.y - self.y) * fraction,
+        }
     }
 }
 
@@ -66,8 +69,11 @@ impl Layout {
             .chain(scenario.services.iter().map(|service| service.position))
             .collect();
         let id_of = |name: &str| NodeId(names.iter().position(|n| *n == name).unwrap_or(0) as u32);
-        let links: Vec<(NodeId, NodeId, LinkKind)> =
-            scenario.links.iter().map(|link| (id_of(&link.from), id_of(&link.to), link.kind)).collect();
+        let links: Vec<(NodeId, NodeId, LinkKind)> = scenario
+            .links
+            .iter()
+            .map(|link| (id_of(&link.from), id_of(&link.to), link.kind))
+            .collect();
         // Depth = longest chain of calls leading to the node (the scenario has no cycles).
         let mut depth = vec![0usize; names.len()];
         for _ in 0..names.len() {
@@ -77,8 +83,9 @@ impl Layout {
         }
         let columns = depth.iter().max().map_or(1, |deepest| deepest + 1);
         let mut row_in_column = vec![0usize; columns];
-        let per_column: Vec<usize> =
-            (0..columns).map(|column| depth.iter().filter(|d| **d == column).count()).collect();
+        let per_column: Vec<usize> = (0..columns)
+            .map(|column| depth.iter().filter(|d| **d == column).count())
+            .collect();
         let centers = positions
             .iter()
             .enumerate()
@@ -87,7 +94,10 @@ impl Layout {
                 let row = row_in_column[column];
                 row_in_column[column] += 1;
                 match position {
-                    Some(position) => Point { x: position.x, y: position.y },
+                    Some(position) => Point {
+                        x: position.x,
+                        y: position.y,
+                    },
                     None => Point {
                         x: CANVAS_WIDTH * (column as f64 + 0.5) / columns as f64,
                         y: CANVAS_HEIGHT * (row as f64 + 0.5) / per_column[column] as f64,
@@ -114,7 +124,10 @@ impl Layout {
     pub fn link_ends(&self, link: usize) -> (Point, Point) {
         let (from, to, _) = self.links[link];
         let (a, b) = (self.center(from), self.center(to));
-        (clip_to_box(a, b, NODE_WIDTH, NODE_HEIGHT), clip_to_box(b, a, NODE_WIDTH, NODE_HEIGHT))
+        (
+            clip_to_box(a, b, NODE_WIDTH, NODE_HEIGHT),
+            clip_to_box(b, a, NODE_WIDTH, NODE_HEIGHT),
+        )
     }
 
     /// The centre of the broker queue drawn on an async link.
@@ -129,19 +142,34 @@ impl Layout {
         let link = in_flight.link.index();
         let (start, end) = self.link_ends(link);
         let middle = self.queue_center(link);
-        let total = in_flight.arrives_at.since(in_flight.sent_at).as_micros().max(1) as f64;
+        let total = in_flight
+            .arrives_at
+            .since(in_flight.sent_at)
+            .as_micros()
+            .max(1) as f64;
         let fraction = (now.since(in_flight.sent_at).as_micros() as f64 / total).clamp(0.0, 1.0);
         let (from, to, lane) = match in_flight.leg {
             cascade_sim::Leg::Forward => (start, end, -LANE_OFFSET),
             cascade_sim::Leg::Back => (end, start, -LANE_OFFSET),
-            cascade_sim::Leg::ToBroker => (start, clip_to_box(middle, start, QUEUE_WIDTH, QUEUE_HEIGHT), 0.0),
-            cascade_sim::Leg::FromBroker => (clip_to_box(middle, end, QUEUE_WIDTH, QUEUE_HEIGHT), end, 0.0),
+            cascade_sim::Leg::ToBroker => (
+                start,
+                clip_to_box(middle, start, QUEUE_WIDTH, QUEUE_HEIGHT),
+                0.0,
+            ),
+            cascade_sim::Leg::FromBroker => (
+                clip_to_box(middle, end, QUEUE_WIDTH, QUEUE_HEIGHT),
+                end,
+                0.0,
+            ),
         };
         let point = from.lerp(to, fraction);
         let (dx, dy) = (to.x - from.x, to.y - from.y);
         let length = (dx * dx + dy * dy).sqrt().max(1e-9);
         // Perpendicular to the direction of travel: each direction gets its own lane.
-        Point { x: point.x - dy / length * lane, y: point.y + dx / length * lane }
+        Point {
+            x: point.x - dy / length * lane,
+            y: point.y + dx / length * lane,
+        }
     }
 }
 
@@ -151,10 +179,21 @@ fn clip_to_box(inside: Point, outside: Point, width: f64, height: f64) -> Point 
     if dx == 0.0 && dy == 0.0 {
         return inside;
     }
-    let scale_x = if dx == 0.0 { f64::INFINITY } else { (width / 2.0) / dx.abs() };
-    let scale_y = if dy == 0.0 { f64::INFINITY } else { (height / 2.0) / dy.abs() };
+    let scale_x = if dx == 0.0 {
+        f64::INFINITY
+    } else {
+        (width / 2.0) / dx.abs()
+    };
+    let scale_y = if dy == 0.0 {
+        f64::INFINITY
+    } else {
+        (height / 2.0) / dy.abs()
+    };
     let scale = scale_x.min(scale_y).min(1.0);
-    Point { x: inside.x + dx * scale, y: inside.y + dy * scale }
+    Point {
+        x: inside.x + dx * scale,
+        y: inside.y + dy * scale,
+    }
 }
 
 /// Successes and failures per simulated second over the last two seconds.
@@ -234,10 +273,14 @@ impl Runner {
 
     fn sample_rates(&mut self) {
         let now = self.simulation.now();
-        let due = self.samples.back().is_none_or(|(time, _, _)| now.since(*time) >= RATE_SAMPLE_INTERVAL);
+        let due = self
+            .samples
+            .back()
+            .is_none_or(|(time, _, _)| now.since(*time) >= RATE_SAMPLE_INTERVAL);
         if due {
             let totals = self.simulation.client_totals();
-            self.samples.push_back((now, totals.succeeded, totals.failed()));
+            self.samples
+                .push_back((now, totals.succeeded, totals.failed()));
             if self.samples.len() > RATE_WINDOW_SAMPLES + 1 {
                 self.samples.pop_front();
             }
@@ -304,8 +347,14 @@ mod tests {
         let (start, end) = layout.link_ends(0);
         let users = layout.center(NodeId(0));
         let orders = layout.center(NodeId(1));
-        assert!((start.x - (users.x + NODE_WIDTH / 2.0)).abs() < 1e-9, "leaves Users on its right edge");
-        assert!((end.x - (orders.x - NODE_WIDTH / 2.0)).abs() < 1e-9, "enters Orders on its left edge");
+        assert!(
+            (start.x - (users.x + NODE_WIDTH / 2.0)).abs() < 1e-9,
+            "leaves Users on its right edge"
+        );
+        assert!(
+            (end.x - (orders.x - NODE_WIDTH / 2.0)).abs() < 1e-9,
+            "enters Orders on its left edge"
+        );
     }
 
     #[test]
@@ -324,10 +373,19 @@ mod tests {
         let at_end = layout.in_flight_position(&in_flight, SimTime::from_millis(500));
         assert!((at_start.x - start.x).abs() < 1e-9 && (at_end.x - end.x).abs() < 1e-9);
         assert!((halfway.x - (start.x + end.x) / 2.0).abs() < 1e-9);
-        let back = InFlight { leg: cascade_sim::Leg::Back, ..in_flight };
+        let back = InFlight {
+            leg: cascade_sim::Leg::Back,
+            ..in_flight
+        };
         let returning = layout.in_flight_position(&back, SimTime::from_millis(100));
-        assert!((returning.x - end.x).abs() < 1e-9, "responses start at the callee");
-        assert!((returning.y - at_end.y).abs() > 1.0, "and travel on the other lane");
+        assert!(
+            (returning.x - end.x).abs() < 1e-9,
+            "responses start at the callee"
+        );
+        assert!(
+            (returning.y - at_end.y).abs() > 1.0,
+            "and travel on the other lane"
+        );
     }
 
     #[test]
@@ -341,7 +399,10 @@ mod tests {
         let centers: Vec<Point> = (0..4).map(|i| layout.center(NodeId(i))).collect();
         for (i, a) in centers.iter().enumerate() {
             for b in &centers[i + 1..] {
-                assert!((a.x - b.x).abs() + (a.y - b.y).abs() > NODE_WIDTH / 2.0, "{a:?} overlaps {b:?}");
+                assert!(
+                    (a.x - b.x).abs() + (a.y - b.y).abs() > NODE_WIDTH / 2.0,
+                    "{a:?} overlaps {b:?}"
+                );
             }
             assert!(a.x > 0.0 && a.x < CANVAS_WIDTH && a.y > 0.0 && a.y < CANVAS_HEIGHT);
         }
@@ -354,7 +415,11 @@ mod tests {
         runner.advance(50.0);
         assert_eq!(runner.simulation().now(), SimTime::from_millis(100));
         runner.advance(10_000.0);
-        assert_eq!(runner.simulation().now(), SimTime::from_millis(300), "a 10 s gap counts as 100 ms");
+        assert_eq!(
+            runner.simulation().now(),
+            SimTime::from_millis(300),
+            "a 10 s gap counts as 100 ms"
+        );
         runner.playing = false;
         runner.advance(50.0);
         assert_eq!(runner.simulation().now(), SimTime::from_millis(300));
@@ -368,12 +433,27 @@ mod tests {
             runner.advance(100.0);
         }
         let rates = runner.rates();
-        assert!((20.0..40.0).contains(&rates.succeeded_per_second), "about 30 rps: {rates:?}");
-        runner.apply(Command::SetLinkKind { link: 1, kind: LinkKind::Async }).expect("switch");
+        assert!(
+            (20.0..40.0).contains(&rates.succeeded_per_second),
+            "about 30 rps: {rates:?}"
+        );
+        runner
+            .apply(Command::SetLinkKind {
+                link: 1,
+                kind: LinkKind::Async,
+            })
+            .expect("switch");
         runner.reset();
         assert_eq!(runner.simulation().now(), SimTime::ZERO);
-        assert_eq!(runner.scenario().links[1].kind, LinkKind::Async, "reset keeps the switched link");
-        assert_eq!(runner.simulation().links().nth(1).map(|link| link.kind), Some(LinkKind::Async));
+        assert_eq!(
+            runner.scenario().links[1].kind,
+            LinkKind::Async,
+            "reset keeps the switched link"
+        );
+        assert_eq!(
+            runner.simulation().links().nth(1).map(|link| link.kind),
+            Some(LinkKind::Async)
+        );
     }
 
     #[test]

@@ -15,9 +15,15 @@ fn wasm_engine_reproduces_the_native_golden_trace() {
 
 #[wasm_bindgen_test]
 async fn app_mounts_and_renders_the_default_scenario() {
-    let document = web_sys::window().and_then(|w| w.document()).expect("document");
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document");
     let root = document.create_element("div").expect("div");
-    document.body().expect("body").append_child(&root).expect("append");
+    document
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
     yew::Renderer::<App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
 
@@ -28,8 +34,22 @@ async fn app_mounts_and_renders_the_default_scenario() {
             .unwrap_or_else(|| panic!("{name} is drawn"));
         assert_eq!(node.get_attribute("data-state").as_deref(), Some("up"));
     }
-    assert_eq!(root.query_selector_all(".link.sync").expect("selector").length(), 3, "three sync links");
-    assert!(root.query_selector("canvas.dots").expect("selector").is_some(), "the dot layer exists");
-    let kill = root.query_selector("[data-testid='kill-Payments']").expect("selector").expect("kill button");
+    assert_eq!(
+        root.query_selector_all(".link.sync")
+            .expect("selector")
+            .length(),
+        3,
+        "three sync links"
+    );
+    assert!(
+        root.query_selector("canvas.dots")
+            .expect("selector")
+            .is_some(),
+        "the dot layer exists"
+    );
+    let kill = root
+        .query_selector("[data-testid='kill-Payments']")
+        .expect("selector")
+        .expect("kill button");
     assert_eq!(kill.text_content().as_deref(), Some("Kill"));
 }

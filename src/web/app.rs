@@ -43,7 +43,10 @@ impl FrameLoop {
     }
 
     fn frame(&self, timestamp_ms: f64) {
-        let elapsed_ms = self.last_frame_ms.replace(Some(timestamp_ms)).map_or(0.0, |last| timestamp_ms - last);
+        let elapsed_ms = self
+            .last_frame_ms
+            .replace(Some(timestamp_ms))
+            .map_or(0.0, |last| timestamp_ms - last);
         let mut runner = self.runner.borrow_mut();
         runner.advance(elapsed_ms);
         if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
@@ -84,11 +87,18 @@ pub fn App() -> Html {
             let keys = web_sys::window().map(|window| {
                 let runner = runner.clone();
                 EventListener::new(&window, "keydown", move |event| {
-                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
                     let typing = event
                         .target()
                         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                        .is_some_and(|element| matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
+                        .is_some_and(|element| {
+                            matches!(
+                                element.tag_name().as_str(),
+                                "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
+                            )
+                        });
                     if event.key() == " " && !typing {
                         event.prevent_default();
                         let mut runner = runner.borrow_mut();
@@ -250,22 +260,38 @@ fn legend_shape(shape: dots::Shape, colour: &str) -> Html {
     match shape {
         dots::Shape::Circle => html! { <circle r="5" fill={colour} /> },
         dots::Shape::Triangle => html! { <path d="M0 -6 L5.5 4.5 L-5.5 4.5 Z" fill={colour} /> },
-        dots::Shape::Cross => html! { <path d="M-5 -5 L5 5 M5 -5 L-5 5" stroke={colour} stroke-width="2.5" /> },
-        dots::Shape::Diamond => html! { <path d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z" fill={colour} /> },
-        dots::Shape::Square => html! { <rect x="-5" y="-5" width="10" height="10" fill={colour} /> },
+        dots::Shape::Cross => {
+            html! { <path d="M-5 -5 L5 5 M5 -5 L-5 5" stroke={colour} stroke-width="2.5" /> }
+        }
+        dots::Shape::Diamond => {
+            html! { <path d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z" fill={colour} /> }
+        }
+        dots::Shape::Square => {
+            html! { <rect x="-5" y="-5" width="10" height="10" fill={colour} /> }
+        }
     }
 }
 
 fn node_view(runner: &Runner, index: usize) -> Html {
     let simulation = runner.simulation();
-    let Some(node) = simulation.nodes().nth(index) else { return Html::default() };
+    let Some(node) = simulation.nodes().nth(index) else {
+        return Html::default();
+    };
     let center = runner.layout().center(node.id);
-    let transform = format!("translate({},{})", center.x - NODE_WIDTH / 2.0, center.y - NODE_HEIGHT / 2.0);
+    let transform = format!(
+        "translate({},{})",
+        center.x - NODE_WIDTH / 2.0,
+        center.y - NODE_HEIGHT / 2.0
+    );
     let killed = node.state == NodeState::Killed;
     let state = if killed { "killed" } else { "up" };
     let bar_width = NODE_WIDTH - 24.0;
     if node.is_client {
-        let rate = runner.scenario().clients.get(index).map_or(0.0, |client| client.rate_per_second);
+        let rate = runner
+            .scenario()
+            .clients
+            .get(index)
+            .map_or(0.0, |client| client.rate_per_second);
         return html! {
             <g class="node client" data-testid={format!("node-{}", node.name)} data-state={state} {transform}>
                 <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="46" />
@@ -294,10 +320,19 @@ fn node_view(runner: &Runner, index: usize) -> Html {
 
 fn link_view(runner: &Runner, index: usize, act: &Callback<Command>) -> Html {
     let simulation = runner.simulation();
-    let Some(link) = simulation.links().nth(index) else { return Html::default() };
+    let Some(link) = simulation.links().nth(index) else {
+        return Html::default();
+    };
     let (start, end) = runner.layout().link_ends(index);
-    let next = if link.kind == LinkKind::Sync { LinkKind::Async } else { LinkKind::Sync };
-    let command = Command::SetLinkKind { link: link.id.0, kind: next };
+    let next = if link.kind == LinkKind::Sync {
+        LinkKind::Async
+    } else {
+        LinkKind::Sync
+    };
+    let command = Command::SetLinkKind {
+        link: link.id.0,
+        kind: next,
+    };
     let onclick = act.reform(move |_: MouseEvent| command.clone());
     let hit = html! {
         <line class="hit" x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()}>
@@ -314,7 +349,9 @@ fn link_view(runner: &Runner, index: usize, act: &Callback<Command>) -> Html {
     }
     let queue = simulation.queues().nth(link.queue.index());
     let middle = runner.layout().queue_center(index);
-    let (depth, unacked, dead) = queue.map_or((0, 0, 0), |queue| (queue.depth, queue.unacked, queue.metrics.dead_lettered));
+    let (depth, unacked, dead) = queue.map_or((0, 0, 0), |queue| {
+        (queue.depth, queue.unacked, queue.metrics.dead_lettered)
+    });
     html! {
         <g class="link async" data-testid={format!("link-{index}")} {onclick}>
             <line x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()} marker-end="url(#arrow)" />

@@ -4,10 +4,12 @@
 use cascade_sim::{presets, SimTime, Simulation, TraceRetention};
 
 pub(crate) fn run(document: &web_sys::Document, simulated_seconds: u64) {
-    let performance = web_sys::window().and_then(|window| window.performance()).expect("performance API");
+    let performance = web_sys::window()
+        .and_then(|window| window.performance())
+        .expect("performance API");
     let scenario = presets::reference_workload();
-    let mut simulation =
-        Simulation::new(&scenario, 1, TraceRetention::HashOnly).expect("reference workload is valid");
+    let mut simulation = Simulation::new(&scenario, 1, TraceRetention::HashOnly)
+        .expect("reference workload is valid");
     let started = performance.now();
     simulation.run_until(SimTime::from_secs(simulated_seconds), u64::MAX);
     let wall_ms = performance.now() - started;

@@ -12,9 +12,19 @@ pub(crate) const STYLES: [(InFlightKind, &str, Shape, &str); 6] = [
     (InFlightKind::Request, "#0072B2", Shape::Circle, "request"),
     (InFlightKind::Retry, "#E69F00", Shape::Triangle, "retry"),
     (InFlightKind::Response, "#009E73", Shape::Circle, "response"),
-    (InFlightKind::ErrorResponse, "#D55E00", Shape::Cross, "error"),
+    (
+        InFlightKind::ErrorResponse,
+        "#D55E00",
+        Shape::Cross,
+        "error",
+    ),
     (InFlightKind::Message, "#CC79A7", Shape::Diamond, "message"),
-    (InFlightKind::Redelivery, "#56B4E9", Shape::Square, "redelivery"),
+    (
+        InFlightKind::Redelivery,
+        "#56B4E9",
+        Shape::Square,
+        "redelivery",
+    ),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,7 +51,10 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
     let ratio = web_sys::window().map_or(1.0, |window| window.device_pixel_ratio());
     let css_width = f64::from(canvas.client_width());
     let css_height = f64::from(canvas.client_height());
-    let (width, height) = ((css_width * ratio).round() as u32, (css_height * ratio).round() as u32);
+    let (width, height) = (
+        (css_width * ratio).round() as u32,
+        (css_height * ratio).round() as u32,
+    );
     if canvas.width() != width || canvas.height() != height {
         canvas.set_width(width);
         canvas.set_height(height);
@@ -55,7 +68,10 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
         context.set_fill_style_str(colour);
         context.set_stroke_style_str(colour);
         context.begin_path();
-        for transmission in in_flight.iter().filter(|transmission| transmission.kind == kind) {
+        for transmission in in_flight
+            .iter()
+            .filter(|transmission| transmission.kind == kind)
+        {
             let point = layout.in_flight_position(transmission, now);
             trace_shape(&context, shape, point.x, point.y);
         }

@@ -12,10 +12,17 @@ use wasm_bindgen::JsCast;
 /// Mounts the playground into `#app` (or runs the benchmark when the URL asks for `?bench`).
 pub fn start() {
     install_panic_screen();
-    let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
-    let search = web_sys::window().and_then(|window| window.location().search().ok()).unwrap_or_default();
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let search = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
     let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    if let Some(seconds) = parameters.as_ref().and_then(|parameters| parameters.get("bench")) {
+    if let Some(seconds) = parameters
+        .as_ref()
+        .and_then(|parameters| parameters.get("bench"))
+    {
         bench::run(&document, seconds.parse().unwrap_or(10));
         return;
     }
@@ -40,8 +47,13 @@ fn install_panic_screen() {
     std::panic::set_hook(Box::new(|info| {
         let message = format!("Cascade stopped because of a bug: {info}");
         web_sys::console::error_1(&message.clone().into());
-        let Some(document) = web_sys::window().and_then(|window| window.document()) else { return };
-        if let Some(fatal) = document.get_element_by_id("fatal").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+            return;
+        };
+        if let Some(fatal) = document
+            .get_element_by_id("fatal")
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
             fatal.set_text_content(Some(&format!("{message}\nReload the page to start again.")));
             fatal.set_hidden(false);
         }

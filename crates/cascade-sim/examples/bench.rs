@@ -14,8 +14,8 @@ fn main() {
     let mut hash = 0;
     let mut events = 0;
     for _ in 0..runs.max(1) {
-        let mut simulation =
-            Simulation::new(&scenario, 1, TraceRetention::HashOnly).expect("reference workload is valid");
+        let mut simulation = Simulation::new(&scenario, 1, TraceRetention::HashOnly)
+            .expect("reference workload is valid");
         let started = Instant::now();
         simulation.run_until(SimTime::from_secs(simulated_seconds), u64::MAX);
         let wall = started.elapsed().as_secs_f64();

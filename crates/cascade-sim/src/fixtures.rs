@@ -16,9 +16,17 @@ pub fn golden_run() -> Simulation {
     let mut simulation = Simulation::new(&presets::checkout(), 1, TraceRetention::HashOnly)
         .expect("the checkout preset is valid");
     simulation.run_until(SimTime::from_secs(5), u64::MAX);
-    simulation.apply(Command::Kill { node: "Payments".into() }).expect("Payments is up");
+    simulation
+        .apply(Command::Kill {
+            node: "Payments".into(),
+        })
+        .expect("Payments is up");
     simulation.run_until(SimTime::from_secs(12), u64::MAX);
-    simulation.apply(Command::Revive { node: "Payments".into() }).expect("Payments is down");
+    simulation
+        .apply(Command::Revive {
+            node: "Payments".into(),
+        })
+        .expect("Payments is down");
     simulation.run_until(SimTime::from_secs(20), u64::MAX);
     simulation
 }

@@ -1,0 +1,82 @@
+# Cascade: every command a developer or CI needs. Targets install what they use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+# The wasm-bindgen CLI must match the library version locked in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+# trunk 0.22 needs a newer rustc than this machine's stable; 0.21.14 builds on it.
+TRUNK_VERSION := 0.21.14
+CHROMIUM ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROMEDRIVER
+E2E := tests/e2e
+BENCH_SECONDS ?= 10
+BENCH_RUNS ?= 3
+
+.PHONY: help tools browser-tools node-deps build serve fmt lint check-core-web-free \
+        test-native test-browser test-e2e test bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-20s %s\n", $$1, $$2 }'
+
+tools: ## Install the Rust tools (wasm32 target, rustfmt, clippy, trunk, wasm-bindgen-cli) if missing
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@trunk --version 2>/dev/null | grep -qx 'trunk $(TRUNK_VERSION)' || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@test -n "$(WASM_BINDGEN_VERSION)" || { echo "wasm-bindgen is not in Cargo.lock"; exit 1; }
+	@wasm-bindgen --version 2>/dev/null | grep -qx 'wasm-bindgen $(WASM_BINDGEN_VERSION)' || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+browser-tools: ## Install Chromium and ChromeDriver through apt if missing (needs root)
+	@if [ -x "$(CHROMIUM)" ] && [ -x "$(CHROMEDRIVER)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install -y chromium chromium-driver' (or set CHROMIUM and CHROMEDRIVER)"; exit 1; \
+	fi
+
+node-deps: ## Install the end-to-end test dependencies (Playwright, no browser download)
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the end-to-end tests"; exit 1; }
+	@[ -d $(E2E)/node_modules/playwright-core ] || npm ci --prefix $(E2E) --no-audit --no-fund
+
+build: tools ## Build the site into dist/ (release)
+	trunk build --release
+
+serve: tools ## Build and serve the playground on http://127.0.0.1:8080
+	trunk serve --release
+
+fmt: ## Format all Rust code
+	cargo fmt --all
+
+lint: tools ## rustfmt check and clippy (native and wasm32) with warnings as errors
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy -p cascade --all-targets --target wasm32-unknown-unknown --locked -- -D warnings
+
+check-core-web-free: ## Fail if the simulation core depends on a web crate
+	@found=$$(cargo tree -p cascade-sim --target all -e normal,build --prefix none --locked \
+		| grep -E '^(yew|web-sys|js-sys|wasm-bindgen|gloo[a-z-]*|getrandom) v' || true); \
+	if [ -n "$$found" ]; then echo "cascade-sim must stay web-free, but depends on:"; echo "$$found"; exit 1; fi; \
+	echo "cascade-sim has no web dependency"
+
+test-native: ## Unit, scenario and model tests on the host
+	cargo test --workspace --locked
+
+test-browser: tools browser-tools ## wasm-bindgen tests in headless Chromium
+	cargo test --target wasm32-unknown-unknown --test browser --locked
+
+test-e2e: build browser-tools node-deps ## End-to-end tests against dist/ in headless Chromium
+	npm test --prefix $(E2E)
+
+test: tools browser-tools node-deps lint check-core-web-free test-native test-browser test-e2e ## Everything CI runs
+	@echo "make test: all checks passed"
+
+bench: build browser-tools node-deps ## Simulation speed (native and wasm), bundle size
+	@native=$$(cargo run --quiet --release --locked -p cascade-sim --example bench -- $(BENCH_SECONDS) $(BENCH_RUNS)); \
+	node $(E2E)/bench.mjs "$$native" $(BENCH_SECONDS) $(BENCH_RUNS)
+
+clean: ## Remove build output
+	cargo clean
+	rm -rf dist
