@@ -42,6 +42,17 @@ test("the page loads, hides the loading message and shows the checkout topology 
   await page.close();
 });
 
+test("if the WebAssembly module cannot load, the loading message turns into an error", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route("**/*.wasm", (route) => route.fulfill({ status: 404, body: "gone" }));
+  await page.goto(server.url);
+  const loading = page.locator("#loading");
+  await page.waitForFunction(() => document.getElementById("loading")?.className === "error");
+  assert.match(await loading.textContent(), /^Cascade could not start: /);
+  await context.close();
+});
+
 test("messages move: the delivered count rises over two seconds", async () => {
   const page = await openPlayground();
   const first = await numberOf(page, "delivered");

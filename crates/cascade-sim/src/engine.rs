@@ -245,6 +245,7 @@ struct Node {
     queue_capacity: u32,
     inbound: VecDeque<JobKey>,
     service_time: Distribution,
+    error_rate: f64,
     plan: Vec<LinkId>,
     subscriptions: Vec<QueueId>,
     next_subscription: usize,
@@ -374,14 +375,16 @@ impl Simulation {
             ));
         }
         for service in &scenario.services {
-            nodes.push(Node::new(
+            let mut node = Node::new(
                 &service.name,
                 NodeKind::Service,
                 service.workers,
                 service.queue_capacity,
                 service.service_time.clone(),
                 seed,
-            ));
+            );
+            node.error_rate = service.error_rate;
+            nodes.push(node);
         }
         let node_id = |name: &str| {
             let index = nodes.iter().position(|node| node.name == name);
@@ -802,6 +805,22 @@ impl Simulation {
             request,
             node: node_id,
         });
+    }
+
+    /// Local work finished: the service's own error rate decides whether it fails here.
+    fn on_work_done(&mut self, job_key: JobKey) {
+        let Some(job) = self.jobs.get(job_key) else {
+            return;
+        };
+        if job.phase != Phase::Working {
+            return;
+        }
+        let node = &mut self.nodes[job.node.index()];
+        if node.error_rate > 0.0 && node.rng.chance(node.error_rate) {
+            self.finish_job(job_key, Some(Failure::ServerError));
+        } else {
+            self.advance(job_key);
+        }
     }
 
     /// Walks the call plan from the job's current step: publish on async links, call on the
@@ -1410,6 +1429,7 @@ impl Node {
             queue_capacity,
             inbound: VecDeque::new(),
             service_time,
+            error_rate: 0.0,
             plan: Vec::new(),
             subscriptions: Vec::new(),
             next_subscription: 0,

@@ -35,6 +35,7 @@ fn service(name: &str, workers: u32, median_ms: f64, p99_ms: f64, x: f64, y: f64
         workers,
         queue_capacity: 100,
         service_time: Distribution::LogNormal { median_ms, p99_ms },
+        error_rate: 0.0,
         position: Some(Position { x, y }),
     }
 }

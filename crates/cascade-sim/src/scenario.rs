@@ -64,6 +64,9 @@ pub struct ServiceSpec {
     pub queue_capacity: u32,
     /// Local work per request, before the service makes its downstream calls.
     pub service_time: Distribution,
+    /// Probability (0 to 1) that a request fails with a 5xx after the local work, before any
+    /// downstream call. A failed message is redelivered.
+    pub error_rate: f64,
     /// Where it is drawn.
     pub position: Option<Position>,
 }
@@ -75,6 +78,7 @@ impl Default for ServiceSpec {
             workers: 10,
             queue_capacity: 100,
             service_time: Distribution::Exponential { mean_ms: 20.0 },
+            error_rate: 0.0,
             position: None,
         }
     }
@@ -229,6 +233,12 @@ impl Scenario {
                 return Err(ScenarioError::new(
                     format!("{path}.workers"),
                     "must be at least 1",
+                ));
+            }
+            if !(0.0..=1.0).contains(&service.error_rate) {
+                return Err(ScenarioError::new(
+                    format!("{path}.error_rate"),
+                    "must be between 0 and 1",
                 ));
             }
             service

@@ -21,7 +21,8 @@ pub enum Failure {
     Rejected,
     /// The callee died while holding the request (connection reset).
     Reset,
-    /// The callee failed because one of its own downstream calls failed (HTTP 5xx).
+    /// The callee answered with an error (HTTP 5xx): its own error rate, or one of its
+    /// downstream calls failed.
     ServerError,
 }
 
@@ -47,7 +48,7 @@ impl Failure {
             Failure::Refused => "refused",
             Failure::Rejected => "rejected (queue full)",
             Failure::Reset => "connection reset",
-            Failure::ServerError => "5xx from downstream",
+            Failure::ServerError => "5xx server error",
         }
     }
 }
