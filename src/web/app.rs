@@ -269,6 +269,9 @@ fn legend_shape(shape: dots::Shape, colour: &str) -> Html {
         dots::Shape::Square => {
             html! { <rect x="-5" y="-5" width="10" height="10" fill={colour} /> }
         }
+        dots::Shape::Ring => {
+            html! { <circle r="5" fill="none" stroke={colour} stroke-width="2.5" /> }
+        }
     }
 }
 
@@ -284,7 +287,11 @@ fn node_view(runner: &Runner, index: usize) -> Html {
         center.y - NODE_HEIGHT / 2.0
     );
     let killed = node.state == NodeState::Killed;
-    let state = if killed { "killed" } else { "up" };
+    let state = match node.state {
+        NodeState::Up => "up",
+        NodeState::Killed => "killed",
+        NodeState::Frozen => "frozen",
+    };
     let bar_width = NODE_WIDTH - 24.0;
     if node.is_client {
         let rate = runner
@@ -313,6 +320,9 @@ fn node_view(runner: &Runner, index: usize) -> Html {
             <text x="12" y="80" class="figure" data-testid={format!("inbound-{}", node.name)}>{format!("waiting {}", compact_count(node.inbound.into()))}</text>
             if killed {
                 <text x={(NODE_WIDTH - 12.0).to_string()} y="24" class="down" text-anchor="end">{"DOWN"}</text>
+            }
+            if node.state == NodeState::Frozen {
+                <text x={(NODE_WIDTH - 12.0).to_string()} y="24" class="frozen-label" text-anchor="end">{"FROZEN"}</text>
             }
         </g>
     }

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 /// How each kind is drawn: colour, shape, and the label in the legend.
-pub(crate) const STYLES: [(InFlightKind, &str, Shape, &str); 6] = [
+pub(crate) const STYLES: [(InFlightKind, &str, Shape, &str); 7] = [
     (InFlightKind::Request, "#0072B2", Shape::Circle, "request"),
     (InFlightKind::Retry, "#E69F00", Shape::Triangle, "retry"),
     (InFlightKind::Response, "#009E73", Shape::Circle, "response"),
@@ -25,6 +25,12 @@ pub(crate) const STYLES: [(InFlightKind, &str, Shape, &str); 6] = [
         Shape::Square,
         "redelivery",
     ),
+    (
+        InFlightKind::Lost,
+        "#8a8f98",
+        Shape::Ring,
+        "lost in a partition",
+    ),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,6 +40,7 @@ pub(crate) enum Shape {
     Cross,
     Diamond,
     Square,
+    Ring,
 }
 
 const RADIUS: f64 = 5.0;
@@ -75,7 +82,7 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
             let point = layout.in_flight_position(transmission, now);
             trace_shape(&context, shape, point.x, point.y);
         }
-        if shape == Shape::Cross {
+        if matches!(shape, Shape::Cross | Shape::Ring) {
             context.set_line_width(2.5);
             context.stroke();
         } else {
@@ -110,5 +117,9 @@ fn trace_shape(context: &CanvasRenderingContext2d, shape: Shape, x: f64, y: f64)
             context.close_path();
         }
         Shape::Square => context.rect(x - RADIUS, y - RADIUS, RADIUS * 2.0, RADIUS * 2.0),
+        Shape::Ring => {
+            context.move_to(x + RADIUS, y);
+            let _ = context.arc(x, y, RADIUS, 0.0, core::f64::consts::TAU);
+        }
     }
 }

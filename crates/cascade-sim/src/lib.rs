@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod arena;
+pub mod breaker;
 pub mod distribution;
 pub mod engine;
 pub mod fixtures;
@@ -40,6 +41,7 @@ pub mod presets;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod swarm;
 pub mod time;
 pub mod trace;
 
@@ -50,10 +52,12 @@ pub use engine::{
 };
 pub use ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 pub use metrics::{ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};
-pub use policy::{AsyncPolicy, Backoff, Jitter, SyncPolicy};
+pub use policy::{
+    AsyncPolicy, Backoff, Jitter, Overflow, PublishFailure, RetryBudget, RetryOn, SyncPolicy,
+};
 pub use scenario::{
-    Arrival, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ScenarioError, ServiceSpec,
-    SCENARIO_VERSION,
+    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ScenarioError,
+    ServiceSpec, Spike, SCENARIO_VERSION,
 };
 pub use time::{SimDuration, SimTime};
 pub use trace::{Failure, Trace, TraceEvent, TraceKind, TraceRetention};

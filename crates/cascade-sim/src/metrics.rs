@@ -1,8 +1,9 @@
 //! Counters and latency histograms. Live gauges (busy workers, queue depth) are read from the
 //! engine's state; this module holds what accumulates.
 
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
+use std::collections::VecDeque;
 
 /// Sub-buckets per power of two: relative error of a reported percentile is at most 1/32 (3%).
 const SUB_BUCKETS: usize = 32;
@@ -52,6 +53,24 @@ fn bucket_upper(bucket: usize) -> u64 {
 }
 
 impl Histogram {
+    /// Adds everything recorded in `other`.
+    pub fn merge(&mut self, other: &Histogram) {
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        self.count += other.count;
+        self.sum_us += other.sum_us;
+        self.max_us = self.max_us.max(other.max_us);
+    }
+
+    /// Forgets everything recorded.
+    pub fn clear(&mut self) {
+        self.counts.fill(0);
+        self.count = 0;
+        self.sum_us = 0;
+        self.max_us = 0;
+    }
+
     /// Adds one duration.
     pub fn record(&mut self, duration: SimDuration) {
         let value = duration.as_micros();
@@ -127,8 +146,14 @@ pub struct LinkMetrics {
     pub timeouts: u64,
     /// Calls that failed after the last attempt.
     pub exhausted: u64,
+    /// Attempts the breaker or bulkhead refused before sending.
+    pub not_permitted: u64,
+    /// Retries the retry budget refused.
+    pub budget_exhausted: u64,
     /// Messages published.
     pub published: u64,
+    /// Publishes that failed (broker down, partition, queue refused).
+    pub publish_failed: u64,
 }
 
 /// Per-queue counters.
@@ -142,8 +167,14 @@ pub struct QueueMetrics {
     pub acked: u64,
     /// Deliveries that failed and went back to the queue.
     pub requeued: u64,
-    /// Messages moved to the dead-letter queue.
+    /// Messages moved to the dead-letter queue (the DLQ's size).
     pub dead_lettered: u64,
+    /// Messages discarded without a dead-letter queue, or lost while the broker was down.
+    pub dropped: u64,
+    /// Messages whose TTL passed (dead-lettered or dropped).
+    pub expired: u64,
+    /// Messages pushed out of a full queue (dead-lettered or dropped).
+    pub overflowed: u64,
 }
 
 /// What the users of the system experienced, end to end.
@@ -154,7 +185,7 @@ pub struct ClientMetrics {
     /// Requests answered successfully.
     pub succeeded: u64,
     /// Failed requests by reason, indexed like [`crate::Failure::ALL`].
-    pub failed_by_reason: [u64; 5],
+    pub failed_by_reason: [u64; 8],
     /// Latency of successful requests.
     pub latency: Histogram,
 }
@@ -163,6 +194,125 @@ impl ClientMetrics {
     /// Failed requests, all reasons together.
     pub fn failed(&self) -> u64 {
         self.failed_by_reason.iter().sum()
+    }
+}
+
+/// Simulated time between two samples of the time series.
+pub const SAMPLE_INTERVAL: SimDuration = SimDuration::from_millis(250);
+/// Samples kept: the last minute.
+pub const SERIES_CAPACITY: usize = 240;
+
+/// The state of the system at one instant, plus what happened since the previous sample.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sample {
+    /// When.
+    pub at: SimTime,
+    /// Client requests sent so far.
+    pub started: u64,
+    /// Client requests answered successfully so far.
+    pub succeeded: u64,
+    /// Client requests failed so far, by reason (like [`crate::Failure::ALL`]).
+    pub failed_by_reason: [u64; 8],
+    /// Median latency of the requests that succeeded since the previous sample (0 if none).
+    pub p50_ms: f64,
+    /// 99th percentile of the same.
+    pub p99_ms: f64,
+    /// Downstream calls and deliveries so far (for amplification).
+    pub downstream_calls: u64,
+    /// Busy workers per node.
+    pub busy: Vec<u32>,
+    /// Waiting requests per node.
+    pub inbound: Vec<u32>,
+    /// Ready messages per queue.
+    pub queue_depth: Vec<u32>,
+    /// Unacknowledged messages per queue.
+    pub unacked: Vec<u32>,
+    /// Dead-lettered messages per queue so far.
+    pub dead_lettered: Vec<u64>,
+}
+
+/// Samples at a fixed simulated interval in a bounded buffer: memory does not grow with the
+/// length of the run.
+#[derive(Clone, Debug)]
+pub struct Series {
+    samples: VecDeque<Sample>,
+    interval_latency: Histogram,
+    next_due: SimTime,
+    nodes: usize,
+    queues: usize,
+}
+
+impl Series {
+    /// An empty series for a topology of this size; the first sample is due at time zero.
+    pub fn new(nodes: usize, queues: usize) -> Self {
+        Series {
+            samples: VecDeque::with_capacity(SERIES_CAPACITY),
+            interval_latency: Histogram::default(),
+            next_due: SimTime::ZERO,
+            nodes,
+            queues,
+        }
+    }
+
+    /// When the next sample is due.
+    pub fn next_sample_due(&self) -> Option<SimTime> {
+        Some(self.next_due)
+    }
+
+    /// Counts one successful request's latency into the current interval.
+    pub fn record_latency(&mut self, latency: SimDuration) {
+        self.interval_latency.record(latency);
+    }
+
+    /// Takes the sample due now.
+    pub fn record(
+        &mut self,
+        at: SimTime,
+        totals: &ClientMetrics,
+        nodes: impl Iterator<Item = (u32, u32)>,
+        queues: impl Iterator<Item = (u32, u32, u64)>,
+        downstream_calls: u64,
+    ) {
+        let (mut busy, mut inbound) = (
+            Vec::with_capacity(self.nodes),
+            Vec::with_capacity(self.nodes),
+        );
+        for (node_busy, node_inbound) in nodes {
+            busy.push(node_busy);
+            inbound.push(node_inbound);
+        }
+        let mut queue_depth = Vec::with_capacity(self.queues);
+        let mut unacked = Vec::with_capacity(self.queues);
+        let mut dead_lettered = Vec::with_capacity(self.queues);
+        for (depth, queue_unacked, dead) in queues {
+            queue_depth.push(depth);
+            unacked.push(queue_unacked);
+            dead_lettered.push(dead);
+        }
+        if self.samples.len() == SERIES_CAPACITY {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(Sample {
+            at,
+            started: totals.started,
+            succeeded: totals.succeeded,
+            failed_by_reason: totals.failed_by_reason,
+            p50_ms: self.interval_latency.quantile_ms(0.5),
+            p99_ms: self.interval_latency.quantile_ms(0.99),
+            downstream_calls,
+            busy,
+            inbound,
+            queue_depth,
+            unacked,
+            dead_lettered,
+        });
+        self.interval_latency.clear();
+        self.next_due = at + SAMPLE_INTERVAL;
+    }
+
+    /// The kept samples, oldest first.
+    pub fn samples(&self) -> impl DoubleEndedIterator<Item = &Sample> + ExactSizeIterator {
+        self.samples.iter()
     }
 }
 
@@ -185,6 +335,26 @@ mod tests {
                 previous = bucket;
             }
         }
+    }
+
+    #[test]
+    fn the_series_keeps_a_bounded_window_of_samples() {
+        let mut series = Series::new(1, 0);
+        let totals = ClientMetrics::default();
+        for step in 0..(SERIES_CAPACITY as u64 + 50) {
+            let at = series.next_sample_due().expect("always due");
+            assert_eq!(at, SimTime::from_micros(step * SAMPLE_INTERVAL.as_micros()));
+            series.record_latency(SimDuration::from_millis(step));
+            series.record(at, &totals, [(1, 2)].into_iter(), [].into_iter(), 0);
+        }
+        assert_eq!(series.samples().len(), SERIES_CAPACITY);
+        let last = series.samples().last().expect("samples");
+        assert!(
+            (last.p50_ms - (SERIES_CAPACITY as f64 + 49.0)).abs() < 9.0,
+            "p50 of the last interval only: {}",
+            last.p50_ms
+        );
+        assert_eq!(last.busy, [1]);
     }
 
     #[test]

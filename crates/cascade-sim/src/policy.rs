@@ -1,9 +1,11 @@
-//! Resilience policies of a link: the knobs of a sync call (timeout, retry, backoff with jitter)
-//! and of an async hand-off (queue, delivery limit). Defaults are the published defaults of the
-//! library named on each field. The functions here are pure: the engine feeds them and obeys.
+//! Resilience policies of a link: the knobs of a sync call (timeout, retry, backoff with jitter,
+//! retry budget, bulkhead) and of an async hand-off (queue, prefetch, redelivery, delivery
+//! limit, dead letters, TTL, max length). Defaults are the published defaults of the library
+//! named on each field. The functions here are pure: the engine feeds them and obeys.
 
 use crate::rng::Pcg32;
 use crate::time::SimDuration;
+use crate::trace::Failure;
 use serde::{Deserialize, Serialize};
 
 /// How a sync caller waits and retries.
@@ -17,6 +19,16 @@ pub struct SyncPolicy {
     pub max_attempts: u32,
     /// Sleep between attempts. The caller's worker thread is held while it sleeps.
     pub backoff: Backoff,
+    /// Which failures are retried. Default: all of them (Resilience4j retries every exception
+    /// unless told otherwise).
+    pub retry_on: RetryOn,
+    /// Token bucket that limits retries (AWS SDK standard mode). Default: none.
+    pub retry_budget: Option<RetryBudget>,
+    /// Semaphore bulkhead: at most this many calls on the link at once; one more fails at once
+    /// (Resilience4j `maxConcurrentCalls` 25, `maxWaitDuration` 0). Default: none.
+    pub max_concurrent_calls: Option<u32>,
+    /// Circuit breaker on this link (off unless enabled).
+    pub breaker: crate::breaker::BreakerConfig,
 }
 
 impl Default for SyncPolicy {
@@ -25,6 +37,10 @@ impl Default for SyncPolicy {
             timeout_ms: 1_000.0,
             max_attempts: 3,
             backoff: Backoff::default(),
+            retry_on: RetryOn::default(),
+            retry_budget: None,
+            max_concurrent_calls: None,
+            breaker: crate::breaker::BreakerConfig::default(),
         }
     }
 }
@@ -43,9 +59,130 @@ impl SyncPolicy {
         if self.max_attempts == 0 {
             return Err("max_attempts: must be at least 1 (the first call counts)".into());
         }
+        if self.max_concurrent_calls == Some(0) {
+            return Err(
+                "max_concurrent_calls: must be at least 1 (or absent for no bulkhead)".into(),
+            );
+        }
+        if let Some(budget) = &self.retry_budget {
+            if budget.capacity == 0 {
+                return Err("retry_budget.capacity: must be at least 1".into());
+            }
+        }
+        self.breaker
+            .validate()
+            .map_err(|problem| format!("breaker.{problem}"))?;
         self.backoff
             .validate()
             .map_err(|problem| format!("backoff.{problem}"))
+    }
+}
+
+/// Which failed attempts are retried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryOn {
+    /// The attempt timed out.
+    pub timeout: bool,
+    /// The callee answered 5xx.
+    pub server_error: bool,
+    /// The connection was refused (callee down) or reset (callee died mid-call), or a publish
+    /// could not reach the broker.
+    pub connection_error: bool,
+    /// The callee's queue was full (503).
+    pub rejected: bool,
+    /// The circuit breaker or bulkhead refused the call without sending it.
+    pub not_permitted: bool,
+}
+
+impl Default for RetryOn {
+    fn default() -> Self {
+        RetryOn {
+            timeout: true,
+            server_error: true,
+            connection_error: true,
+            rejected: true,
+            not_permitted: true,
+        }
+    }
+}
+
+impl RetryOn {
+    /// Whether this failure is retried.
+    pub fn retries(&self, failure: Failure) -> bool {
+        match failure {
+            Failure::Timeout => self.timeout,
+            Failure::ServerError => self.server_error,
+            Failure::Refused | Failure::Reset | Failure::BrokerDown => self.connection_error,
+            Failure::Rejected => self.rejected,
+            Failure::BreakerOpen | Failure::BulkheadFull => self.not_permitted,
+        }
+    }
+}
+
+/// A retry quota shared by all calls on a link: retries spend tokens, successes earn one back,
+/// an empty bucket means no more retries (AWS SDK standard retry mode).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryBudget {
+    /// Tokens when full. AWS: 500.
+    pub capacity: u32,
+    /// Tokens a retry costs. AWS: 5.
+    pub retry_cost: u32,
+    /// Tokens a retry after a timeout costs. AWS: 10.
+    pub timeout_retry_cost: u32,
+    /// Tokens a successful attempt returns. AWS: 1.
+    pub success_refund: u32,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget {
+            capacity: 500,
+            retry_cost: 5,
+            timeout_retry_cost: 10,
+            success_refund: 1,
+        }
+    }
+}
+
+/// The live token count of a [`RetryBudget`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenBucket {
+    tokens: u32,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn full(budget: &RetryBudget) -> Self {
+        TokenBucket {
+            tokens: budget.capacity,
+        }
+    }
+
+    /// Tokens left.
+    pub fn tokens(&self) -> u32 {
+        self.tokens
+    }
+
+    /// Takes the cost of retrying after `failure`; false (and nothing taken) when too few.
+    pub fn try_spend(&mut self, budget: &RetryBudget, failure: Failure) -> bool {
+        let cost = if failure == Failure::Timeout {
+            budget.timeout_retry_cost
+        } else {
+            budget.retry_cost
+        };
+        if self.tokens >= cost {
+            self.tokens -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A successful attempt refunds a little, never above capacity.
+    pub fn refund(&mut self, budget: &RetryBudget) {
+        self.tokens = (self.tokens + budget.success_refund).min(budget.capacity);
     }
 }
 
@@ -121,15 +258,60 @@ impl Backoff {
     }
 }
 
-/// How an async link hands work to its consumer.
+/// What a full queue does with one more message (RabbitMQ `x-overflow`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// Dead-letter (or drop) the oldest message to make room. RabbitMQ's default.
+    #[default]
+    DropHead,
+    /// Refuse the new message: the publisher sees the failure.
+    RejectPublish,
+}
+
+/// What a producer does when it cannot publish (broker down, link partitioned, queue full with
+/// reject-publish).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishFailure {
+    /// The request that wanted to publish fails (Spring AMQP without a retry template).
+    #[default]
+    FailRequest,
+    /// Retry with the link's sync retry policy (attempts and backoff), holding the worker.
+    Retry,
+    /// Log and carry on: the message is lost, counted as dropped.
+    Drop,
+}
+
+/// How an async link hands work to its consumer. Queue-level knobs (everything but
+/// `on_publish_failure`) come from the first link that names the queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AsyncPolicy {
-    /// Queue name; links naming the same queue share it. Default: the consumer's name.
+    /// Queue name; links naming the same queue share it. Default: `<consumer>.queue`.
     pub queue: Option<String>,
     /// Deliveries after which a failing message is dead-lettered.
     /// Default 20: RabbitMQ quorum queues since 4.0.
     pub delivery_limit: u32,
+    /// Unacknowledged deliveries the consumer may hold; 0 means only its free workers limit it
+    /// (RabbitMQ's 0 = unlimited).
+    pub prefetch: u32,
+    /// Wait before a failed message is visible again. RabbitMQ requeues at once (0).
+    pub redelivery_delay_ms: f64,
+    /// SQS visibility timeout: a delivery not acknowledged within it is delivered again, even
+    /// if the first consumer is still working (duplicates). Default: none (RabbitMQ).
+    pub visibility_timeout_ms: Option<f64>,
+    /// Message TTL; expired messages are dead-lettered when they reach the head of the queue.
+    pub message_ttl_ms: Option<f64>,
+    /// Maximum ready messages; see `overflow`.
+    pub max_length: Option<u32>,
+    /// What happens past `max_length`.
+    pub overflow: Overflow,
+    /// Whether dead-lettered messages go to a dead-letter queue (counted and kept) or are
+    /// dropped (counted as dropped).
+    pub dead_letter_queue: bool,
+    /// What the producer does when a publish fails.
+    pub on_publish_failure: PublishFailure,
 }
 
 impl Default for AsyncPolicy {
@@ -137,6 +319,14 @@ impl Default for AsyncPolicy {
         AsyncPolicy {
             queue: None,
             delivery_limit: 20,
+            prefetch: 0,
+            redelivery_delay_ms: 0.0,
+            visibility_timeout_ms: None,
+            message_ttl_ms: None,
+            max_length: None,
+            overflow: Overflow::DropHead,
+            dead_letter_queue: true,
+            on_publish_failure: PublishFailure::FailRequest,
         }
     }
 }
@@ -154,6 +344,22 @@ impl AsyncPolicy {
     pub fn validate(&self) -> Result<(), String> {
         if self.delivery_limit == 0 {
             return Err("delivery_limit: must be at least 1".into());
+        }
+        if !(self.redelivery_delay_ms.is_finite() && self.redelivery_delay_ms >= 0.0) {
+            return Err("redelivery_delay_ms: must be a finite number of at least 0".into());
+        }
+        for (name, value) in [
+            ("visibility_timeout_ms", self.visibility_timeout_ms),
+            ("message_ttl_ms", self.message_ttl_ms),
+        ] {
+            if let Some(value) = value {
+                if !(value.is_finite() && value > 0.0) {
+                    return Err(format!("{name}: must be greater than 0 (or absent)"));
+                }
+            }
+        }
+        if self.max_length == Some(0) {
+            return Err("max_length: must be at least 1 (or absent)".into());
         }
         Ok(())
     }
@@ -222,6 +428,43 @@ mod tests {
             assert!(delay >= 100.0 && delay <= (previous * 3.0f64).min(1_000.0) + 0.001);
             previous = delay;
         }
+    }
+
+    #[test]
+    fn retry_budget_spends_refunds_and_runs_dry() {
+        let budget = RetryBudget {
+            capacity: 20,
+            ..RetryBudget::default()
+        };
+        let mut bucket = TokenBucket::full(&budget);
+        assert!(bucket.try_spend(&budget, Failure::Timeout));
+        assert_eq!(bucket.tokens(), 10);
+        assert!(bucket.try_spend(&budget, Failure::ServerError));
+        assert!(bucket.try_spend(&budget, Failure::Refused));
+        assert_eq!(bucket.tokens(), 0);
+        assert!(
+            !bucket.try_spend(&budget, Failure::Refused),
+            "empty bucket: no retry"
+        );
+        for _ in 0..30 {
+            bucket.refund(&budget);
+        }
+        assert_eq!(bucket.tokens(), 20, "refunds stop at capacity");
+    }
+
+    #[test]
+    fn retry_on_filters_by_failure() {
+        let only_timeouts = RetryOn {
+            timeout: true,
+            server_error: false,
+            connection_error: false,
+            rejected: false,
+            not_permitted: false,
+        };
+        assert!(only_timeouts.retries(Failure::Timeout));
+        assert!(!only_timeouts.retries(Failure::ServerError));
+        assert!(!only_timeouts.retries(Failure::BreakerOpen));
+        assert!(RetryOn::default().retries(Failure::Reset));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 use crate::distribution::Distribution;
 use crate::policy::{AsyncPolicy, SyncPolicy};
-use crate::scenario::{Arrival, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ServiceSpec};
+use crate::scenario::{
+    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ServiceSpec,
+};
 
 /// A named preset.
 pub struct Preset {
@@ -36,6 +38,7 @@ fn service(name: &str, workers: u32, median_ms: f64, p99_ms: f64, x: f64, y: f64
         queue_capacity: 100,
         service_time: Distribution::LogNormal { median_ms, p99_ms },
         error_rate: 0.0,
+        call_mode: CallMode::Sequential,
         position: Some(Position { x, y }),
     }
 }
@@ -73,6 +76,7 @@ pub fn checkout() -> Scenario {
             rate_per_second: 30.0,
             arrival: Arrival::Poisson,
             position: Some(Position { x: 120.0, y: 280.0 }),
+            ..ClientSpec::default()
         }],
         services: vec![
             service("Orders", 20, 8.0, 40.0, 440.0, 280.0),

@@ -67,6 +67,8 @@ pub struct ServiceSpec {
     /// Probability (0 to 1) that a request fails with a 5xx after the local work, before any
     /// downstream call. A failed message is redelivered.
     pub error_rate: f64,
+    /// Whether the downstream calls are made one after another or all at once.
+    pub call_mode: CallMode,
     /// Where it is drawn.
     pub position: Option<Position>,
 }
@@ -79,9 +81,21 @@ impl Default for ServiceSpec {
             queue_capacity: 100,
             service_time: Distribution::Exponential { mean_ms: 20.0 },
             error_rate: 0.0,
+            call_mode: CallMode::Sequential,
             position: None,
         }
     }
+}
+
+/// How a service makes its downstream calls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallMode {
+    /// In link order; a failed call (after its retries) fails the request and skips the rest.
+    #[default]
+    Sequential,
+    /// All at once; the request waits for every call and fails if any failed.
+    Parallel,
 }
 
 /// How a load source spaces its requests.
@@ -95,16 +109,24 @@ pub enum Arrival {
     Constant,
 }
 
-/// An open-loop load source: it sends requests at its rate whatever happens to earlier ones.
+/// A load source. Open loop (the default): requests arrive at `rate_per_second` whatever
+/// happens to earlier ones, which is what makes retry storms possible. Closed loop (set
+/// `closed_loop_users`): each user sends a request, waits for its outcome, thinks, repeats.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientSpec {
     /// Unique name (shared with services).
     pub name: String,
-    /// Requests per simulated second.
+    /// Open loop: requests per simulated second.
     pub rate_per_second: f64,
-    /// Spacing of requests.
+    /// Open loop: spacing of requests.
     pub arrival: Arrival,
+    /// Open loop: periods with a different rate.
+    pub spikes: Vec<Spike>,
+    /// Closed loop: number of users; 0 means open loop.
+    pub closed_loop_users: u32,
+    /// Closed loop: pause between a user's outcome and their next request.
+    pub think_time: Distribution,
     /// Where it is drawn.
     pub position: Option<Position>,
 }
@@ -115,9 +137,36 @@ impl Default for ClientSpec {
             name: "Client".into(),
             rate_per_second: 20.0,
             arrival: Arrival::Poisson,
+            spikes: Vec::new(),
+            closed_loop_users: 0,
+            think_time: Distribution::Exponential { mean_ms: 1_000.0 },
             position: None,
         }
     }
+}
+
+impl ClientSpec {
+    /// The open-loop rate at `at_ms` milliseconds since the start (the last matching spike
+    /// wins).
+    pub fn rate_at(&self, at_ms: f64) -> f64 {
+        self.spikes
+            .iter()
+            .rev()
+            .find(|spike| at_ms >= spike.at_ms && at_ms < spike.at_ms + spike.duration_ms)
+            .map_or(self.rate_per_second, |spike| spike.rate_per_second)
+    }
+}
+
+/// A period during which an open-loop source sends at another rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spike {
+    /// Start, in milliseconds since the start of the run.
+    pub at_ms: f64,
+    /// Length in milliseconds.
+    pub duration_ms: f64,
+    /// Requests per second during the spike.
+    pub rate_per_second: f64,
 }
 
 /// Whether a link is a blocking call or a message through a broker queue.
@@ -225,6 +274,25 @@ impl Scenario {
                     "must be a finite number of at least 0",
                 ));
             }
+            for (spike_index, spike) in client.spikes.iter().enumerate() {
+                let spike_path = format!("{path}.spikes[{spike_index}]");
+                for (field, value) in [
+                    ("at_ms", spike.at_ms),
+                    ("duration_ms", spike.duration_ms),
+                    ("rate_per_second", spike.rate_per_second),
+                ] {
+                    if !(value.is_finite() && value >= 0.0) {
+                        return Err(ScenarioError::new(
+                            format!("{spike_path}.{field}"),
+                            "must be a finite number of at least 0",
+                        ));
+                    }
+                }
+            }
+            client
+                .think_time
+                .validate()
+                .map_err(|problem| nested(&format!("{path}.think_time"), &problem))?;
         }
         for (index, service) in self.services.iter().enumerate() {
             let path = format!("services[{index}]");

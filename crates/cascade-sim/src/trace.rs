@@ -2,6 +2,7 @@
 //! the CLI and the UI's event log read it; a running FNV-1a hash over all events is the run's
 //! fingerprint (same scenario, seed and commands give the same hash, natively and in wasm).
 
+use crate::breaker::BreakerState;
 use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 use crate::rng::Fnv64;
 use crate::scenario::LinkKind;
@@ -24,6 +25,12 @@ pub enum Failure {
     /// The callee answered with an error (HTTP 5xx): its own error rate, or one of its
     /// downstream calls failed.
     ServerError,
+    /// The caller's circuit breaker was open: the call was not sent.
+    BreakerOpen,
+    /// The caller's bulkhead was full: the call was not sent.
+    BulkheadFull,
+    /// A publish failed: the broker was down, unreachable, or refused the message.
+    BrokerDown,
 }
 
 impl Failure {
@@ -49,6 +56,9 @@ impl Failure {
             Failure::Rejected => "rejected (queue full)",
             Failure::Reset => "connection reset",
             Failure::ServerError => "5xx server error",
+            Failure::BreakerOpen => "circuit open",
+            Failure::BulkheadFull => "bulkhead full",
+            Failure::BrokerDown => "publish failed",
         }
     }
 }
@@ -118,6 +128,14 @@ pub enum TraceKind {
     },
     /// A worker started on a request or message.
     WorkStarted { request: RequestId, node: NodeId },
+    /// The circuit breaker or bulkhead refused an attempt before it was sent.
+    CallNotPermitted {
+        request: RequestId,
+        link: LinkId,
+        reason: Failure,
+    },
+    /// A publish could not be made (broker down, link partitioned, queue refused it).
+    PublishFailed { request: RequestId, link: LinkId },
     /// A message left its producer for the broker.
     MessagePublished {
         request: RequestId,
@@ -145,12 +163,28 @@ pub enum TraceKind {
         queue: QueueId,
         deliveries: u32,
     },
-    /// The delivery limit was reached: the message moved to the dead-letter queue.
+    /// The message moved to the queue's dead-letter queue.
     MessageDeadLettered {
         request: RequestId,
         message: AttemptId,
         queue: QueueId,
         deliveries: u32,
+        reason: DeadLetterReason,
+    },
+    /// The message was discarded (no dead-letter queue, or the broker was down).
+    MessageDropped {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+        reason: DeadLetterReason,
+    },
+    /// A delivery was not acknowledged within the visibility timeout: the message is visible
+    /// again while the first consumer may still be working on it.
+    VisibilityTimedOut {
+        request: RequestId,
+        message: AttemptId,
+        queue: QueueId,
+        delivery: u32,
     },
     /// A service was killed.
     NodeKilled { node: NodeId },
@@ -158,6 +192,45 @@ pub enum TraceKind {
     NodeRevived { node: NodeId },
     /// A link switched between sync and async.
     LinkKindChanged { link: LinkId, kind: LinkKind },
+    /// A service stopped answering (it accepts connections but does nothing).
+    NodeFrozen { node: NodeId },
+    /// A service's local work now takes `factor_percent`/100 times as long.
+    NodeSlowed { node: NodeId, factor_percent: u32 },
+    /// A service's error rate changed (in parts per million).
+    ErrorRateChanged { node: NodeId, per_million: u32 },
+    /// Traffic on a link is lost from now on.
+    LinkPartitioned { link: LinkId },
+    /// Traffic on a link flows again.
+    LinkHealed { link: LinkId },
+    /// The broker went down: publishes fail, nothing is delivered.
+    BrokerKilled,
+    /// The broker is back.
+    BrokerRevived,
+    /// A circuit breaker changed state.
+    BreakerChanged {
+        link: LinkId,
+        from: BreakerState,
+        to: BreakerState,
+    },
+    /// A node's or link's knobs were changed at run time.
+    Reconfigured {
+        node: Option<NodeId>,
+        link: Option<LinkId>,
+    },
+}
+
+/// Why a message left its queue without being processed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterReason {
+    /// Delivered `delivery_limit` times without an ack.
+    DeliveryLimit,
+    /// Its TTL passed before it was consumed.
+    Expired,
+    /// Pushed out of a full queue (overflow drop-head).
+    MaxLength,
+    /// The broker was down when it arrived.
+    BrokerDown,
 }
 
 /// One trace record.
@@ -288,6 +361,7 @@ impl TraceEvent {
                 message,
                 queue,
                 deliveries,
+                reason,
             } => words(&[
                 15,
                 time,
@@ -295,6 +369,60 @@ impl TraceEvent {
                 message.0,
                 queue.0.into(),
                 deliveries.into(),
+                reason as u64,
+            ]),
+            MessageDropped {
+                request,
+                message,
+                queue,
+                reason,
+            } => words(&[
+                19,
+                time,
+                request.0,
+                message.0,
+                queue.0.into(),
+                reason as u64,
+            ]),
+            VisibilityTimedOut {
+                request,
+                message,
+                queue,
+                delivery,
+            } => words(&[
+                20,
+                time,
+                request.0,
+                message.0,
+                queue.0.into(),
+                delivery.into(),
+            ]),
+            CallNotPermitted {
+                request,
+                link,
+                reason,
+            } => words(&[21, time, request.0, link.0.into(), reason.index() as u64]),
+            PublishFailed { request, link } => words(&[22, time, request.0, link.0.into()]),
+            NodeFrozen { node } => words(&[23, time, node.0.into()]),
+            NodeSlowed {
+                node,
+                factor_percent,
+            } => words(&[24, time, node.0.into(), factor_percent.into()]),
+            ErrorRateChanged { node, per_million } => {
+                words(&[25, time, node.0.into(), per_million.into()])
+            }
+            LinkPartitioned { link } => words(&[26, time, link.0.into()]),
+            LinkHealed { link } => words(&[27, time, link.0.into()]),
+            BrokerKilled => words(&[28, time]),
+            BrokerRevived => words(&[29, time]),
+            BreakerChanged { link, from, to } => {
+                words(&[30, time, link.0.into(), from as u64, to as u64])
+            }
+            Reconfigured { node, link } => words(&[
+                31,
+                time,
+                node.map_or(u64::MAX, |node| node.0.into()),
+                link.map_or(u64::MAX, |link| link.0.into()),
             ]),
             NodeKilled { node } => words(&[16, time, node.0.into()]),
             NodeRevived { node } => words(&[17, time, node.0.into()]),

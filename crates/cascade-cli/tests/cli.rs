@@ -1,0 +1,249 @@
+//! The `cascade` binary as a user runs it: a preset summarised as JSON, a streamed trace, the
+//! same seed giving the same hash, a fault from a commands file, and mistakes reported in one
+//! line with exit status 2.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn cascade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(args)
+        .output()
+        .expect("the cascade binary starts")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = cascade(args);
+    assert!(
+        output.status.success(),
+        "cascade {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("the output is UTF-8")
+}
+
+fn json_of(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout_of(args)).expect("`run --format json` prints one JSON object")
+}
+
+fn number(report: &Value, pointer: &str) -> f64 {
+    report
+        .pointer(pointer)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("{pointer} is not a number in {report}"))
+}
+
+/// A file in this test binary's scratch directory.
+fn scratch_file(name: &str, contents: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, contents).expect("the scratch directory is writable");
+    path
+}
+
+fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["services"]
+        .as_array()
+        .and_then(|services| services.iter().find(|service| service["name"] == name))
+        .unwrap_or_else(|| panic!("no service {name} in {report}"))
+}
+
+const CHECKOUT_5S: [&str; 7] = [
+    "run",
+    "--preset",
+    "checkout",
+    "--duration",
+    "5s",
+    "--format",
+    "json",
+];
+
+#[test]
+fn a_healthy_checkout_serves_its_users() {
+    let report = json_of(&CHECKOUT_5S);
+    assert_eq!(report["scenario"], "Checkout");
+    assert_eq!(report["seed"], 1);
+    assert_eq!(report["duration_us"], 5_000_000);
+    let started = number(&report, "/end_to_end/started");
+    let succeeded = number(&report, "/end_to_end/succeeded");
+    // 30 requests per second for 5 s, Poisson: about 150.
+    assert!((100.0..200.0).contains(&started), "started {started}");
+    assert!(
+        succeeded > 0.9 * started,
+        "succeeded {succeeded} of {started}"
+    );
+    assert_eq!(number(&report, "/end_to_end/failed"), 0.0);
+    let goodput = number(&report, "/end_to_end/goodput_per_second");
+    assert!((goodput - succeeded / 5.0).abs() < 1e-9);
+    // Two sequential 40 ms round trips plus work: well above 160 ms, well below a timeout.
+    let p50 = number(&report, "/end_to_end/latency_ms_p50");
+    let p99 = number(&report, "/end_to_end/latency_ms_p99");
+    let max = number(&report, "/end_to_end/latency_ms_max");
+    assert!(
+        160.0 < p50 && p50 <= p99 && p99 <= max && max < 1_000.0,
+        "{p50} {p99} {max}"
+    );
+    assert!(number(&report, "/events_processed") > started);
+    let hash = report["trace_hash"].as_str().expect("the hash is a string");
+    assert!(hash.starts_with("0x") && hash.len() == 18, "{hash}");
+    let orders = service(&report, "Orders");
+    assert_eq!(orders["workers"], 20);
+    assert!(orders["received"].as_f64() >= Some(started - 5.0));
+    assert_eq!(report["links"][1]["from"], "Orders");
+    assert_eq!(report["links"][1]["to"], "Payments");
+    assert_eq!(report["links"][1]["kind"], "sync");
+    assert!(number(&report, "/links/1/attempts") >= succeeded);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_hash_and_the_trace_matches_the_run() {
+    let first = json_of(&CHECKOUT_5S);
+    let second = json_of(&CHECKOUT_5S);
+    assert_eq!(first["trace_hash"], second["trace_hash"]);
+    assert_eq!(first, second, "the whole report is reproducible");
+    let mut other_seed = CHECKOUT_5S.to_vec();
+    other_seed.extend(["--seed", "2"]);
+    assert_ne!(json_of(&other_seed)["trace_hash"], first["trace_hash"]);
+
+    let trace = stdout_of(&["trace", "--preset", "checkout", "--duration", "5s"]);
+    let events: Vec<Value> = trace
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every trace line is JSON"))
+        .collect();
+    assert_eq!(events.len() as f64, number(&first, "/trace_events"));
+    assert_eq!(events[0]["event"], "request_started");
+    assert!(events
+        .iter()
+        .all(|event| event["time"].as_u64() <= Some(5_000_000)));
+    assert!(events
+        .windows(2)
+        .all(|pair| pair[0]["time"].as_u64() <= pair[1]["time"].as_u64()));
+}
+
+#[test]
+fn killing_payments_makes_checkouts_fail() {
+    let commands = scratch_file(
+        "kill-payments-at-2s.json",
+        r#"[{"at": 2000000, "command": "kill", "node": "Payments"}]"#,
+    );
+    let path = commands.to_str().expect("the scratch path is UTF-8");
+    let mut args = CHECKOUT_5S.to_vec();
+    args.extend(["--commands", path]);
+    let report = json_of(&args);
+    assert_eq!(report["commands_applied"], 1);
+    let failed = number(&report, "/end_to_end/failed");
+    assert!(failed > 0.0, "no failures after Payments died");
+    let by_reason: f64 = report["end_to_end"]["failed_by_reason"]
+        .as_object()
+        .expect("failures by reason are an object")
+        .values()
+        .filter_map(Value::as_f64)
+        .sum();
+    assert_eq!(by_reason, failed);
+    let payments = service(&report, "Payments");
+    assert_eq!(payments["state"], "killed");
+    assert!(payments["refused"].as_u64() > Some(0));
+    assert!(number(&report, "/links/1/retries") > 0.0);
+    assert_ne!(report["trace_hash"], json_of(&CHECKOUT_5S)["trace_hash"]);
+
+    let trace = stdout_of(&[
+        "trace",
+        "--preset",
+        "checkout",
+        "--duration",
+        "3s",
+        "--commands",
+        path,
+    ]);
+    assert!(trace.contains(r#"{"time":2000000,"event":"node_killed","node":2}"#));
+}
+
+#[test]
+fn an_invalid_scenario_is_named_with_its_path_and_exits_2() {
+    let scenario = scratch_file(
+        "bad-timeout.json",
+        r#"{"services": [{"name": "A"}, {"name": "B"}],
+            "links": [{"from": "A", "to": "B", "sync": {"timeout_ms": 0}}]}"#,
+    );
+    let path = scenario.to_str().expect("the scratch path is UTF-8");
+    let output = cascade(&["run", path]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        format!("cascade: {path}: links[0].sync.timeout_ms: must be greater than 0\n")
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn mistakes_are_one_line_with_exit_status_2() {
+    for args in [
+        &["run", "--preset", "checkout", "--duration", "soon"][..],
+        &["run", "--preset", "checkout", "--verbose"],
+        &["run", "--preset", "nope"],
+        &["run", "/no/such/scenario.json"],
+        &[
+            "trace",
+            "--preset",
+            "checkout",
+            "--commands",
+            "/no/such/commands.json",
+        ],
+        &["explode"],
+    ] {
+        let output = cascade(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("cascade: ") && stderr.lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn help_table_and_presets_print_something_useful() {
+    for args in [&[][..], &["--help"], &["-h"]] {
+        assert!(stdout_of(args).starts_with("cascade: run Cascade scenarios"));
+    }
+    let presets = stdout_of(&["presets"]);
+    assert!(presets.starts_with("checkout  Checkout\n"), "{presets}");
+    let table = stdout_of(&["run", "--preset", "checkout", "--duration", "2s"]);
+    for heading in [
+        "trace hash",
+        "End to end",
+        "Services",
+        "Links",
+        "Queues",
+        "Payments",
+    ] {
+        assert!(table.contains(heading), "no {heading:?} in\n{table}");
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(["trace", "--preset", "checkout", "--duration", "10m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the cascade binary starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut first_line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first_line)
+        .expect("one line arrives");
+    // The reader is dropped here: the pipe closes, like `cascade trace ... | head -1`.
+    assert!(first_line.contains("request_started"), "{first_line}");
+    let output = child.wait_with_output().expect("cascade exits");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,351 @@
+//! The broker: publishing, queues with TTL and max length, deliveries bounded by free workers
+//! and prefetch, acks, redelivery (immediate like RabbitMQ or delayed, and on visibility
+//! timeout like SQS), the delivery limit and the dead-letter queue.
+
+use super::*;
+use crate::policy::Overflow;
+use crate::trace::DeadLetterReason;
+
+impl Simulation {
+    /// Publishes a message for `request` on an async link. Fails at once when the broker is
+    /// down, the link is partitioned, or a full queue rejects publishes (publisher confirms:
+    /// the producer learns of a refusal without waiting).
+    pub(super) fn publish(&mut self, request: RequestId, link_id: LinkId) -> Result<(), Failure> {
+        let link = &self.links[link_id.index()];
+        let queue = &self.queues[link.queue.index()];
+        let full = queue
+            .policy
+            .max_length
+            .is_some_and(|max| queue.ready.len() as u32 >= max);
+        let refused = full && queue.policy.overflow == Overflow::RejectPublish;
+        if !self.broker_up || link.partitioned || refused {
+            let link = &mut self.links[link_id.index()];
+            link.metrics.publish_failed += 1;
+            self.record(TraceKind::PublishFailed {
+                request,
+                link: link_id,
+            });
+            return Err(Failure::BrokerDown);
+        }
+        let id = self.next_attempt_id();
+        let link = &mut self.links[link_id.index()];
+        link.metrics.published += 1;
+        let queue = link.queue;
+        let message = self.messages.insert(Message {
+            id,
+            request,
+            queue,
+            link: link_id,
+            deliveries: 0,
+            enqueued_at: self.now,
+            state: MessageState::ToBroker,
+        });
+        self.record(TraceKind::MessagePublished {
+            request,
+            message: id,
+            queue,
+        });
+        self.transmit(link_id, Leg::ToBroker, Payload::Publish(message));
+        Ok(())
+    }
+
+    pub(super) fn on_publish_arrived(&mut self, message_key: MessageKey) {
+        let message = self
+            .messages
+            .get_mut(message_key)
+            .expect("published message exists");
+        let queue_id = message.queue;
+        if !self.broker_up {
+            self.discard(message_key, DeadLetterReason::BrokerDown, false);
+            return;
+        }
+        message.state = MessageState::Ready;
+        message.enqueued_at = self.now;
+        let queue = &mut self.queues[queue_id.index()];
+        queue.metrics.enqueued += 1;
+        if queue
+            .policy
+            .max_length
+            .is_some_and(|max| queue.ready.len() as u32 >= max)
+        {
+            // Drop-head (reject-publish was refused at publish time; one may still slip in
+            // while in flight, and then the head makes room as well).
+            if let Some(head) = queue.ready.pop_front() {
+                self.discard(head, DeadLetterReason::MaxLength, true);
+            }
+        }
+        self.queues[queue_id.index()].ready.push_back(message_key);
+        let consumer = self.queues[queue_id.index()].consumer;
+        self.pull_work(consumer);
+    }
+
+    /// Dead-letters a message (or drops it when the queue has no dead-letter queue, or when
+    /// `respect_dlq` is false because the broker itself lost it).
+    fn discard(&mut self, message_key: MessageKey, reason: DeadLetterReason, respect_dlq: bool) {
+        let message = self
+            .messages
+            .remove(message_key)
+            .expect("discarded message exists");
+        let queue = &mut self.queues[message.queue.index()];
+        let (request, id, queue_id) = (message.request, message.id, message.queue);
+        match reason {
+            DeadLetterReason::Expired => queue.metrics.expired += 1,
+            DeadLetterReason::MaxLength => queue.metrics.overflowed += 1,
+            DeadLetterReason::DeliveryLimit | DeadLetterReason::BrokerDown => {}
+        }
+        if respect_dlq && queue.policy.dead_letter_queue {
+            queue.metrics.dead_lettered += 1;
+            let deliveries = message.deliveries;
+            self.record(TraceKind::MessageDeadLettered {
+                request,
+                message: id,
+                queue: queue_id,
+                deliveries,
+                reason,
+            });
+        } else {
+            queue.metrics.dropped += 1;
+            self.record(TraceKind::MessageDropped {
+                request,
+                message: id,
+                queue: queue_id,
+                reason,
+            });
+        }
+    }
+
+    /// Hands the next eligible message to a free worker of `node_id`; false when there is none.
+    pub(super) fn deliver_next_message(&mut self, node_id: NodeId) -> bool {
+        if !self.broker_up {
+            return false;
+        }
+        let subscriptions = self.nodes[node_id.index()].subscriptions.len();
+        let first = self.nodes[node_id.index()].next_subscription;
+        for offset in 0..subscriptions {
+            let slot = (first + offset) % subscriptions;
+            let queue_id = self.nodes[node_id.index()].subscriptions[slot];
+            let Some(message_key) = self.take_live_head(queue_id) else {
+                continue;
+            };
+            let node = &mut self.nodes[node_id.index()];
+            node.next_subscription = (slot + 1) % subscriptions;
+            node.busy += 1;
+            let epoch = node.epoch;
+            let queue = &mut self.queues[queue_id.index()];
+            queue.unacked += 1;
+            queue.metrics.delivered += 1;
+            let visibility = queue.policy.visibility_timeout_ms;
+            let message = self
+                .messages
+                .get_mut(message_key)
+                .expect("queued message exists");
+            message.deliveries += 1;
+            let delivery = message.deliveries;
+            message.state = MessageState::Delivered { delivery };
+            let (request, id, link) = (message.request, message.id, message.link);
+            if let Some(timeout_ms) = visibility {
+                let at = self.now + SimDuration::from_millis_f64(timeout_ms);
+                self.events.schedule(
+                    at,
+                    Event::VisibilityTimeout {
+                        message: message_key,
+                        delivery,
+                    },
+                );
+            }
+            self.record(TraceKind::MessageDelivered {
+                request,
+                message: id,
+                queue: queue_id,
+                node: node_id,
+                delivery,
+            });
+            let payload = Payload::Deliver {
+                message: message_key,
+                delivery,
+                epoch,
+            };
+            self.transmit(link, Leg::FromBroker, payload);
+            return true;
+        }
+        false
+    }
+
+    /// Pops the head of a queue if the consumer may take it (prefetch), dead-lettering expired
+    /// messages found at the head on the way (RabbitMQ expires at the head).
+    fn take_live_head(&mut self, queue_id: QueueId) -> Option<MessageKey> {
+        loop {
+            let queue = &mut self.queues[queue_id.index()];
+            let prefetch = queue.policy.prefetch;
+            if prefetch > 0 && queue.unacked >= prefetch {
+                return None;
+            }
+            let head = *queue.ready.front()?;
+            let ttl = queue
+                .policy
+                .message_ttl_ms
+                .map(SimDuration::from_millis_f64);
+            let enqueued_at = self
+                .messages
+                .get(head)
+                .expect("queued message exists")
+                .enqueued_at;
+            queue.ready.pop_front();
+            match ttl {
+                Some(ttl) if self.now.since(enqueued_at) >= ttl => {
+                    self.discard(head, DeadLetterReason::Expired, true)
+                }
+                _ => return Some(head),
+            }
+        }
+    }
+
+    /// A delivery reached its consumer. If the consumer crashed since the broker sent it, the
+    /// channel is gone and the delivery fails. A stale delivery (the message became visible
+    /// again meanwhile) is still processed: that is the duplicate SQS warns about.
+    pub(super) fn on_delivery_arrived(
+        &mut self,
+        message_key: MessageKey,
+        delivery: u32,
+        epoch: u32,
+        link_id: LinkId,
+    ) {
+        let consumer = self.links[link_id.index()].to;
+        if self.nodes[consumer.index()].epoch != epoch {
+            self.settle_message(message_key, delivery, false);
+            return;
+        }
+        let request = match self.messages.get(message_key) {
+            Some(message) => message.request,
+            None => {
+                // Settled through a later delivery while this one travelled: the worker that
+                // was reserved for it is free again.
+                self.nodes[consumer.index()].busy -= 1;
+                self.pull_work(consumer);
+                return;
+            }
+        };
+        let origin = Origin::Message {
+            message: message_key,
+            delivery,
+        };
+        let job = self.jobs.insert(Job::new(consumer, request, origin));
+        self.start_work(job);
+    }
+
+    /// Ack (success) or nack. A stale delivery (the message was delivered again after a
+    /// visibility timeout, or already settled) changes nothing. A nacked message goes back to
+    /// the head of its queue (after the redelivery delay), or is dead-lettered once it has been
+    /// delivered `delivery_limit` times. An ack while the broker is down is lost: the message
+    /// will be delivered again.
+    pub(super) fn settle_message(&mut self, message_key: MessageKey, delivery: u32, success: bool) {
+        let Some(message) = self.messages.get(message_key) else {
+            return;
+        };
+        if message.state != (MessageState::Delivered { delivery }) {
+            return;
+        }
+        let (request, id, queue_id) = (message.request, message.id, message.queue);
+        self.queues[queue_id.index()].unacked -= 1;
+        if success && self.broker_up {
+            self.queues[queue_id.index()].metrics.acked += 1;
+            self.messages.remove(message_key);
+            self.record(TraceKind::MessageAcked {
+                request,
+                message: id,
+                queue: queue_id,
+            });
+        } else {
+            self.requeue(message_key);
+        }
+    }
+
+    /// Puts a message whose delivery failed back, or dead-letters it at the delivery limit.
+    fn requeue(&mut self, message_key: MessageKey) {
+        let message = self
+            .messages
+            .get(message_key)
+            .expect("requeued message exists");
+        let (request, id, queue_id, deliveries) = (
+            message.request,
+            message.id,
+            message.queue,
+            message.deliveries,
+        );
+        let queue = &mut self.queues[queue_id.index()];
+        if deliveries >= queue.policy.delivery_limit {
+            self.discard(message_key, DeadLetterReason::DeliveryLimit, true);
+            return;
+        }
+        queue.metrics.requeued += 1;
+        let delay = SimDuration::from_millis_f64(queue.policy.redelivery_delay_ms);
+        self.record(TraceKind::MessageRequeued {
+            request,
+            message: id,
+            queue: queue_id,
+            deliveries,
+        });
+        if delay > SimDuration::ZERO {
+            let message = self
+                .messages
+                .get_mut(message_key)
+                .expect("requeued message exists");
+            message.state = MessageState::Delayed;
+            self.events
+                .schedule(self.now + delay, Event::Redeliver(message_key));
+        } else {
+            self.make_ready_again(message_key);
+        }
+    }
+
+    pub(super) fn on_redeliver(&mut self, message_key: MessageKey) {
+        if self
+            .messages
+            .get(message_key)
+            .is_some_and(|m| m.state == MessageState::Delayed)
+        {
+            self.make_ready_again(message_key);
+        }
+    }
+
+    fn make_ready_again(&mut self, message_key: MessageKey) {
+        let message = self
+            .messages
+            .get_mut(message_key)
+            .expect("redelivered message exists");
+        let queue = &mut self.queues[message.queue.index()];
+        if queue
+            .policy
+            .max_length
+            .is_some_and(|max| queue.ready.len() as u32 >= max)
+        {
+            // It would go back to the head of a full queue: the head is what overflow drops.
+            self.discard(message_key, DeadLetterReason::MaxLength, true);
+            return;
+        }
+        message.state = MessageState::Ready;
+        queue.ready.push_front(message_key);
+        let consumer = queue.consumer;
+        self.pull_work(consumer);
+    }
+
+    /// SQS: a delivery not deleted within the visibility timeout becomes visible again; the
+    /// first consumer keeps working on its (now stale) copy.
+    pub(super) fn on_visibility_timeout(&mut self, message_key: MessageKey, delivery: u32) {
+        let Some(message) = self.messages.get(message_key) else {
+            return;
+        };
+        if message.state != (MessageState::Delivered { delivery }) {
+            return;
+        }
+        let (request, id, queue_id) = (message.request, message.id, message.queue);
+        self.queues[queue_id.index()].unacked -= 1;
+        self.record(TraceKind::VisibilityTimedOut {
+            request,
+            message: id,
+            queue: queue_id,
+            delivery,
+        });
+        self.requeue(message_key);
+    }
+}

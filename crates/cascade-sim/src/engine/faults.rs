@@ -1,0 +1,460 @@
+//! Commands: faults and changes applied to a running simulation. The UI, the CLI, tests and
+//! replays all go through [`Simulation::apply`], and every applied command is logged with its
+//! time, so scenario + seed + command log reproduce a run exactly.
+
+use super::*;
+use crate::scenario::{LinkSpec, ServiceSpec};
+
+/// A fault or change applied to a running simulation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// Crash a service: in-progress requests get a connection reset, unacked messages return
+    /// to their queue, new calls are refused.
+    Kill {
+        /// The service's name.
+        node: String,
+    },
+    /// Bring a killed or frozen service back.
+    Revive {
+        /// The service's name.
+        node: String,
+    },
+    /// Hang a service: it accepts connections and messages but does nothing until revived, so
+    /// callers time out.
+    Freeze {
+        /// The service's name.
+        node: String,
+    },
+    /// Make a service's local work take `factor` times as long (1 is normal).
+    Slow {
+        /// The service's name.
+        node: String,
+        /// Multiplier, greater than 0.
+        factor: f64,
+    },
+    /// Set a service's error rate.
+    SetErrorRate {
+        /// The service's name.
+        node: String,
+        /// Probability between 0 and 1.
+        error_rate: f64,
+    },
+    /// Lose all traffic on a link (both directions) until healed; async links cannot publish.
+    Partition {
+        /// The link's index in the scenario.
+        link: u32,
+    },
+    /// End a partition.
+    Heal {
+        /// The link's index in the scenario.
+        link: u32,
+    },
+    /// Switch a link between a blocking call and a queue. Calls already made finish as they
+    /// are.
+    SetLinkKind {
+        /// The link's index in the scenario.
+        link: u32,
+        /// The new kind.
+        kind: LinkKind,
+    },
+    /// Take the broker down: publishes fail, nothing is delivered, acks are lost.
+    KillBroker,
+    /// Bring the broker back.
+    ReviveBroker,
+    /// Replace a service's knobs (its name must stay the same).
+    UpdateService {
+        /// The new specification.
+        spec: ServiceSpec,
+    },
+    /// Replace a load source's knobs (its name must stay the same).
+    UpdateClient {
+        /// The new specification.
+        spec: ClientSpec,
+    },
+    /// Replace a link's knobs (its endpoints must stay the same; the queue's knobs follow).
+    UpdateLink {
+        /// The link's index in the scenario.
+        link: u32,
+        /// The new specification.
+        spec: LinkSpec,
+    },
+}
+
+/// A command with the simulated time it was applied at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimedCommand {
+    /// When.
+    pub at: SimTime,
+    /// What.
+    #[serde(flatten)]
+    pub command: Command,
+}
+
+/// A command that cannot be applied. The simulation is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// No node has that name.
+    #[error("no service is named {0:?}")]
+    UnknownNode(String),
+    /// The link index is out of range.
+    #[error("there is no link number {0}")]
+    UnknownLink(u32),
+    /// Load sources cannot be killed, frozen or slowed.
+    #[error("{0:?} is a load source, not a service")]
+    NotAService(String),
+    /// Killing a dead service, reviving a live one, and so on.
+    #[error("{name:?} is already {state:?}")]
+    AlreadyInState {
+        /// The service.
+        name: String,
+        /// Its state.
+        state: NodeState,
+    },
+    /// The broker is already in that state.
+    #[error("the broker is already {0}")]
+    Broker(&'static str),
+    /// A value out of range, or a change the engine cannot make at run time.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Simulation {
+    /// Applies a command now and records it in the command log. On error nothing changes.
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        match &command {
+            Command::Kill { node } => self.kill(self.service_id(node)?)?,
+            Command::Revive { node } => self.revive(self.service_id(node)?)?,
+            Command::Freeze { node } => self.freeze(self.service_id(node)?)?,
+            Command::Slow { node, factor } => {
+                let id = self.service_id(node)?;
+                if !(factor.is_finite() && *factor > 0.0) {
+                    return Err(CommandError::Invalid(
+                        "factor: must be greater than 0".into(),
+                    ));
+                }
+                self.nodes[id.index()].slow_factor = *factor;
+                let factor_percent = libm::round(factor * 100.0) as u32;
+                self.record(TraceKind::NodeSlowed {
+                    node: id,
+                    factor_percent,
+                });
+            }
+            Command::SetErrorRate { node, error_rate } => {
+                let id = self.service_id(node)?;
+                if !(0.0..=1.0).contains(error_rate) {
+                    return Err(CommandError::Invalid(
+                        "error_rate: must be between 0 and 1".into(),
+                    ));
+                }
+                self.nodes[id.index()].error_rate = *error_rate;
+                let per_million = libm::round(error_rate * 1e6) as u32;
+                self.record(TraceKind::ErrorRateChanged {
+                    node: id,
+                    per_million,
+                });
+            }
+            Command::Partition { link } => {
+                let id = self.link_id(*link)?;
+                if !self.links[id.index()].partitioned {
+                    self.links[id.index()].partitioned = true;
+                    self.record(TraceKind::LinkPartitioned { link: id });
+                }
+            }
+            Command::Heal { link } => {
+                let id = self.link_id(*link)?;
+                if self.links[id.index()].partitioned {
+                    self.links[id.index()].partitioned = false;
+                    self.record(TraceKind::LinkHealed { link: id });
+                }
+            }
+            Command::SetLinkKind { link, kind } => {
+                let id = self.link_id(*link)?;
+                if self.links[id.index()].kind != *kind {
+                    self.links[id.index()].kind = *kind;
+                    self.record(TraceKind::LinkKindChanged {
+                        link: id,
+                        kind: *kind,
+                    });
+                }
+            }
+            Command::KillBroker => {
+                if !self.broker_up {
+                    return Err(CommandError::Broker("down"));
+                }
+                self.broker_up = false;
+                self.record(TraceKind::BrokerKilled);
+            }
+            Command::ReviveBroker => {
+                if self.broker_up {
+                    return Err(CommandError::Broker("up"));
+                }
+                self.broker_up = true;
+                self.record(TraceKind::BrokerRevived);
+                for index in 0..self.nodes.len() {
+                    self.pull_work(NodeId(index as u32));
+                }
+            }
+            Command::UpdateService { spec } => self.update_service(spec)?,
+            Command::UpdateClient { spec } => self.update_client(spec)?,
+            Command::UpdateLink { link, spec } => self.update_link(*link, spec)?,
+        }
+        self.command_log.push(TimedCommand {
+            at: self.now,
+            command,
+        });
+        Ok(())
+    }
+
+    /// Re-runs a command log from the start: run to each command's time, apply it, and finally
+    /// run to `end`. With the same scenario and seed this reproduces the original run exactly.
+    pub fn replay(&mut self, log: &[TimedCommand], end: SimTime) -> Result<(), CommandError> {
+        for timed in log {
+            self.run_until(timed.at, u64::MAX);
+            self.apply(timed.command.clone())?;
+        }
+        self.run_until(end, u64::MAX);
+        Ok(())
+    }
+
+    fn node_index(&self, name: &str) -> Result<usize, CommandError> {
+        self.nodes
+            .iter()
+            .position(|node| node.name == name)
+            .ok_or_else(|| CommandError::UnknownNode(name.to_string()))
+    }
+
+    fn service_id(&self, name: &str) -> Result<NodeId, CommandError> {
+        let index = self.node_index(name)?;
+        match self.nodes[index].kind {
+            NodeKind::Service => Ok(NodeId(index as u32)),
+            NodeKind::Client(_) => Err(CommandError::NotAService(name.to_string())),
+        }
+    }
+
+    fn link_id(&self, link: u32) -> Result<LinkId, CommandError> {
+        if (link as usize) < self.links.len() {
+            Ok(LinkId(link))
+        } else {
+            Err(CommandError::UnknownLink(link))
+        }
+    }
+
+    fn kill(&mut self, node_id: NodeId) -> Result<(), CommandError> {
+        let node = &mut self.nodes[node_id.index()];
+        if node.state == NodeState::Killed {
+            return Err(CommandError::AlreadyInState {
+                name: node.name.clone(),
+                state: node.state,
+            });
+        }
+        node.state = NodeState::Killed;
+        node.epoch += 1;
+        node.busy = 0;
+        node.inbound.clear();
+        self.record(TraceKind::NodeKilled { node: node_id });
+        let victims: Vec<JobKey> = self
+            .jobs
+            .iter()
+            .filter(|(_, job)| job.node == node_id)
+            .map(|(key, _)| key)
+            .collect();
+        for job_key in victims {
+            let job = self.jobs.remove(job_key).expect("victim job exists");
+            self.nodes[node_id.index()].metrics.failed += 1;
+            match job.origin {
+                Origin::Call(call) => self.respond(call, Some(Failure::Reset), None, node_id),
+                Origin::Message { message, delivery } => {
+                    self.settle_message(message, delivery, false)
+                }
+                Origin::Client { .. } => unreachable!("load sources cannot be killed"),
+            }
+        }
+        // Whatever reached it while frozen now meets a dead process.
+        self.replay_deferred(node_id);
+        Ok(())
+    }
+
+    fn revive(&mut self, node_id: NodeId) -> Result<(), CommandError> {
+        let node = &mut self.nodes[node_id.index()];
+        let previous = node.state;
+        if previous == NodeState::Up {
+            return Err(CommandError::AlreadyInState {
+                name: node.name.clone(),
+                state: node.state,
+            });
+        }
+        node.state = NodeState::Up;
+        self.record(TraceKind::NodeRevived { node: node_id });
+        if previous == NodeState::Killed {
+            // A restarted process starts with fresh in-memory breakers and retry budgets.
+            let outgoing = self.nodes[node_id.index()].plan.clone();
+            for link_id in outgoing {
+                let link = &mut self.links[link_id.index()];
+                link.breaker = CircuitBreaker::new(link.sync.breaker.clone());
+                link.budget = link.sync.retry_budget.as_ref().map(TokenBucket::full);
+            }
+        }
+        self.replay_deferred(node_id);
+        self.pull_work(node_id);
+        Ok(())
+    }
+
+    fn freeze(&mut self, node_id: NodeId) -> Result<(), CommandError> {
+        let node = &mut self.nodes[node_id.index()];
+        if node.state != NodeState::Up {
+            return Err(CommandError::AlreadyInState {
+                name: node.name.clone(),
+                state: node.state,
+            });
+        }
+        node.state = NodeState::Frozen;
+        self.record(TraceKind::NodeFrozen { node: node_id });
+        Ok(())
+    }
+
+    /// Schedules the events a frozen node held back, now, in their original order.
+    fn replay_deferred(&mut self, node_id: NodeId) {
+        let deferred = core::mem::take(&mut self.nodes[node_id.index()].deferred);
+        for event in deferred {
+            self.events.schedule(self.now, event);
+        }
+    }
+
+    fn update_service(&mut self, spec: &ServiceSpec) -> Result<(), CommandError> {
+        let id = self.service_id(&spec.name)?;
+        validate_piece(spec.workers == 0, "workers: must be at least 1")?;
+        validate_piece(
+            !(0.0..=1.0).contains(&spec.error_rate),
+            "error_rate: must be between 0 and 1",
+        )?;
+        spec.service_time
+            .validate()
+            .map_err(|problem| CommandError::Invalid(format!("service_time.{problem}")))?;
+        self.nodes[id.index()].configure(spec);
+        self.record(TraceKind::Reconfigured {
+            node: Some(id),
+            link: None,
+        });
+        self.pull_work(id);
+        Ok(())
+    }
+
+    fn update_client(&mut self, spec: &ClientSpec) -> Result<(), CommandError> {
+        let index = self.node_index(&spec.name)?;
+        let id = NodeId(index as u32);
+        let probe = Scenario {
+            clients: vec![spec.clone()],
+            ..Scenario::default()
+        };
+        probe
+            .validate()
+            .map_err(|error| CommandError::Invalid(error.to_string()))?;
+        let NodeKind::Client(load) = &mut self.nodes[index].kind else {
+            return Err(CommandError::Invalid(format!(
+                "{:?} is a service, not a load source",
+                spec.name
+            )));
+        };
+        let added_users = spec
+            .closed_loop_users
+            .saturating_sub(load.spec.closed_loop_users);
+        let was_open = load.spec.closed_loop_users == 0;
+        load.spec = spec.clone();
+        load.generation = load.generation.wrapping_add(1);
+        self.record(TraceKind::Reconfigured {
+            node: Some(id),
+            link: None,
+        });
+        if spec.closed_loop_users == 0 {
+            self.start_open_loop_from_now(id);
+        } else {
+            // Users only join at run time; a lower count takes effect on the next reset.
+            let joining = if was_open {
+                spec.closed_loop_users
+            } else {
+                added_users
+            };
+            for _ in 0..joining {
+                self.schedule_user(id);
+            }
+        }
+        Ok(())
+    }
+
+    fn start_open_loop_from_now(&mut self, id: NodeId) {
+        let NodeKind::Client(load) = &self.nodes[id.index()].kind else {
+            return;
+        };
+        let now_ms = self.now.as_micros() as f64 / 1e3;
+        let boundaries: Vec<f64> = load
+            .spec
+            .spikes
+            .iter()
+            .flat_map(|spike| [spike.at_ms, spike.at_ms + spike.duration_ms])
+            .filter(|boundary| *boundary > now_ms)
+            .collect();
+        for boundary_ms in boundaries {
+            let at = SimTime::ZERO + SimDuration::from_millis_f64(boundary_ms);
+            self.events.schedule(at, Event::RateChange(id));
+        }
+        self.schedule_next_arrival(id);
+    }
+
+    fn update_link(&mut self, link: u32, spec: &LinkSpec) -> Result<(), CommandError> {
+        let id = self.link_id(link)?;
+        let current = &self.links[id.index()];
+        let (from, to) = (
+            &self.nodes[current.from.index()].name,
+            &self.nodes[current.to.index()].name,
+        );
+        if spec.from != *from || spec.to != *to {
+            return Err(CommandError::Invalid(format!(
+                "link {link} connects {from:?} to {to:?}; delete and add a link to change its ends"
+            )));
+        }
+        let queue_name = spec.async_policy.queue_name(&spec.to);
+        if queue_name != self.queues[current.queue.index()].name {
+            return Err(CommandError::Invalid(
+                "async.queue: a link's queue cannot be renamed while it runs".into(),
+            ));
+        }
+        spec.latency
+            .validate()
+            .map_err(|p| CommandError::Invalid(format!("latency.{p}")))?;
+        spec.sync
+            .validate()
+            .map_err(|p| CommandError::Invalid(format!("sync.{p}")))?;
+        spec.async_policy
+            .validate()
+            .map_err(|p| CommandError::Invalid(format!("async.{p}")))?;
+        let link_ref = &mut self.links[id.index()];
+        if link_ref.sync.breaker != spec.sync.breaker {
+            link_ref.breaker = CircuitBreaker::new(spec.sync.breaker.clone());
+        }
+        if link_ref.sync.retry_budget != spec.sync.retry_budget {
+            link_ref.budget = spec.sync.retry_budget.as_ref().map(TokenBucket::full);
+        }
+        link_ref.kind = spec.kind;
+        link_ref.latency = spec.latency.clone();
+        link_ref.sync = spec.sync.clone();
+        link_ref.async_policy = spec.async_policy.clone();
+        let queue = link_ref.queue;
+        self.queues[queue.index()].policy = spec.async_policy.clone();
+        self.record(TraceKind::Reconfigured {
+            node: None,
+            link: Some(id),
+        });
+        let consumer = self.queues[queue.index()].consumer;
+        self.pull_work(consumer);
+        Ok(())
+    }
+}
+
+fn validate_piece(invalid: bool, message: &str) -> Result<(), CommandError> {
+    if invalid {
+        Err(CommandError::Invalid(message.into()))
+    } else {
+        Ok(())
+    }
+}

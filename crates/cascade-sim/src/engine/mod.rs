@@ -1,0 +1,789 @@
+//! The simulation engine: the event loop and every mechanism that moves a request or a message.
+//!
+//! A service is a pool of workers in front of a bounded inbound queue. A worker takes a request
+//! (or a message from a broker queue the service consumes), does its local work, then walks the
+//! service's call plan: its outgoing links in scenario order, one after another or all at once.
+//! A sync link holds the worker until the response, the timeout, or the last retry; an async
+//! link publishes a message and moves on. Everything observable is recorded in the [`Trace`];
+//! in-flight transmissions are kept so the UI can draw them without reading the trace.
+//!
+//! The mechanisms live in sub-modules: `calls` (jobs, sync calls, retries, breakers,
+//! bulkheads), `broker` (queues, deliveries, acks, dead letters), `faults` (commands),
+//! `invariants` (the bookkeeping checks tests run after every event).
+
+mod broker;
+mod calls;
+mod faults;
+mod invariants;
+mod views;
+
+pub use faults::{Command, CommandError, TimedCommand};
+pub use views::{InFlight, InFlightKind, LinkView, NodeView, QueueView};
+
+use crate::arena::{Arena, Key};
+use crate::breaker::CircuitBreaker;
+use crate::distribution::Distribution;
+use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
+use crate::metrics::{ClientMetrics, LinkMetrics, NodeMetrics, QueueMetrics, Series};
+use crate::policy::{AsyncPolicy, SyncPolicy, TokenBucket};
+use crate::queue::EventQueue;
+use crate::rng::Pcg32;
+use crate::scenario::{CallMode, ClientSpec, LinkKind, Scenario, ScenarioError};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{Failure, Trace, TraceEvent, TraceKind, TraceRetention};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+type JobKey = Key<Job>;
+type CallKey = Key<Call>;
+type MessageKey = Key<Message>;
+type TransitKey = Key<Transit>;
+
+/// Whether a node is taking work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeState {
+    /// Running.
+    Up,
+    /// Crashed: connections are refused at once, in-progress work is lost.
+    Killed,
+    /// Hung: connections are accepted but nothing is processed; callers time out.
+    Frozen,
+}
+
+/// How [`Simulation::run_until`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Simulated time reached the limit.
+    ReachedTime,
+    /// The event budget ran out first; call again to continue.
+    BudgetExhausted,
+    /// Nothing is scheduled: nothing will ever happen again.
+    Idle,
+}
+
+/// Which part of a link a transmission travels on, for drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Leg {
+    /// Caller to callee (a request).
+    Forward,
+    /// Callee to caller (a response).
+    Back,
+    /// Producer to broker queue.
+    ToBroker,
+    /// Broker queue to consumer.
+    FromBroker,
+}
+
+enum Event {
+    /// An open-loop arrival, valid while `generation` matches the client's.
+    ClientArrival {
+        node: NodeId,
+        generation: u32,
+    },
+    /// A closed-loop user is done thinking.
+    UserReady(NodeId),
+    /// An open-loop client's rate changes (a spike starts or ends).
+    RateChange(NodeId),
+    Arrive(TransitKey),
+    WorkDone(JobKey),
+    CallTimeout(CallKey),
+    RetryDue(CallKey),
+    Redeliver(MessageKey),
+    VisibilityTimeout {
+        message: MessageKey,
+        delivery: u32,
+    },
+    BreakerTimer(LinkId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    Client {
+        started_at: SimTime,
+    },
+    Call(CallKey),
+    /// A delivery of a message; stale once the message has been delivered again.
+    Message {
+        message: MessageKey,
+        delivery: u32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// In the inbound queue, holding no worker.
+    Waiting,
+    /// Doing local work.
+    Working,
+    /// Walking the call plan: waiting on `outstanding` branches.
+    Calling,
+}
+
+struct Job {
+    node: NodeId,
+    request: RequestId,
+    origin: Origin,
+    phase: Phase,
+    /// Next step of the node's call plan to start.
+    next_step: usize,
+    /// Branches (calls on the wire, or sleeping before a retry) not yet settled.
+    outstanding: u32,
+    /// The first failure; the job fails once nothing is outstanding.
+    failure: Option<Failure>,
+    holds_worker: bool,
+    work_started: Option<SimTime>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CallState {
+    /// Sleeping before attempt `attempt` (the caller's worker is held).
+    Sleeping,
+    /// On the wire or at the callee; the caller waits.
+    Waiting,
+}
+
+/// One attempt of one branch of a job's call plan: a sync call, or a publish being retried.
+struct Call {
+    id: AttemptId,
+    link: LinkId,
+    request: RequestId,
+    attempt: u32,
+    previous_backoff: SimDuration,
+    /// The waiting job; `None` once it gave up (timeout).
+    caller: Option<JobKey>,
+    state: CallState,
+    /// Holds one of the link's bulkhead slots.
+    holds_slot: bool,
+    /// The breaker's permit, until the attempt's outcome is reported.
+    permit: Option<crate::breaker::Permit>,
+    /// A transmission of this call was lost to a partition: nobody will answer.
+    lost: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MessageState {
+    ToBroker,
+    Ready,
+    /// Waiting out the redelivery delay.
+    Delayed,
+    /// Handed to the consumer (on the wire or being processed) for delivery number `delivery`.
+    Delivered {
+        delivery: u32,
+    },
+}
+
+struct Message {
+    id: AttemptId,
+    request: RequestId,
+    queue: QueueId,
+    link: LinkId,
+    deliveries: u32,
+    enqueued_at: SimTime,
+    state: MessageState,
+}
+
+enum Payload {
+    Call(CallKey),
+    Response {
+        call: CallKey,
+        failure: Option<Failure>,
+    },
+    Publish(MessageKey),
+    /// Delivery number `delivery`; `epoch` is the consumer's incarnation when the worker was
+    /// reserved.
+    Deliver {
+        message: MessageKey,
+        delivery: u32,
+        epoch: u32,
+    },
+}
+
+struct Transit {
+    link: LinkId,
+    leg: Leg,
+    sent_at: SimTime,
+    arrives_at: SimTime,
+    /// Sent into a partition: it will never arrive.
+    lost: bool,
+    payload: Payload,
+}
+
+enum NodeKind {
+    Client(ClientLoad),
+    Service,
+}
+
+struct ClientLoad {
+    spec: ClientSpec,
+    generation: u32,
+}
+
+struct Node {
+    name: String,
+    kind: NodeKind,
+    state: NodeState,
+    /// Incremented on every kill, so deliveries reserved before a crash are recognised.
+    epoch: u32,
+    workers: u32,
+    busy: u32,
+    queue_capacity: u32,
+    inbound: VecDeque<JobKey>,
+    service_time: Distribution,
+    slow_factor: f64,
+    error_rate: f64,
+    call_mode: CallMode,
+    plan: Vec<LinkId>,
+    subscriptions: Vec<QueueId>,
+    next_subscription: usize,
+    /// Events that reached the node while it was frozen, replayed when it thaws.
+    deferred: Vec<Event>,
+    /// The largest pool and queue configured before a run-time change shrank them: work
+    /// admitted earlier may exceed the new limits until it drains.
+    reconfigured_workers: u32,
+    reconfigured_capacity: u32,
+    rng: Pcg32,
+    metrics: NodeMetrics,
+    client_metrics: ClientMetrics,
+}
+
+struct Link {
+    from: NodeId,
+    to: NodeId,
+    kind: LinkKind,
+    latency: Distribution,
+    sync: SyncPolicy,
+    async_policy: AsyncPolicy,
+    queue: QueueId,
+    partitioned: bool,
+    concurrent: u32,
+    breaker: CircuitBreaker,
+    budget: Option<TokenBucket>,
+    rng: Pcg32,
+    metrics: LinkMetrics,
+}
+
+struct BrokerQueue {
+    name: String,
+    consumer: NodeId,
+    ready: VecDeque<MessageKey>,
+    unacked: u32,
+    policy: AsyncPolicy,
+    metrics: QueueMetrics,
+}
+
+/// A running simulation of one scenario and seed.
+pub struct Simulation {
+    now: SimTime,
+    seed: u64,
+    events: EventQueue<Event>,
+    nodes: Vec<Node>,
+    links: Vec<Link>,
+    queues: Vec<BrokerQueue>,
+    broker_up: bool,
+    jobs: Arena<Job>,
+    calls: Arena<Call>,
+    messages: Arena<Message>,
+    transits: Arena<Transit>,
+    next_request: u64,
+    next_attempt: u64,
+    trace: Trace,
+    command_log: Vec<TimedCommand>,
+    events_processed: u64,
+    series: Series,
+}
+
+impl Simulation {
+    /// Builds a simulation at time zero. The scenario is validated first.
+    pub fn new(
+        scenario: &Scenario,
+        seed: u64,
+        retention: TraceRetention,
+    ) -> Result<Self, ScenarioError> {
+        scenario.validate()?;
+        let mut nodes = Vec::new();
+        for client in &scenario.clients {
+            let load = ClientLoad {
+                spec: client.clone(),
+                generation: 0,
+            };
+            nodes.push(Node::new(&client.name, NodeKind::Client(load), seed));
+        }
+        for service in &scenario.services {
+            let mut node = Node::new(&service.name, NodeKind::Service, seed);
+            node.configure(service);
+            nodes.push(node);
+        }
+        let node_id = |name: &str| {
+            let index = nodes.iter().position(|node| node.name == name);
+            NodeId(index.expect("validated scenario names every endpoint") as u32)
+        };
+        let mut queue_ids: BTreeMap<String, QueueId> = BTreeMap::new();
+        let mut queues = Vec::new();
+        let mut links = Vec::new();
+        for spec in &scenario.links {
+            let (from, to) = (node_id(&spec.from), node_id(&spec.to));
+            let queue_name = spec.async_policy.queue_name(&spec.to);
+            let queue = *queue_ids.entry(queue_name.clone()).or_insert_with(|| {
+                queues.push(BrokerQueue {
+                    name: queue_name,
+                    consumer: to,
+                    ready: VecDeque::new(),
+                    unacked: 0,
+                    policy: spec.async_policy.clone(),
+                    metrics: QueueMetrics::default(),
+                });
+                QueueId(queues.len() as u32 - 1)
+            });
+            links.push(Link {
+                from,
+                to,
+                kind: spec.kind,
+                latency: spec.latency.clone(),
+                sync: spec.sync.clone(),
+                async_policy: spec.async_policy.clone(),
+                queue,
+                partitioned: false,
+                concurrent: 0,
+                breaker: CircuitBreaker::new(spec.sync.breaker.clone()),
+                budget: spec.sync.retry_budget.as_ref().map(TokenBucket::full),
+                rng: Pcg32::for_label(seed, &format!("link:{}->{}", spec.from, spec.to)),
+                metrics: LinkMetrics::default(),
+            });
+        }
+        for (index, link) in links.iter().enumerate() {
+            nodes[link.from.index()].plan.push(LinkId(index as u32));
+        }
+        for (index, queue) in queues.iter().enumerate() {
+            nodes[queue.consumer.index()]
+                .subscriptions
+                .push(QueueId(index as u32));
+        }
+        let series = Series::new(nodes.len(), queues.len());
+        let mut simulation = Simulation {
+            now: SimTime::ZERO,
+            seed,
+            events: EventQueue::default(),
+            nodes,
+            links,
+            queues,
+            broker_up: true,
+            jobs: Arena::default(),
+            calls: Arena::default(),
+            messages: Arena::default(),
+            transits: Arena::default(),
+            next_request: 0,
+            next_attempt: 0,
+            trace: Trace::new(retention),
+            command_log: Vec::new(),
+            events_processed: 0,
+            series,
+        };
+        for index in 0..simulation.nodes.len() {
+            simulation.start_load(NodeId(index as u32));
+        }
+        Ok(simulation)
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The seed this run was built with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Events handled so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    /// The trace recorder (hash, count, kept events).
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The trace recorder, to take kept events out.
+    pub fn trace_mut(&mut self) -> &mut Trace {
+        &mut self.trace
+    }
+
+    /// Commands applied so far, in order: with the scenario and seed, a full reproduction.
+    pub fn command_log(&self) -> &[TimedCommand] {
+        &self.command_log
+    }
+
+    /// Runs events up to and including `limit`, handling at most `max_events`. Stopping at the
+    /// limit, on the budget or when idle is always safe: a run split into many calls gives the
+    /// same result as one call.
+    pub fn run_until(&mut self, limit: SimTime, max_events: u64) -> RunOutcome {
+        let mut handled = 0;
+        loop {
+            match self.events.peek_time() {
+                None => {
+                    self.advance_clock(self.now.max(limit));
+                    return RunOutcome::Idle;
+                }
+                Some(time) if time > limit => {
+                    self.advance_clock(self.now.max(limit));
+                    return RunOutcome::ReachedTime;
+                }
+                Some(_) if handled >= max_events => return RunOutcome::BudgetExhausted,
+                Some(_) => {
+                    self.step();
+                    handled += 1;
+                }
+            }
+        }
+    }
+
+    /// Handles the next event; returns its time, or `None` when nothing is scheduled.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let (time, event) = self.events.pop()?;
+        assert!(
+            time >= self.now,
+            "time went back from {:?} to {time:?}",
+            self.now
+        );
+        self.advance_clock(time);
+        self.events_processed += 1;
+        if let Some(node) = self.event_target(&event) {
+            if self.nodes[node.index()].state == NodeState::Frozen {
+                self.nodes[node.index()].deferred.push(event);
+                return Some(time);
+            }
+        }
+        match event {
+            Event::ClientArrival { node, generation } => self.on_client_arrival(node, generation),
+            Event::UserReady(node) => {
+                if self.is_closed_loop(node) {
+                    self.send_client_request(node);
+                }
+            }
+            Event::RateChange(node) => self.reschedule_arrivals(node),
+            Event::Arrive(transit) => self.on_arrive(transit),
+            Event::WorkDone(job) => self.on_work_done(job),
+            Event::CallTimeout(call) => self.on_call_timeout(call),
+            Event::RetryDue(call) => self.on_retry_due(call),
+            Event::Redeliver(message) => self.on_redeliver(message),
+            Event::VisibilityTimeout { message, delivery } => {
+                self.on_visibility_timeout(message, delivery)
+            }
+            Event::BreakerTimer(link) => self.on_breaker_timer(link),
+        }
+        Some(time)
+    }
+
+    /// Moves the clock, taking every metrics sample due on the way.
+    fn advance_clock(&mut self, time: SimTime) {
+        while let Some(due) = self.series.next_sample_due() {
+            if due > time {
+                break;
+            }
+            self.now = due;
+            self.take_sample();
+        }
+        self.now = time;
+    }
+
+    /// The node an event acts on, if any: a frozen node defers it.
+    fn event_target(&self, event: &Event) -> Option<NodeId> {
+        let caller_of = |call: CallKey| {
+            self.calls
+                .get(call)
+                .and_then(|call| call.caller)
+                .and_then(|job| self.jobs.get(job))
+                .map(|job| job.node)
+        };
+        match *event {
+            Event::ClientArrival { .. } | Event::UserReady(_) | Event::RateChange(_) => None,
+            Event::Redeliver(_) | Event::VisibilityTimeout { .. } => None,
+            Event::WorkDone(job) => self.jobs.get(job).map(|job| job.node),
+            Event::CallTimeout(call) | Event::RetryDue(call) => caller_of(call),
+            Event::BreakerTimer(link) => Some(self.links[link.index()].from),
+            Event::Arrive(transit) => {
+                let transit = self.transits.get(transit)?;
+                if transit.lost {
+                    return None;
+                }
+                match transit.payload {
+                    Payload::Call(_) => Some(self.links[transit.link.index()].to),
+                    Payload::Response { call, .. } => caller_of(call),
+                    Payload::Publish(_) => None,
+                    Payload::Deliver { .. } => Some(self.links[transit.link.index()].to),
+                }
+            }
+        }
+    }
+
+    fn record(&mut self, kind: TraceKind) {
+        self.trace.record(TraceEvent {
+            time: self.now,
+            kind,
+        });
+    }
+
+    fn next_attempt_id(&mut self) -> AttemptId {
+        self.next_attempt += 1;
+        AttemptId(self.next_attempt)
+    }
+
+    /// Sends a transmission along a link. Into a partition it is marked lost: it still takes
+    /// its time (so it can be drawn and cleaned up) but never reaches anyone.
+    fn transmit(&mut self, link_id: LinkId, leg: Leg, payload: Payload) {
+        let link = &mut self.links[link_id.index()];
+        let latency = link.latency.sample(&mut link.rng);
+        let lost = link.partitioned && matches!(leg, Leg::Forward | Leg::Back);
+        let arrives_at = self.now + latency;
+        let transit = self.transits.insert(Transit {
+            link: link_id,
+            leg,
+            sent_at: self.now,
+            arrives_at,
+            lost,
+            payload,
+        });
+        self.events.schedule(arrives_at, Event::Arrive(transit));
+    }
+
+    fn on_arrive(&mut self, transit_key: TransitKey) {
+        let transit = self
+            .transits
+            .remove(transit_key)
+            .expect("arriving transit exists");
+        if transit.lost {
+            self.on_lost(transit.payload);
+            return;
+        }
+        match transit.payload {
+            Payload::Call(call) => self.on_call_arrived(call, transit.link),
+            Payload::Response { call, failure } => self.on_response(call, failure),
+            Payload::Publish(message) => self.on_publish_arrived(message),
+            Payload::Deliver {
+                message,
+                delivery,
+                epoch,
+            } => self.on_delivery_arrived(message, delivery, epoch, transit.link),
+        }
+    }
+
+    // ---- load -------------------------------------------------------------------------------
+
+    fn start_load(&mut self, node_id: NodeId) {
+        let NodeKind::Client(load) = &self.nodes[node_id.index()].kind else {
+            return;
+        };
+        if load.spec.closed_loop_users > 0 {
+            for _ in 0..load.spec.closed_loop_users {
+                self.schedule_user(node_id);
+            }
+            return;
+        }
+        let boundaries: Vec<f64> = load
+            .spec
+            .spikes
+            .iter()
+            .flat_map(|spike| [spike.at_ms, spike.at_ms + spike.duration_ms])
+            .collect();
+        for boundary_ms in boundaries {
+            let at = SimTime::ZERO + SimDuration::from_millis_f64(boundary_ms);
+            if at > self.now {
+                self.events.schedule(at, Event::RateChange(node_id));
+            }
+        }
+        self.schedule_next_arrival(node_id);
+    }
+
+    /// A closed-loop user thinks, then sends.
+    fn schedule_user(&mut self, node_id: NodeId) {
+        let node = &mut self.nodes[node_id.index()];
+        let NodeKind::Client(load) = &node.kind else {
+            return;
+        };
+        // At least a microsecond, so a zero think time cannot stall simulated time.
+        let think = load
+            .spec
+            .think_time
+            .sample(&mut node.rng)
+            .max(SimDuration::from_micros(1));
+        self.events
+            .schedule(self.now + think, Event::UserReady(node_id));
+    }
+
+    fn schedule_next_arrival(&mut self, node_id: NodeId) {
+        let now_ms = self.now.as_micros() as f64 / 1e3;
+        let node = &mut self.nodes[node_id.index()];
+        let NodeKind::Client(load) = &node.kind else {
+            return;
+        };
+        let rate_per_second = load.spec.rate_at(now_ms);
+        if load.spec.closed_loop_users > 0 || rate_per_second <= 0.0 {
+            return;
+        }
+        let mean_gap_us = 1e6 / rate_per_second;
+        let gap_us = match load.spec.arrival {
+            crate::scenario::Arrival::Constant => mean_gap_us,
+            crate::scenario::Arrival::Poisson => {
+                -mean_gap_us * libm::log(node.rng.next_f64_nonzero())
+            }
+        };
+        let generation = load.generation;
+        // At least one microsecond apart, so an absurd rate cannot stall simulated time.
+        let gap = SimDuration::from_micros((libm::round(gap_us) as u64).max(1));
+        self.events.schedule(
+            self.now + gap,
+            Event::ClientArrival {
+                node: node_id,
+                generation,
+            },
+        );
+    }
+
+    /// The rate changed: forget the pending arrival and draw a new one (exact for Poisson
+    /// arrivals, which are memoryless).
+    fn reschedule_arrivals(&mut self, node_id: NodeId) {
+        if let NodeKind::Client(load) = &mut self.nodes[node_id.index()].kind {
+            load.generation = load.generation.wrapping_add(1);
+        }
+        self.schedule_next_arrival(node_id);
+    }
+
+    fn on_client_arrival(&mut self, node_id: NodeId, generation: u32) {
+        match &self.nodes[node_id.index()].kind {
+            NodeKind::Client(load) if load.generation == generation => {}
+            _ => return,
+        }
+        self.send_client_request(node_id);
+        self.schedule_next_arrival(node_id);
+    }
+
+    fn send_client_request(&mut self, node_id: NodeId) {
+        self.next_request += 1;
+        let request = RequestId(self.next_request);
+        self.nodes[node_id.index()].client_metrics.started += 1;
+        self.record(TraceKind::RequestStarted {
+            request,
+            client: node_id,
+        });
+        let job = self.jobs.insert(Job::new(
+            node_id,
+            request,
+            Origin::Client {
+                started_at: self.now,
+            },
+        ));
+        self.admit(job);
+    }
+
+    fn is_closed_loop(&self, node_id: NodeId) -> bool {
+        matches!(&self.nodes[node_id.index()].kind, NodeKind::Client(load) if load.spec.closed_loop_users > 0)
+    }
+
+    /// A client request ended: closed-loop users think before the next one.
+    fn client_request_finished(&mut self, node_id: NodeId) {
+        if self.is_closed_loop(node_id) {
+            self.schedule_user(node_id);
+        }
+    }
+
+    // ---- metrics ----------------------------------------------------------------------------
+
+    fn take_sample(&mut self) {
+        let totals = self.client_totals();
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|node| (node.busy, node.inbound.len() as u32));
+        let queues = self.queues.iter().map(|queue| {
+            (
+                queue.ready.len() as u32,
+                queue.unacked,
+                queue.metrics.dead_lettered,
+            )
+        });
+        let downstream = self.downstream_calls();
+        self.series
+            .record(self.now, &totals, nodes, queues, downstream);
+    }
+
+    /// Calls and deliveries below the load sources: sync attempts on links not leaving a
+    /// client, plus broker deliveries.
+    pub fn downstream_calls(&self) -> u64 {
+        let attempts: u64 = self
+            .links
+            .iter()
+            .filter(|link| matches!(self.nodes[link.from.index()].kind, NodeKind::Service))
+            .map(|link| link.metrics.attempts)
+            .sum();
+        let deliveries: u64 = self
+            .queues
+            .iter()
+            .map(|queue| queue.metrics.delivered)
+            .sum();
+        attempts + deliveries
+    }
+
+    /// The sampled time series (bounded memory).
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+}
+
+impl Node {
+    fn new(name: &str, kind: NodeKind, seed: u64) -> Self {
+        let is_client = matches!(kind, NodeKind::Client(_));
+        Node {
+            name: name.to_string(),
+            kind,
+            state: NodeState::Up,
+            epoch: 0,
+            workers: if is_client { u32::MAX } else { 1 },
+            busy: 0,
+            queue_capacity: 0,
+            inbound: VecDeque::new(),
+            service_time: Distribution::Constant { ms: 0.0 },
+            slow_factor: 1.0,
+            error_rate: 0.0,
+            call_mode: CallMode::Sequential,
+            plan: Vec::new(),
+            subscriptions: Vec::new(),
+            next_subscription: 0,
+            deferred: Vec::new(),
+            reconfigured_workers: 0,
+            reconfigured_capacity: 0,
+            rng: Pcg32::for_label(seed, &format!("node:{name}")),
+            metrics: NodeMetrics::default(),
+            client_metrics: ClientMetrics::default(),
+        }
+    }
+
+    /// Applies a service's knobs (at build time and on a run-time update).
+    fn configure(&mut self, spec: &crate::scenario::ServiceSpec) {
+        self.reconfigured_workers = self.reconfigured_workers.max(self.workers.max(self.busy));
+        self.reconfigured_capacity = self.reconfigured_capacity.max(self.queue_capacity);
+        self.workers = spec.workers;
+        self.queue_capacity = spec.queue_capacity;
+        self.service_time = spec.service_time.clone();
+        self.error_rate = spec.error_rate;
+        self.call_mode = spec.call_mode;
+    }
+}
+
+impl Job {
+    fn new(node: NodeId, request: RequestId, origin: Origin) -> Self {
+        Job {
+            node,
+            request,
+            origin,
+            phase: Phase::Waiting,
+            next_step: 0,
+            outstanding: 0,
+            failure: None,
+            holds_worker: false,
+            work_started: None,
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Read-only views for the UI, the CLI and tests: nodes, links, queues, end-to-end totals, and
+//! the transmissions on the wire (the frame snapshot the UI interpolates).
+
+use super::*;
+use crate::breaker::BreakerState;
+
+/// What a transmission carries, for drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InFlightKind {
+    /// A first attempt.
+    Request,
+    /// A retried attempt.
+    Retry,
+    /// A successful response.
+    Response,
+    /// A failed response (refused, rejected, reset, 5xx).
+    ErrorResponse,
+    /// A message, published or delivered for the first time.
+    Message,
+    /// A message delivered again after a failure.
+    Redelivery,
+    /// Lost in a partition: it will never arrive.
+    Lost,
+}
+
+/// One transmission on the wire, enough to interpolate its position at any instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InFlight {
+    /// The link it travels.
+    pub link: LinkId,
+    /// Which way.
+    pub leg: Leg,
+    /// Left at.
+    pub sent_at: SimTime,
+    /// Arrives at.
+    pub arrives_at: SimTime,
+    /// What it is.
+    pub kind: InFlightKind,
+}
+
+/// A read-only view of a node for display.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView<'a> {
+    /// Id.
+    pub id: NodeId,
+    /// Name.
+    pub name: &'a str,
+    /// True for load sources.
+    pub is_client: bool,
+    /// Up, killed or frozen.
+    pub state: NodeState,
+    /// Local work takes this many times as long.
+    pub slow_factor: f64,
+    /// Probability of a 5xx after local work.
+    pub error_rate: f64,
+    /// Workers in use (reserved for a delivery included).
+    pub busy: u32,
+    /// Worker threads (`u32::MAX` for a load source).
+    pub workers: u32,
+    /// Requests waiting for a worker.
+    pub inbound: u32,
+    /// Inbound queue capacity.
+    pub queue_capacity: u32,
+    /// Counters.
+    pub metrics: &'a NodeMetrics,
+    /// End-to-end counters of the requests this node sent (load sources only).
+    pub client_metrics: &'a ClientMetrics,
+}
+
+/// A read-only view of a link for display.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkView<'a> {
+    /// Id.
+    pub id: LinkId,
+    /// Caller.
+    pub from: NodeId,
+    /// Callee.
+    pub to: NodeId,
+    /// Sync or async now.
+    pub kind: LinkKind,
+    /// The queue it publishes to while async.
+    pub queue: QueueId,
+    /// Traffic is being lost.
+    pub partitioned: bool,
+    /// Sync calls waiting for an answer now.
+    pub concurrent: u32,
+    /// The circuit breaker's state.
+    pub breaker: BreakerState,
+    /// Retry tokens left, when a retry budget is set.
+    pub retry_tokens: Option<u32>,
+    /// Counters.
+    pub metrics: &'a LinkMetrics,
+}
+
+/// A read-only view of a broker queue for display.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QueueView<'a> {
+    /// Id.
+    pub id: QueueId,
+    /// Name.
+    pub name: &'a str,
+    /// The consuming service.
+    pub consumer: NodeId,
+    /// Messages ready for delivery.
+    pub depth: u32,
+    /// Messages delivered and not yet acknowledged.
+    pub unacked: u32,
+    /// Age of the message at the head, in microseconds (0 when empty).
+    pub oldest_age_us: u64,
+    /// Counters (the dead-letter queue's size is `metrics.dead_lettered`).
+    pub metrics: &'a QueueMetrics,
+}
+
+impl Simulation {
+    /// Every node, clients first.
+    pub fn nodes(&self) -> impl Iterator<Item = NodeView<'_>> {
+        self.nodes.iter().enumerate().map(|(index, node)| NodeView {
+            id: NodeId(index as u32),
+            name: &node.name,
+            is_client: matches!(node.kind, NodeKind::Client(_)),
+            state: node.state,
+            slow_factor: node.slow_factor,
+            error_rate: node.error_rate,
+            busy: node.busy,
+            workers: node.workers,
+            inbound: node.inbound.len() as u32,
+            queue_capacity: node.queue_capacity,
+            metrics: &node.metrics,
+            client_metrics: &node.client_metrics,
+        })
+    }
+
+    /// The node with this name.
+    pub fn node_by_name(&self, name: &str) -> Option<NodeView<'_>> {
+        self.nodes().find(|node| node.name == name)
+    }
+
+    /// Every link, in scenario order.
+    pub fn links(&self) -> impl Iterator<Item = LinkView<'_>> {
+        self.links.iter().enumerate().map(|(index, link)| LinkView {
+            id: LinkId(index as u32),
+            from: link.from,
+            to: link.to,
+            kind: link.kind,
+            queue: link.queue,
+            partitioned: link.partitioned,
+            concurrent: link.concurrent,
+            breaker: link.breaker.state(),
+            retry_tokens: link.budget.as_ref().map(TokenBucket::tokens),
+            metrics: &link.metrics,
+        })
+    }
+
+    /// Every broker queue.
+    pub fn queues(&self) -> impl Iterator<Item = QueueView<'_>> {
+        self.queues
+            .iter()
+            .enumerate()
+            .map(|(index, queue)| QueueView {
+                id: QueueId(index as u32),
+                name: &queue.name,
+                consumer: queue.consumer,
+                depth: queue.ready.len() as u32,
+                unacked: queue.unacked,
+                oldest_age_us: queue
+                    .ready
+                    .front()
+                    .and_then(|head| self.messages.get(*head))
+                    .map_or(0, |message| self.now.since(message.enqueued_at).as_micros()),
+                metrics: &queue.metrics,
+            })
+    }
+
+    /// Whether the broker is up.
+    pub fn broker_up(&self) -> bool {
+        self.broker_up
+    }
+
+    /// End-to-end figures summed over every load source.
+    pub fn client_totals(&self) -> ClientMetrics {
+        let mut total = ClientMetrics::default();
+        for node in &self.nodes {
+            let metrics = &node.client_metrics;
+            total.started += metrics.started;
+            total.succeeded += metrics.succeeded;
+            for (sum, count) in total
+                .failed_by_reason
+                .iter_mut()
+                .zip(metrics.failed_by_reason)
+            {
+                *sum += count;
+            }
+            if metrics.latency.count() > 0 {
+                total.latency.merge(&metrics.latency);
+            }
+        }
+        total
+    }
+
+    /// Client requests sent and not yet answered.
+    pub fn requests_in_flight(&self) -> u64 {
+        self.nodes
+            .iter()
+            .map(|node| {
+                let metrics = &node.client_metrics;
+                metrics.started - metrics.succeeded - metrics.failed()
+            })
+            .sum()
+    }
+
+    /// Messages published and not yet acknowledged, dead-lettered or dropped.
+    pub fn messages_in_system(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Downstream calls and deliveries per client request so far (1 means no amplification
+    /// beyond one call per hop; retries and redeliveries push it up).
+    pub fn amplification(&self) -> f64 {
+        let started = self.client_totals().started;
+        if started == 0 {
+            0.0
+        } else {
+            self.downstream_calls() as f64 / started as f64
+        }
+    }
+
+    /// Replaces `out` with every transmission on the wire now (allocation-free once warm).
+    pub fn fill_in_flight(&self, out: &mut Vec<InFlight>) {
+        out.clear();
+        out.extend(self.transits.iter().map(|(_, transit)| InFlight {
+            link: transit.link,
+            leg: transit.leg,
+            sent_at: transit.sent_at,
+            arrives_at: transit.arrives_at,
+            kind: if transit.lost {
+                InFlightKind::Lost
+            } else {
+                self.in_flight_kind(&transit.payload)
+            },
+        }));
+    }
+
+    /// Transmissions on the wire now.
+    pub fn in_flight_count(&self) -> usize {
+        self.transits.len()
+    }
+
+    fn in_flight_kind(&self, payload: &Payload) -> InFlightKind {
+        match *payload {
+            Payload::Call(call) => match self.calls.get(call) {
+                Some(call) if call.attempt > 1 => InFlightKind::Retry,
+                _ => InFlightKind::Request,
+            },
+            Payload::Response { failure: None, .. } => InFlightKind::Response,
+            Payload::Response {
+                failure: Some(_), ..
+            } => InFlightKind::ErrorResponse,
+            Payload::Publish(_) => InFlightKind::Message,
+            Payload::Deliver { delivery, .. } if delivery > 1 => InFlightKind::Redelivery,
+            Payload::Deliver { .. } => InFlightKind::Message,
+        }
+    }
+}

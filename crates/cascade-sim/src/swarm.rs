@@ -1,0 +1,246 @@
+//! Random topologies with random fault schedules, for the seed swarm (VOPR-style): one seed
+//! builds a scenario and a fault schedule; the swarm test runs it checking every invariant
+//! after every event, then heals every fault, stops the load and checks that everything drains.
+//! A failure names the seed that reproduces it.
+
+use crate::breaker::BreakerConfig;
+use crate::distribution::Distribution;
+use crate::engine::Command;
+use crate::policy::{
+    AsyncPolicy, Backoff, Jitter, Overflow, PublishFailure, RetryBudget, RetryOn, SyncPolicy,
+};
+use crate::rng::Pcg32;
+use crate::scenario::{
+    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Scenario, ServiceSpec, Spike,
+};
+use crate::time::SimTime;
+
+/// How long the faulty part of a swarm run lasts.
+pub const FAULTY_PERIOD: SimTime = SimTime::from_millis(1_500);
+
+/// A random scenario and its fault schedule (commands with the time to apply them, sorted).
+pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
+    let mut rng = Pcg32::new(seed, 0x5eed);
+    let services = 1 + rng.below(5) as usize;
+    let clients = 1 + rng.below(2) as usize;
+    let mut scenario = Scenario {
+        name: format!("swarm {seed}"),
+        ..Scenario::default()
+    };
+    for index in 0..services {
+        scenario.services.push(ServiceSpec {
+            name: format!("S{index}"),
+            workers: 1 + rng.below(6),
+            queue_capacity: rng.below(12),
+            service_time: random_duration(&mut rng, 20.0),
+            error_rate: if rng.chance(0.3) {
+                rng.next_f64() * 0.5
+            } else {
+                0.0
+            },
+            call_mode: if rng.chance(0.3) {
+                CallMode::Parallel
+            } else {
+                CallMode::Sequential
+            },
+            position: None,
+        });
+    }
+    for index in 0..clients {
+        let closed = rng.chance(0.3);
+        let spikes = if rng.chance(0.3) {
+            vec![Spike {
+                at_ms: rng.next_f64() * 1_000.0,
+                duration_ms: rng.next_f64() * 500.0,
+                rate_per_second: rng.next_f64() * 300.0,
+            }]
+        } else {
+            Vec::new()
+        };
+        scenario.clients.push(ClientSpec {
+            name: format!("C{index}"),
+            rate_per_second: 5.0 + rng.next_f64() * 120.0,
+            arrival: if rng.chance(0.8) {
+                Arrival::Poisson
+            } else {
+                Arrival::Constant
+            },
+            spikes,
+            closed_loop_users: if closed { 1 + rng.below(8) } else { 0 },
+            think_time: Distribution::Exponential {
+                mean_ms: 5.0 + rng.next_f64() * 100.0,
+            },
+            position: None,
+        });
+        let target = rng.below(services as u32);
+        scenario.links.push(random_link(
+            &mut rng,
+            format!("C{index}"),
+            format!("S{target}"),
+        ));
+    }
+    // Only calls from lower to higher numbers: no cycles.
+    for from in 0..services {
+        for to in from + 1..services {
+            if rng.chance(0.35) {
+                scenario
+                    .links
+                    .push(random_link(&mut rng, format!("S{from}"), format!("S{to}")));
+            }
+        }
+    }
+    let mut faults = Vec::new();
+    for _ in 0..rng.below(8) {
+        let at = SimTime::from_micros(u64::from(rng.below(FAULTY_PERIOD.as_micros() as u32)));
+        let node = format!("S{}", rng.below(services as u32));
+        let link = rng.below(scenario.links.len() as u32);
+        let command = match rng.below(10) {
+            0 => Command::Kill { node },
+            1 => Command::Revive { node },
+            2 => Command::Freeze { node },
+            3 => Command::Slow {
+                node,
+                factor: 0.5 + rng.next_f64() * 10.0,
+            },
+            4 => Command::SetErrorRate {
+                node,
+                error_rate: rng.next_f64(),
+            },
+            5 => Command::Partition { link },
+            6 => Command::Heal { link },
+            7 => Command::SetLinkKind {
+                link,
+                kind: if rng.chance(0.5) {
+                    LinkKind::Sync
+                } else {
+                    LinkKind::Async
+                },
+            },
+            8 => Command::KillBroker,
+            _ => Command::ReviveBroker,
+        };
+        faults.push((at, command));
+    }
+    faults.sort_by_key(|(at, _)| *at);
+    (scenario, faults)
+}
+
+/// The commands that undo every fault and stop the load, so the system must drain.
+pub fn healing_commands(scenario: &Scenario) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for service in &scenario.services {
+        let node = service.name.clone();
+        commands.push(Command::Revive { node: node.clone() });
+        commands.push(Command::Slow {
+            node: node.clone(),
+            factor: 1.0,
+        });
+        commands.push(Command::SetErrorRate {
+            node,
+            error_rate: 0.0,
+        });
+    }
+    for link in 0..scenario.links.len() as u32 {
+        commands.push(Command::Heal { link });
+    }
+    commands.push(Command::ReviveBroker);
+    for client in &scenario.clients {
+        let stopped = ClientSpec {
+            rate_per_second: 0.0,
+            spikes: Vec::new(),
+            closed_loop_users: 0,
+            ..client.clone()
+        };
+        commands.push(Command::UpdateClient { spec: stopped });
+    }
+    commands
+}
+
+fn random_duration(rng: &mut Pcg32, scale_ms: f64) -> Distribution {
+    let median_ms = rng.next_f64() * scale_ms;
+    match rng.below(3) {
+        0 => Distribution::Constant { ms: median_ms },
+        1 => Distribution::Exponential { mean_ms: median_ms },
+        _ => Distribution::LogNormal {
+            median_ms: median_ms.max(0.1),
+            p99_ms: median_ms.max(0.1) * (1.0 + rng.next_f64() * 10.0),
+        },
+    }
+}
+
+fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
+    let breaker = BreakerConfig {
+        enabled: rng.chance(0.3),
+        minimum_number_of_calls: 1 + rng.below(10),
+        sliding_window_size: 1 + rng.below(20),
+        wait_duration_in_open_ms: 1.0 + rng.next_f64() * 300.0,
+        permitted_number_of_calls_in_half_open: 1 + rng.below(4),
+        automatic_transition_from_open_to_half_open: rng.chance(0.5),
+        slow_call_duration_threshold_ms: 1.0 + rng.next_f64() * 100.0,
+        ..BreakerConfig::default()
+    };
+    let sync = SyncPolicy {
+        timeout_ms: 5.0 + rng.next_f64() * 200.0,
+        max_attempts: 1 + rng.below(4),
+        backoff: Backoff {
+            initial_ms: rng.next_f64() * 50.0,
+            multiplier: 1.0 + rng.next_f64() * 2.0,
+            max_ms: 200.0,
+            jitter: [
+                Jitter::None,
+                Jitter::Full,
+                Jitter::Equal,
+                Jitter::Decorrelated,
+            ][rng.below(4) as usize],
+        },
+        retry_on: RetryOn {
+            timeout: rng.chance(0.8),
+            server_error: rng.chance(0.8),
+            connection_error: rng.chance(0.8),
+            rejected: rng.chance(0.8),
+            not_permitted: rng.chance(0.5),
+        },
+        retry_budget: rng.chance(0.3).then(|| RetryBudget {
+            capacity: 1 + rng.below(50),
+            ..RetryBudget::default()
+        }),
+        max_concurrent_calls: rng.chance(0.3).then(|| 1 + rng.below(5)),
+        breaker,
+    };
+    let async_policy = AsyncPolicy {
+        queue: None,
+        delivery_limit: 1 + rng.below(5),
+        prefetch: rng.below(4),
+        redelivery_delay_ms: if rng.chance(0.5) {
+            0.0
+        } else {
+            rng.next_f64() * 50.0
+        },
+        visibility_timeout_ms: rng.chance(0.3).then(|| 1.0 + rng.next_f64() * 100.0),
+        message_ttl_ms: rng.chance(0.3).then(|| 1.0 + rng.next_f64() * 300.0),
+        max_length: rng.chance(0.3).then(|| 1 + rng.below(20)),
+        overflow: if rng.chance(0.5) {
+            Overflow::DropHead
+        } else {
+            Overflow::RejectPublish
+        },
+        dead_letter_queue: rng.chance(0.7),
+        on_publish_failure: [
+            PublishFailure::FailRequest,
+            PublishFailure::Retry,
+            PublishFailure::Drop,
+        ][rng.below(3) as usize],
+    };
+    LinkSpec {
+        from,
+        to,
+        kind: if rng.chance(0.5) {
+            LinkKind::Sync
+        } else {
+            LinkKind::Async
+        },
+        latency: random_duration(rng, 10.0),
+        sync,
+        async_policy,
+    }
+}
