@@ -37,6 +37,7 @@ pub mod fixtures;
 pub mod ids;
 pub mod metrics;
 pub mod policy;
+pub mod policy_presets;
 pub mod presets;
 pub mod queue;
 pub mod rng;

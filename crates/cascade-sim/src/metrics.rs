@@ -185,7 +185,7 @@ pub struct ClientMetrics {
     /// Requests answered successfully.
     pub succeeded: u64,
     /// Failed requests by reason, indexed like [`crate::Failure::ALL`].
-    pub failed_by_reason: [u64; 8],
+    pub failed_by_reason: [u64; crate::trace::Failure::COUNT],
     /// Latency of successful requests.
     pub latency: Histogram,
 }
@@ -212,7 +212,7 @@ pub struct Sample {
     /// Client requests answered successfully so far.
     pub succeeded: u64,
     /// Client requests failed so far, by reason (like [`crate::Failure::ALL`]).
-    pub failed_by_reason: [u64; 8],
+    pub failed_by_reason: [u64; crate::trace::Failure::COUNT],
     /// Median latency of the requests that succeeded since the previous sample (0 if none).
     pub p50_ms: f64,
     /// 99th percentile of the same.

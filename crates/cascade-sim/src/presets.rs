@@ -1,14 +1,18 @@
 //! Preset scenarios: the one place the tests, benchmarks, CLI and the UI's preset menu get
-//! their fixtures from.
+//! their fixtures from. Each tells one part of the story in its description and schedules the
+//! faults that make the point.
 //!
 //! Latencies are exaggerated (tens of milliseconds, like calls between regions) so the calls
 //! are visible when animated; everything else uses library defaults or says why not.
 
+use crate::breaker::BreakerConfig;
 use crate::distribution::Distribution;
-use crate::policy::{AsyncPolicy, SyncPolicy};
+use crate::engine::{Command, TimedCommand};
+use crate::policy::{AsyncPolicy, Backoff, Jitter, RetryBudget, SyncPolicy};
 use crate::scenario::{
-    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ServiceSpec,
+    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ServiceSpec, Spike,
 };
+use crate::time::SimTime;
 
 /// A named preset.
 pub struct Preset {
@@ -19,13 +23,42 @@ pub struct Preset {
 }
 
 /// Every preset, in menu order.
-pub const ALL: &[Preset] = &[Preset {
-    id: "checkout",
-    build: checkout,
-}];
+pub const ALL: &[Preset] = &[
+    Preset {
+        id: "checkout",
+        build: checkout,
+    },
+    Preset {
+        id: "frozen-dependency",
+        build: frozen_dependency,
+    },
+    Preset {
+        id: "retry-storm",
+        build: retry_storm,
+    },
+    Preset {
+        id: "retry-storm-contained",
+        build: retry_storm_contained,
+    },
+    Preset {
+        id: "checkout-async",
+        build: checkout_async,
+    },
+    Preset {
+        id: "poison-message",
+        build: poison_message,
+    },
+    Preset {
+        id: "broker-down",
+        build: broker_down,
+    },
+];
 
-/// The preset with this id.
+/// The preset with this id (the menu's, or `reference`, the benchmark workload).
 pub fn by_id(id: &str) -> Option<Scenario> {
+    if id == "reference" {
+        return Some(reference_workload());
+    }
     ALL.iter()
         .find(|preset| preset.id == id)
         .map(|preset| (preset.build)())
@@ -38,6 +71,7 @@ fn service(name: &str, workers: u32, median_ms: f64, p99_ms: f64, x: f64, y: f64
         queue_capacity: 100,
         service_time: Distribution::LogNormal { median_ms, p99_ms },
         error_rate: 0.0,
+        poison_rate: 0.0,
         call_mode: CallMode::Sequential,
         position: Some(Position { x, y }),
     }
@@ -54,17 +88,27 @@ fn link(from: &str, to: &str, sync: SyncPolicy) -> LinkSpec {
     }
 }
 
+fn at(seconds: u64, command: Command) -> TimedCommand {
+    TimedCommand {
+        at: SimTime::from_secs(seconds),
+        command,
+    }
+}
+
+/// Users give up after 3 s and do not retry by themselves.
+fn user_call() -> SyncPolicy {
+    SyncPolicy {
+        timeout_ms: 3_000.0,
+        max_attempts: 1,
+        ..SyncPolicy::default()
+    }
+}
+
 /// A web shop's checkout: users call Orders, which calls Payments and then Inventory, each a
 /// blocking REST call with Resilience4j's default retry (3 attempts, 500 ms apart) and a 1 s
 /// timeout. Orders has 20 worker threads: plenty while its dependencies answer in tens of
 /// milliseconds, far too few when each request holds a thread for a second of retries.
 pub fn checkout() -> Scenario {
-    // Users give up after 3 s and do not retry by themselves.
-    let user_call = SyncPolicy {
-        timeout_ms: 3_000.0,
-        max_attempts: 1,
-        ..SyncPolicy::default()
-    };
     Scenario {
         name: "Checkout".into(),
         description: "Users call Orders, which calls Payments and Inventory over blocking REST. \
@@ -84,12 +128,199 @@ pub fn checkout() -> Scenario {
             service("Inventory", 8, 15.0, 60.0, 820.0, 420.0),
         ],
         links: vec![
-            link("Users", "Orders", user_call),
+            link("Users", "Orders", user_call()),
             link("Orders", "Payments", SyncPolicy::default()),
             link("Orders", "Inventory", SyncPolicy::default()),
         ],
         ..Scenario::default()
     }
+}
+
+/// Payments hangs at 5 s: it accepts calls and never answers. Each Orders thread waits a full
+/// timeout per attempt, three attempts and two backoffs: four seconds per request.
+pub fn frozen_dependency() -> Scenario {
+    Scenario {
+        name: "A hung dependency exhausts its caller".into(),
+        description: "At 5 s Payments hangs: it accepts calls and never answers. Every Orders \
+                      thread waits out a 1 s timeout three times, the thread pool fills, requests \
+                      queue, and users time out even for orders that never needed Payments to be \
+                      fast. Payments recovers at 20 s."
+            .into(),
+        faults: vec![
+            at(
+                5,
+                Command::Freeze {
+                    node: "Payments".into(),
+                },
+            ),
+            at(
+                20,
+                Command::Revive {
+                    node: "Payments".into(),
+                },
+            ),
+        ],
+        ..checkout()
+    }
+}
+
+/// Users -> API -> Database, where a two-second spike pushes the database past its capacity,
+/// calls time out while the database keeps working on them, and three immediate retries per
+/// call keep it overloaded long after the spike: a metastable failure.
+pub fn retry_storm() -> Scenario {
+    let api_to_database = SyncPolicy {
+        timeout_ms: 300.0,
+        max_attempts: 4,
+        backoff: Backoff {
+            initial_ms: 50.0,
+            multiplier: 1.0,
+            max_ms: 50.0,
+            jitter: Jitter::None,
+        },
+        ..SyncPolicy::default()
+    };
+    Scenario {
+        name: "A retry storm outlives its trigger".into(),
+        description: "The database serves about 200 queries a second; users send 120. A spike \
+                      of 300 a second for 2 s builds a queue, calls time out, and the API retries \
+                      each one three times without backoff or jitter. The database now spends its \
+                      time on queries nobody waits for, and stays down after the spike ends."
+            .into(),
+        clients: vec![ClientSpec {
+            name: "Users".into(),
+            rate_per_second: 120.0,
+            arrival: Arrival::Poisson,
+            spikes: vec![Spike {
+                at_ms: 5_000.0,
+                duration_ms: 2_000.0,
+                rate_per_second: 300.0,
+            }],
+            position: Some(Position { x: 120.0, y: 280.0 }),
+            ..ClientSpec::default()
+        }],
+        services: vec![
+            ServiceSpec {
+                queue_capacity: 1_000,
+                ..service("API", 200, 2.0, 8.0, 460.0, 280.0)
+            },
+            ServiceSpec {
+                queue_capacity: 5_000,
+                service_time: Distribution::Exponential { mean_ms: 20.0 },
+                ..service("Database", 4, 20.0, 20.0, 820.0, 280.0)
+            },
+        ],
+        links: vec![
+            LinkSpec {
+                latency: Distribution::Constant { ms: 20.0 },
+                ..link(
+                    "Users",
+                    "API",
+                    SyncPolicy {
+                        timeout_ms: 2_000.0,
+                        ..user_call()
+                    },
+                )
+            },
+            LinkSpec {
+                latency: Distribution::Constant { ms: 5.0 },
+                ..link("API", "Database", api_to_database)
+            },
+        ],
+        ..Scenario::default()
+    }
+}
+
+/// The same spike with exponential backoff and full jitter, a retry budget and a circuit
+/// breaker on the API's calls: the breaker sheds load, the database drains, the system heals.
+pub fn retry_storm_contained() -> Scenario {
+    let mut scenario = retry_storm();
+    scenario.name = "Backoff, jitter and a breaker contain it".into();
+    scenario.description = "The same spike, but the API backs off exponentially with full \
+                            jitter, spends retries from an AWS-style budget, and trips a circuit \
+                            breaker (lowered from Resilience4j's 100-call minimum so this small \
+                            demo can trip it). Load is shed while the database drains, and the \
+                            system recovers soon after the spike."
+        .into();
+    let call = &mut scenario.links[1].sync;
+    call.max_attempts = 3;
+    call.backoff = Backoff {
+        initial_ms: 100.0,
+        multiplier: 2.0,
+        max_ms: 2_000.0,
+        jitter: Jitter::Full,
+    };
+    call.retry_budget = Some(RetryBudget::default());
+    call.breaker = BreakerConfig {
+        enabled: true,
+        sliding_window_size: 20,
+        minimum_number_of_calls: 10,
+        wait_duration_in_open_ms: 2_000.0,
+        permitted_number_of_calls_in_half_open: 5,
+        automatic_transition_from_open_to_half_open: true,
+        ..BreakerConfig::default()
+    };
+    scenario
+}
+
+/// Checkout with the Payments call made asynchronous: Orders publishes and answers at once.
+pub fn checkout_async() -> Scenario {
+    let mut scenario = checkout();
+    scenario.name = "The same chain, made async".into();
+    scenario.description = "Orders publishes payment requests to a queue and answers the user \
+                            at once. Payments dies at 5 s: the queue absorbs ten seconds of work \
+                            while Orders stays healthy, then drains after Payments returns at \
+                            15 s. Nothing is lost."
+        .into();
+    scenario.links[1].kind = LinkKind::Async;
+    scenario.faults = vec![
+        at(
+            5,
+            Command::Kill {
+                node: "Payments".into(),
+            },
+        ),
+        at(
+            15,
+            Command::Revive {
+                node: "Payments".into(),
+            },
+        ),
+    ];
+    scenario
+}
+
+/// An async chain where a few requests can never be processed: each goes round and round
+/// until the delivery limit moves it to the dead-letter queue.
+pub fn poison_message() -> Scenario {
+    let mut scenario = checkout_async();
+    scenario.name = "A poison message lands in the dead-letter queue".into();
+    scenario.description = "One payment request in fifty is malformed and fails every time. \
+                            The broker redelivers it, and it fails again, until the delivery \
+                            limit (5 here, 20 by default on RabbitMQ quorum queues) moves it to \
+                            the dead-letter queue, where a person can look at it. Everything else \
+                            flows."
+        .into();
+    scenario.faults.clear();
+    scenario.services[1].poison_rate = 0.02;
+    scenario.links[1].async_policy = AsyncPolicy {
+        delivery_limit: 5,
+        redelivery_delay_ms: 200.0,
+        ..AsyncPolicy::default()
+    };
+    scenario
+}
+
+/// The async chain again, but the broker itself dies.
+pub fn broker_down() -> Scenario {
+    let mut scenario = checkout_async();
+    scenario.name = "When the broker dies, async is not magic".into();
+    scenario.description = "The broker goes down at 5 s. Orders cannot publish payment \
+                            requests, and with the default producer behaviour the orders fail. \
+                            Deliveries stop and acknowledgements are lost; when the broker \
+                            returns at 12 s the unacknowledged messages are delivered again."
+        .into();
+    scenario.faults = vec![at(5, Command::KillBroker), at(12, Command::ReviveBroker)];
+    scenario
 }
 
 /// The benchmark's reference workload: the checkout chain at 10,000 requests per second, with
@@ -103,4 +334,30 @@ pub fn reference_workload() -> Scenario {
         service.queue_capacity = 10_000;
     }
     scenario
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_valid_and_has_a_unique_id() {
+        let mut ids: Vec<&str> = ALL.iter().map(|preset| preset.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+        for preset in ALL {
+            let scenario = (preset.build)();
+            scenario
+                .validate()
+                .unwrap_or_else(|error| panic!("{}: {error}", preset.id));
+            assert!(
+                !scenario.description.is_empty(),
+                "{} explains itself",
+                preset.id
+            );
+        }
+        assert!(by_id("reference").is_some());
+        assert!(by_id("nope").is_none());
+    }
 }

@@ -3,6 +3,7 @@
 //! what differs. Invalid input comes back as a [`ScenarioError`] naming the path and the problem.
 
 use crate::distribution::Distribution;
+use crate::engine::{Command, TimedCommand};
 use crate::policy::{AsyncPolicy, SyncPolicy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,6 +27,9 @@ pub struct Scenario {
     pub clients: Vec<ClientSpec>,
     /// Calls between nodes, in the order each caller makes them.
     pub links: Vec<LinkSpec>,
+    /// Faults and changes that happen on their own at set times (a preset's story). They are
+    /// part of the scenario, not of the command log.
+    pub faults: Vec<TimedCommand>,
 }
 
 impl Default for Scenario {
@@ -37,6 +41,7 @@ impl Default for Scenario {
             services: Vec::new(),
             clients: Vec::new(),
             links: Vec::new(),
+            faults: Vec::new(),
         }
     }
 }
@@ -67,6 +72,9 @@ pub struct ServiceSpec {
     /// Probability (0 to 1) that a request fails with a 5xx after the local work, before any
     /// downstream call. A failed message is redelivered.
     pub error_rate: f64,
+    /// Fraction (0 to 1) of requests that fail here every time they are processed: poison
+    /// messages. Which requests are poison depends only on the seed and the request.
+    pub poison_rate: f64,
     /// Whether the downstream calls are made one after another or all at once.
     pub call_mode: CallMode,
     /// Where it is drawn.
@@ -81,6 +89,7 @@ impl Default for ServiceSpec {
             queue_capacity: 100,
             service_time: Distribution::Exponential { mean_ms: 20.0 },
             error_rate: 0.0,
+            poison_rate: 0.0,
             call_mode: CallMode::Sequential,
             position: None,
         }
@@ -303,6 +312,12 @@ impl Scenario {
                     "must be at least 1",
                 ));
             }
+            if !(0.0..=1.0).contains(&service.poison_rate) {
+                return Err(ScenarioError::new(
+                    format!("{path}.poison_rate"),
+                    "must be between 0 and 1",
+                ));
+            }
             if !(0.0..=1.0).contains(&service.error_rate) {
                 return Err(ScenarioError::new(
                     format!("{path}.error_rate"),
@@ -372,7 +387,52 @@ impl Scenario {
                 "the calls form a cycle; every request would call itself forever",
             ));
         }
+        for (index, fault) in self.faults.iter().enumerate() {
+            self.check_command(&fault.command)
+                .map_err(|problem| nested(&format!("faults[{index}]"), &problem))?;
+        }
         Ok(())
+    }
+
+    /// Checks that a command names things this scenario has.
+    fn check_command(&self, command: &Command) -> Result<(), String> {
+        let service = |name: &str| {
+            if self.services.iter().any(|service| service.name == name) {
+                Ok(())
+            } else {
+                Err(format!("node: no service is named {name:?}"))
+            }
+        };
+        let link = |index: u32| {
+            if (index as usize) < self.links.len() {
+                Ok(())
+            } else {
+                Err(format!("link: there is no link number {index}"))
+            }
+        };
+        match command {
+            Command::Kill { node }
+            | Command::Revive { node }
+            | Command::Freeze { node }
+            | Command::Slow { node, .. }
+            | Command::SetErrorRate { node, .. } => service(node),
+            Command::Partition { link: index }
+            | Command::Heal { link: index }
+            | Command::SetLinkKind { link: index, .. }
+            | Command::UpdateLink { link: index, .. } => link(*index),
+            Command::UpdateService { spec } => service(&spec.name),
+            Command::UpdateClient { spec } => {
+                if self.clients.iter().any(|client| client.name == spec.name) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "spec.name: no load source is named {:?}",
+                        spec.name
+                    ))
+                }
+            }
+            Command::KillBroker | Command::ReviveBroker => Ok(()),
+        }
     }
 
     /// The index of a link that closes a cycle of calls, if any (depth-first search).

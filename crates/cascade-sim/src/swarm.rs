@@ -38,6 +38,11 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
             } else {
                 0.0
             },
+            poison_rate: if rng.chance(0.2) {
+                rng.next_f64() * 0.2
+            } else {
+                0.0
+            },
             call_mode: if rng.chance(0.3) {
                 CallMode::Parallel
             } else {

@@ -35,18 +35,24 @@ pub enum Failure {
 
 impl Failure {
     /// Every failure, in a fixed order (indexes of per-reason counters).
-    pub const ALL: [Failure; 5] = [
+    pub const ALL: [Failure; 8] = [
         Failure::Timeout,
         Failure::Refused,
         Failure::Rejected,
         Failure::Reset,
         Failure::ServerError,
+        Failure::BreakerOpen,
+        Failure::BulkheadFull,
+        Failure::BrokerDown,
     ];
 
     /// Position in [`Failure::ALL`].
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// How many kinds of failure there are.
+    pub const COUNT: usize = Failure::ALL.len();
 
     /// A short human label.
     pub fn label(self) -> &'static str {
@@ -498,5 +504,18 @@ impl Trace {
     /// Removes and returns the kept events.
     pub fn take(&mut self) -> Vec<TraceEvent> {
         self.kept.drain(..).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_is_listed_once_at_its_index() {
+        for (position, failure) in Failure::ALL.iter().enumerate() {
+            assert_eq!(failure.index(), position, "{failure:?}");
+            assert!(!failure.label().is_empty());
+        }
     }
 }

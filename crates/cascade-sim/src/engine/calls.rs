@@ -59,8 +59,11 @@ impl Simulation {
             return;
         }
         job.phase = Phase::Calling;
+        let request = job.request;
         let node = &mut self.nodes[job.node.index()];
-        if node.error_rate > 0.0 && node.rng.chance(node.error_rate) {
+        let poisoned = node.poison_rate > 0.0
+            && poison_draw(self.seed, node.poison_salt, request) < node.poison_rate;
+        if poisoned || (node.error_rate > 0.0 && node.rng.chance(node.error_rate)) {
             self.finish_job(job_key, Some(Failure::ServerError));
         } else {
             self.advance(job_key);
@@ -560,4 +563,12 @@ impl Simulation {
             }
         }
     }
+}
+
+/// A uniform number in [0, 1) fixed by the seed, the service and the request: the same
+/// request is poison at the same service on every delivery, and drawing it consumes no
+/// random stream.
+fn poison_draw(seed: u64, salt: u64, request: RequestId) -> f64 {
+    let bits = crate::rng::splitmix64(seed ^ salt ^ crate::rng::splitmix64(request.0));
+    (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }

@@ -122,7 +122,17 @@ pub enum CommandError {
 impl Simulation {
     /// Applies a command now and records it in the command log. On error nothing changes.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
-        match &command {
+        self.apply_unlogged(&command)?;
+        self.command_log.push(TimedCommand {
+            at: self.now,
+            command,
+        });
+        Ok(())
+    }
+
+    /// Applies a command now without logging it (the scenario's own scheduled faults).
+    pub(super) fn apply_unlogged(&mut self, command: &Command) -> Result<(), CommandError> {
+        match command {
             Command::Kill { node } => self.kill(self.service_id(node)?)?,
             Command::Revive { node } => self.revive(self.service_id(node)?)?,
             Command::Freeze { node } => self.freeze(self.service_id(node)?)?,
@@ -199,10 +209,6 @@ impl Simulation {
             Command::UpdateClient { spec } => self.update_client(spec)?,
             Command::UpdateLink { link, spec } => self.update_link(*link, spec)?,
         }
-        self.command_log.push(TimedCommand {
-            at: self.now,
-            command,
-        });
         Ok(())
     }
 

@@ -96,6 +96,8 @@ enum Event {
         delivery: u32,
     },
     BreakerTimer(LinkId),
+    /// A fault the scenario schedules (index into `scheduled`).
+    ScheduledFault(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +235,9 @@ struct Node {
     service_time: Distribution,
     slow_factor: f64,
     error_rate: f64,
+    poison_rate: f64,
+    /// Mixed into the poison draw so each service has its own poison requests.
+    poison_salt: u64,
     call_mode: CallMode,
     plan: Vec<LinkId>,
     subscriptions: Vec<QueueId>,
@@ -292,6 +297,8 @@ pub struct Simulation {
     command_log: Vec<TimedCommand>,
     events_processed: u64,
     series: Series,
+    /// The scenario's own faults, applied at their times without entering the command log.
+    scheduled: Vec<Command>,
 }
 
 impl Simulation {
@@ -379,7 +386,17 @@ impl Simulation {
             command_log: Vec::new(),
             events_processed: 0,
             series,
+            scheduled: scenario
+                .faults
+                .iter()
+                .map(|fault| fault.command.clone())
+                .collect(),
         };
+        for (index, fault) in scenario.faults.iter().enumerate() {
+            simulation
+                .events
+                .schedule(fault.at, Event::ScheduledFault(index));
+        }
         for index in 0..simulation.nodes.len() {
             simulation.start_load(NodeId(index as u32));
         }
@@ -473,6 +490,12 @@ impl Simulation {
                 self.on_visibility_timeout(message, delivery)
             }
             Event::BreakerTimer(link) => self.on_breaker_timer(link),
+            Event::ScheduledFault(index) => {
+                // A scheduled fault that no longer applies (reviving a live service after the
+                // user revived it by hand) changes nothing.
+                let command = self.scheduled[index].clone();
+                let _ = self.apply_unlogged(&command);
+            }
         }
         Some(time)
     }
@@ -501,6 +524,7 @@ impl Simulation {
         match *event {
             Event::ClientArrival { .. } | Event::UserReady(_) | Event::RateChange(_) => None,
             Event::Redeliver(_) | Event::VisibilityTimeout { .. } => None,
+            Event::ScheduledFault(_) => None,
             Event::WorkDone(job) => self.jobs.get(job).map(|job| job.node),
             Event::CallTimeout(call) | Event::RetryDue(call) => caller_of(call),
             Event::BreakerTimer(link) => Some(self.links[link.index()].from),
@@ -747,6 +771,8 @@ impl Node {
             service_time: Distribution::Constant { ms: 0.0 },
             slow_factor: 1.0,
             error_rate: 0.0,
+            poison_rate: 0.0,
+            poison_salt: crate::rng::fnv1a64(name.as_bytes()),
             call_mode: CallMode::Sequential,
             plan: Vec::new(),
             subscriptions: Vec::new(),
@@ -768,6 +794,7 @@ impl Node {
         self.queue_capacity = spec.queue_capacity;
         self.service_time = spec.service_time.clone();
         self.error_rate = spec.error_rate;
+        self.poison_rate = spec.poison_rate;
         self.call_mode = spec.call_mode;
     }
 }

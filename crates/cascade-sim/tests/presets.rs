@@ -1,0 +1,152 @@
+//! Each preset tells a story; these tests check that the numbers tell it.
+
+use cascade_sim::{presets, Failure, SimTime, Simulation, TraceRetention};
+
+fn run(id: &str, seconds: u64) -> Simulation {
+    let scenario = presets::by_id(id).expect("preset exists");
+    let mut simulation = Simulation::new(&scenario, 1, TraceRetention::HashOnly).expect("valid");
+    simulation.run_until(SimTime::from_secs(seconds), u64::MAX);
+    simulation
+}
+
+/// Successes between two instants, from a fresh run each time (runs are deterministic).
+fn successes_between(id: &str, from_seconds: u64, to_seconds: u64) -> u64 {
+    run(id, to_seconds).client_totals().succeeded - run(id, from_seconds).client_totals().succeeded
+}
+
+#[test]
+fn a_hung_dependency_exhausts_the_callers_threads_until_it_recovers() {
+    let healthy = run("frozen-dependency", 5);
+    assert_eq!(healthy.client_totals().failed(), 0);
+    let hung = run("frozen-dependency", 12);
+    let orders = hung.node_by_name("Orders").expect("Orders");
+    assert_eq!(
+        orders.busy, orders.workers,
+        "every Orders thread waits on Payments"
+    );
+    assert!(
+        orders.inbound > 20,
+        "requests queue in front of Orders: {}",
+        orders.inbound
+    );
+    assert!(
+        hung.client_totals().failed_by_reason[Failure::Timeout.index()] > 50,
+        "users time out"
+    );
+    assert!(
+        successes_between("frozen-dependency", 32, 40) > 150,
+        "it recovers after 20 s"
+    );
+}
+
+#[test]
+fn without_backoff_the_retry_storm_outlives_the_spike() {
+    assert!(
+        successes_between("retry-storm", 1, 5) > 400,
+        "healthy before the spike"
+    );
+    assert!(
+        successes_between("retry-storm", 20, 30) < 20,
+        "still down 13 s after the spike ended"
+    );
+    let storm = run("retry-storm", 30);
+    let database = storm.node_by_name("Database").expect("Database");
+    assert!(
+        database.metrics.wasted_responses > 1_000,
+        "the database works for callers who left"
+    );
+    assert!(
+        storm.amplification() > 2.0,
+        "retries multiply the load: {}",
+        storm.amplification()
+    );
+}
+
+#[test]
+fn backoff_jitter_and_a_breaker_let_the_system_recover() {
+    assert!(
+        successes_between("retry-storm-contained", 20, 30) > 1_000,
+        "recovered after the spike"
+    );
+    let contained = run("retry-storm-contained", 30);
+    let link = contained.links().nth(1).expect("API -> Database");
+    assert!(
+        link.metrics.not_permitted > 0,
+        "the breaker shed load while open"
+    );
+}
+
+#[test]
+fn the_async_chain_absorbs_the_outage_and_loses_nothing() {
+    let during = run("checkout-async", 14);
+    assert_eq!(during.client_totals().failed(), 0, "users see no errors");
+    let queue = during
+        .queues()
+        .find(|queue| queue.name == "Payments.queue")
+        .expect("queue");
+    assert!(
+        queue.depth > 200,
+        "the queue holds the work: {}",
+        queue.depth
+    );
+    let after = run("checkout-async", 30);
+    let queue = after
+        .queues()
+        .find(|queue| queue.name == "Payments.queue")
+        .expect("queue");
+    assert!(queue.depth < 5, "drained: {}", queue.depth);
+    assert_eq!(
+        queue.metrics.dead_lettered + queue.metrics.dropped,
+        0,
+        "nothing lost"
+    );
+}
+
+#[test]
+fn poison_messages_end_in_the_dead_letter_queue_and_nothing_else_does() {
+    let simulation = run("poison-message", 60);
+    let queue = simulation
+        .queues()
+        .find(|queue| queue.name == "Payments.queue")
+        .expect("queue");
+    let published = simulation.links().nth(1).expect("link").metrics.published;
+    let expected = published as f64 * 0.02;
+    let dead = queue.metrics.dead_lettered as f64;
+    assert!(
+        (dead - expected).abs() < 4.0 * expected.sqrt() + 2.0,
+        "about 2% dead-lettered: {dead} of {published}"
+    );
+    assert!(
+        queue.metrics.requeued >= queue.metrics.dead_lettered * 4,
+        "each went round five times"
+    );
+    assert_eq!(
+        simulation.client_totals().failed(),
+        0,
+        "users never see the poison"
+    );
+}
+
+#[test]
+fn when_the_broker_dies_orders_fail_and_unacked_messages_come_back() {
+    let before = run("broker-down", 5).client_totals();
+    let down = run("broker-down", 12).client_totals();
+    let failed_during = down.failed() - before.failed();
+    assert!(
+        failed_during > 100,
+        "orders fail while the broker is down: {failed_during}"
+    );
+    let after = run("broker-down", 20);
+    assert!(
+        successes_between("broker-down", 14, 20) > 100,
+        "orders succeed again"
+    );
+    let queue = after
+        .queues()
+        .find(|queue| queue.name == "Payments.queue")
+        .expect("queue");
+    assert!(
+        queue.metrics.delivered > queue.metrics.enqueued,
+        "lost acks mean redeliveries"
+    );
+}
