@@ -12,11 +12,11 @@ CHROMIUM ?= /usr/bin/chromium
 CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMEDRIVER
 E2E := tests/e2e
-BENCH_SECONDS ?= 10
+BENCH_SECONDS ?= 60
 BENCH_RUNS ?= 3
 
 .PHONY: help tools browser-tools node-deps build serve fmt lint check-core-web-free \
-        test-native test-browser test-e2e test bench clean
+        test-native test-browser test-e2e test bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-20s %s\n", $$1, $$2 }'
@@ -73,9 +73,17 @@ test-e2e: build browser-tools node-deps ## End-to-end tests against dist/ in hea
 test: tools browser-tools node-deps lint check-core-web-free test-native test-browser test-e2e ## Everything CI runs
 	@echo "make test: all checks passed"
 
-bench: build browser-tools node-deps ## Simulation speed (native and wasm), bundle size
-	@native=$$(cargo run --quiet --release --locked -p cascade-sim --example bench -- $(BENCH_SECONDS) $(BENCH_RUNS)); \
+bench: build browser-tools node-deps ## Simulation speed (native and wasm), CLI memory, bundle size
+	@cargo build --quiet --release --locked -p cascade-sim --example bench -p cascade-cli
+	@native=$$(target/release/examples/bench $(BENCH_SECONDS) $(BENCH_RUNS)); \
 	node $(E2E)/bench.mjs "$$native" $(BENCH_SECONDS) $(BENCH_RUNS)
+	@python3 -c 'import resource, subprocess, time; \
+	start = time.time(); \
+	subprocess.run(["target/release/cascade", "run", "--preset", "reference", "--rate", "1000", "--duration", "1h"], stdout=subprocess.DEVNULL, check=True); \
+	print("%-46s %14.1f MB (%.1f s wall)" % ("CLI peak memory, 1 simulated hour at 1,000/s", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, time.time() - start))'
+
+soak: ## The seed swarm with 50,000 random topologies (release build)
+	SWARM_CASES=50000 cargo test --release --locked -p cascade-sim --test swarm
 
 clean: ## Remove build output
 	cargo clean

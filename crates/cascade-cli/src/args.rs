@@ -9,7 +9,7 @@ pub const USAGE: &str = "\
 cascade: run Cascade scenarios (a deterministic simulation of microservices) from the shell
 
 Usage:
-  cascade run   (SCENARIO.json | --preset NAME) [--seed N] [--duration 60s] [--commands FILE]
+  cascade run   (SCENARIO.json | --preset NAME) [--seed N] [--duration 60s] [--commands FILE] [--rate N]
                 [--format table|json]
   cascade trace (SCENARIO.json | --preset NAME) [--seed N] [--duration 10s] [--commands FILE]
   cascade presets
@@ -24,6 +24,8 @@ Commands:
 Options:
   SCENARIO.json        A scenario file as saved by the playground (`-` reads standard input).
   --preset NAME        A built-in scenario instead of a file (see `cascade presets`).
+  --rate N             Send N requests per second from every open-loop load source instead of
+                       the scenario's rate (spikes keep their own rates).
   --seed N             Seed of every random choice, decimal or 0x-hex (default 1). The same
                        scenario, seed and commands always give the same trace hash.
   --duration TIME      Simulated time to run: 500ms, 60s, 2m, 1h, 1.5s; a plain number is
@@ -89,6 +91,8 @@ pub struct RunSpec {
     pub duration: SimDuration,
     /// A JSON file of timed commands, if any.
     pub commands: Option<PathBuf>,
+    /// Replaces the base rate of every open-loop load source.
+    pub rate_per_second: Option<u32>,
 }
 
 /// Options of `cascade run`.
@@ -144,6 +148,7 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
     let mut seed: Option<u64> = None;
     let mut duration: Option<SimDuration> = None;
     let mut commands: Option<PathBuf> = None;
+    let mut rate: Option<u32> = None;
     let mut format: Option<Format> = None;
     let mut options_ended = false;
     let mut remaining = args.iter();
@@ -171,8 +176,10 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
             Some((name, value)) => (name, Some(value.to_string())),
             None => (arg.as_str(), None),
         };
-        let known = matches!(name, "--preset" | "--seed" | "--duration" | "--commands")
-            || (is_run && name == "--format");
+        let known = matches!(
+            name,
+            "--preset" | "--seed" | "--duration" | "--commands" | "--rate"
+        ) || (is_run && name == "--format");
         if !known {
             return Err(format!(
                 "unknown option {name:?} for `{command}`; see `cascade --help`"
@@ -199,6 +206,13 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
                 given_twice,
             )?,
             "--commands" => set_once(&mut commands, PathBuf::from(value), given_twice)?,
+            "--rate" => set_once(
+                &mut rate,
+                value.parse::<u32>().map_err(|_| {
+                    format!("{name}: {value:?} is not a whole number of requests per second")
+                })?,
+                given_twice,
+            )?,
             "--format" => set_once(
                 &mut format,
                 parse_format(&value).map_err(|problem| format!("{name}: {problem}"))?,
@@ -232,6 +246,7 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
         seed: seed.unwrap_or(DEFAULT_SEED),
         duration: duration.unwrap_or(default_duration),
         commands,
+        rate_per_second: rate,
     };
     Ok(if is_run {
         Invocation::Run(RunOptions {
@@ -367,6 +382,7 @@ mod tests {
             seed: DEFAULT_SEED,
             duration,
             commands: None,
+            rate_per_second: None,
         }
     }
 
@@ -411,6 +427,7 @@ mod tests {
                 seed: 42,
                 duration: SimDuration::from_millis(500),
                 commands: Some("faults.json".into()),
+                rate_per_second: None,
             },
             format: Format::Json,
         });

@@ -236,7 +236,12 @@ struct Loaded {
 
 impl Loaded {
     fn from_spec(spec: &RunSpec) -> Result<Loaded, CliError> {
-        let scenario = load_scenario(&spec.source).map_err(CliError::Invalid)?;
+        let mut scenario = load_scenario(&spec.source).map_err(CliError::Invalid)?;
+        if let Some(rate) = spec.rate_per_second {
+            for client in &mut scenario.clients {
+                client.rate_per_second = f64::from(rate);
+            }
+        }
         let end = SimTime::ZERO + spec.duration;
         let (commands, commands_path) = match &spec.commands {
             None => (Vec::new(), String::new()),
@@ -404,6 +409,7 @@ mod tests {
             seed: 3,
             duration: SimDuration::from_secs(4),
             commands: None,
+            rate_per_second: None,
         };
         let report = run(&spec).expect("the preset runs");
         let mut simulation =

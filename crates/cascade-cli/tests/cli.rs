@@ -254,3 +254,37 @@ fn a_reader_that_stops_early_is_not_an_error() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn rate_overrides_every_open_loop_source() {
+    let quiet = stdout_of(&[
+        "run",
+        "--preset",
+        "checkout",
+        "--duration",
+        "5s",
+        "--rate",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&quiet).expect("json");
+    assert_eq!(report["end_to_end"]["started"], 0);
+    let busy = stdout_of(&[
+        "run",
+        "--preset",
+        "checkout",
+        "--duration",
+        "5s",
+        "--rate",
+        "60",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&busy).expect("json");
+    let started = report["end_to_end"]["started"].as_u64().expect("number");
+    assert!(
+        (240..=360).contains(&started),
+        "about 300 requests at 60/s for 5 s: {started}"
+    );
+}

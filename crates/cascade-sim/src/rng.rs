@@ -86,7 +86,7 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     hash.finish()
 }
 
-/// Incremental FNV-1a, 64-bit.
+/// Incremental hash: FNV-1a over bytes, a word-at-a-time mix over 64-bit words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fnv64(u64);
 
@@ -113,9 +113,11 @@ impl Fnv64 {
         }
     }
 
-    /// Mixes a 64-bit word in (little-endian bytes, so the result is the same everywhere).
+    /// Mixes a whole 64-bit word in at once (rotate, xor, multiply, as FxHash does): eight
+    /// times cheaper than feeding its bytes, and the trace hash is computed for every event.
+    /// Integer operations only, so the result is the same on every platform.
     pub fn write_u64(&mut self, word: u64) {
-        self.write_bytes(&word.to_le_bytes());
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 
     /// The hash so far.

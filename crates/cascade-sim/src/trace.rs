@@ -1,5 +1,5 @@
 //! The structured trace: every observable thing the engine does is one [`TraceEvent`]. Tests,
-//! the CLI and the UI's event log read it; a running FNV-1a hash over all events is the run's
+//! the CLI and the UI's event log read it; a running 64-bit hash over all events is the run's
 //! fingerprint (same scenario, seed and commands give the same hash, natively and in wasm).
 
 use crate::breaker::BreakerState;

@@ -171,7 +171,7 @@ impl Simulation {
         }
         let timeout = link.sync.timeout();
         self.events
-            .schedule(self.now + timeout, Event::CallTimeout(call));
+            .schedule_after(self.now, timeout, Event::CallTimeout(call));
         self.record(TraceKind::CallSent {
             request,
             call: id,
