@@ -244,12 +244,26 @@ impl ScenarioError {
 impl Scenario {
     /// Parses JSON and validates it.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = serde_json::from_str(text).map_err(|error| {
-            ScenarioError::new(
-                format!("line {} column {}", error.line(), error.column()),
-                error.to_string(),
-            )
-        })?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let scenario: Scenario =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+                let path = error.path().to_string();
+                // serde_json appends " at line L column C"; the path says where already.
+                let message = error.into_inner().to_string();
+                let problem = match message.rfind(" at line ") {
+                    Some(cut) if path != "." => message[..cut].to_string(),
+                    _ => message,
+                };
+                let path = if path == "." {
+                    "(document)".to_string()
+                } else {
+                    path
+                };
+                ScenarioError::new(path, problem)
+            })?;
+        deserializer
+            .end()
+            .map_err(|error| ScenarioError::new("(document)", error.to_string()))?;
         scenario.validate()?;
         Ok(scenario)
     }
