@@ -4,7 +4,7 @@
 
 use cascade_sim::{
     Command, CommandError, InFlight, LinkKind, NodeId, RunOutcome, Scenario, ScenarioError,
-    SimDuration, SimTime, Simulation, TraceRetention,
+    SimDuration, SimTime, Simulation, TraceKind, TraceRetention,
 };
 use std::collections::VecDeque;
 
@@ -26,12 +26,12 @@ const LANE_OFFSET: f64 = 6.0;
 const MAX_FRAME_MS: f64 = 100.0;
 /// Events one frame may handle: a retry storm slows the simulation, never the page.
 pub const FRAME_EVENT_BUDGET: u64 = 200_000;
-/// Speeds offered in the UI.
-pub const SPEEDS: [f64; 7] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0];
-/// Simulated time between two rate samples.
-const RATE_SAMPLE_INTERVAL: SimDuration = SimDuration::from_millis(250);
-/// Rates are averaged over this many samples (two simulated seconds).
+/// Speeds offered in the UI's quick menu (the slider covers 0.01x to 100x).
+pub const SPEEDS: [f64; 9] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0];
+/// Rates are averaged over this many time-series samples (two simulated seconds).
 const RATE_WINDOW_SAMPLES: usize = 8;
+/// Simulated time one press of "step" advances.
+pub const STEP: SimDuration = SimDuration::from_millis(100);
 
 /// A point on the canvas.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -205,6 +205,40 @@ pub struct Rates {
     pub failed_per_second: f64,
 }
 
+/// How serious a log entry is, for its colour and the filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// A fault or a failure-handling mechanism kicking in.
+    Bad,
+    /// Recovery.
+    Good,
+    /// A change the user or the scenario made.
+    Info,
+}
+
+/// One notable thing that happened, in words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    /// When.
+    pub at: SimTime,
+    /// What, for a person.
+    pub text: String,
+    /// How serious.
+    pub severity: Severity,
+}
+
+/// Entries the event log keeps.
+pub const LOG_CAPACITY: usize = 200;
+
+/// One line of a chart: a value per sample, with its time in seconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chart {
+    /// Title with unit.
+    pub title: &'static str,
+    /// (simulated seconds, value) pairs, oldest first.
+    pub points: Vec<(f64, f64)>,
+}
+
 /// The simulation as the UI drives it: scenario, seed, play state and speed.
 pub struct Runner {
     scenario: Scenario,
@@ -216,13 +250,15 @@ pub struct Runner {
     /// Simulated seconds per wall-clock second.
     pub speed: f64,
     in_flight: Vec<InFlight>,
-    samples: VecDeque<(SimTime, u64, u64)>,
+    log: VecDeque<LogEntry>,
+    /// While true, new log entries are not added (the log can be read calmly).
+    pub log_paused: bool,
 }
 
 impl Runner {
     /// A runner at time zero, playing at half speed.
     pub fn new(scenario: Scenario, seed: u64) -> Result<Self, ScenarioError> {
-        let simulation = Simulation::new(&scenario, seed, TraceRetention::Recent(200))?;
+        let simulation = Simulation::new(&scenario, seed, TraceRetention::Everything)?;
         let layout = Layout::new(&scenario);
         Ok(Runner {
             scenario,
@@ -232,8 +268,21 @@ impl Runner {
             playing: true,
             speed: 0.5,
             in_flight: Vec::new(),
-            samples: VecDeque::new(),
+            log: VecDeque::new(),
+            log_paused: false,
         })
+    }
+
+    /// Replaces the scenario (a preset, an import) and starts it from time zero. On error
+    /// the current scenario keeps running.
+    pub fn load(&mut self, scenario: Scenario) -> Result<(), ScenarioError> {
+        let replacement = Runner::new(scenario, self.seed)?;
+        *self = Runner {
+            playing: self.playing,
+            speed: self.speed,
+            ..replacement
+        };
+        Ok(())
     }
 
     /// The scenario (with link kinds as last switched).
@@ -244,6 +293,12 @@ impl Runner {
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Changes the seed and starts again from time zero.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.reset();
     }
 
     /// The running simulation.
@@ -264,41 +319,121 @@ impl Runner {
             return RunOutcome::ReachedTime;
         }
         let wall_ms = wall_elapsed_ms.clamp(0.0, MAX_FRAME_MS);
-        let step = SimDuration::from_millis_f64(wall_ms * self.speed);
-        let target = self.simulation.now() + step;
+        self.run_for(SimDuration::from_millis_f64(wall_ms * self.speed))
+    }
+
+    /// Advances by a fixed slice of simulated time, playing or not (the "step" button).
+    pub fn step(&mut self) -> RunOutcome {
+        self.run_for(STEP)
+    }
+
+    fn run_for(&mut self, duration: SimDuration) -> RunOutcome {
+        let target = self.simulation.now() + duration;
         let outcome = self.simulation.run_until(target, FRAME_EVENT_BUDGET);
-        self.sample_rates();
+        self.collect_log();
         outcome
     }
 
-    fn sample_rates(&mut self) {
-        let now = self.simulation.now();
-        let due = self
-            .samples
-            .back()
-            .is_none_or(|(time, _, _)| now.since(*time) >= RATE_SAMPLE_INTERVAL);
-        if due {
-            let totals = self.simulation.client_totals();
-            self.samples
-                .push_back((now, totals.succeeded, totals.failed()));
-            if self.samples.len() > RATE_WINDOW_SAMPLES + 1 {
-                self.samples.pop_front();
+    /// Moves notable trace events into the event log, in words.
+    fn collect_log(&mut self) {
+        let events = self.simulation.trace_mut().take();
+        if self.log_paused {
+            return;
+        }
+        for event in events {
+            if let Some((text, severity)) = describe(&self.simulation, &event.kind) {
+                if self.log.len() == LOG_CAPACITY {
+                    self.log.pop_front();
+                }
+                self.log.push_back(LogEntry {
+                    at: event.time,
+                    text,
+                    severity,
+                });
             }
         }
     }
 
-    /// Recent end-to-end rates.
+    /// The event log, newest last.
+    pub fn log(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
+        self.log.iter()
+    }
+
+    /// Recent end-to-end rates, from the simulation's time series.
     pub fn rates(&self) -> Rates {
-        match (self.samples.front(), self.samples.back()) {
-            (Some(first), Some(last)) if last.0 > first.0 => {
-                let seconds = last.0.since(first.0).as_micros() as f64 / 1e6;
-                Rates {
-                    succeeded_per_second: (last.1 - first.1) as f64 / seconds,
-                    failed_per_second: (last.2 - first.2) as f64 / seconds,
-                }
-            }
-            _ => Rates::default(),
+        let samples = self.simulation.series().samples();
+        let count = samples.len();
+        let mut recent = samples.skip(count.saturating_sub(RATE_WINDOW_SAMPLES + 1));
+        let (Some(first), Some(last)) = (recent.next(), recent.last()) else {
+            return Rates::default();
+        };
+        let seconds = last.at.since(first.at).as_micros() as f64 / 1e6;
+        let failed =
+            |sample: &cascade_sim::metrics::Sample| sample.failed_by_reason.iter().sum::<u64>();
+        Rates {
+            succeeded_per_second: (last.succeeded - first.succeeded) as f64 / seconds,
+            failed_per_second: (failed(last) - failed(first)) as f64 / seconds,
         }
+    }
+
+    /// The live charts over the kept window: goodput, errors, p99, queue depth, dead letters
+    /// and amplification.
+    pub fn charts(&self) -> [Chart; 5] {
+        let samples: Vec<&cascade_sim::metrics::Sample> =
+            self.simulation.series().samples().collect();
+        let mut charts = [
+            Chart {
+                title: "ok / s",
+                points: Vec::new(),
+            },
+            Chart {
+                title: "errors / s",
+                points: Vec::new(),
+            },
+            Chart {
+                title: "p99 latency, ms",
+                points: Vec::new(),
+            },
+            Chart {
+                title: "queued messages",
+                points: Vec::new(),
+            },
+            Chart {
+                title: "calls per request",
+                points: Vec::new(),
+            },
+        ];
+        for pair in samples.windows(2) {
+            let (before, after) = (pair[0], pair[1]);
+            let seconds = after.at.since(before.at).as_micros() as f64 / 1e6;
+            if seconds <= 0.0 {
+                continue;
+            }
+            let t = after.at.as_secs_f64();
+            let failed =
+                |sample: &cascade_sim::metrics::Sample| sample.failed_by_reason.iter().sum::<u64>();
+            let started = after.started - before.started;
+            let downstream = after.downstream_calls - before.downstream_calls;
+            let values = [
+                (after.succeeded - before.succeeded) as f64 / seconds,
+                (failed(after) - failed(before)) as f64 / seconds,
+                after.p99_ms,
+                after
+                    .queue_depth
+                    .iter()
+                    .map(|depth| f64::from(*depth))
+                    .sum(),
+                if started == 0 {
+                    0.0
+                } else {
+                    downstream as f64 / started as f64
+                },
+            ];
+            for (chart, value) in charts.iter_mut().zip(values) {
+                chart.points.push((t, value));
+            }
+        }
+        charts
     }
 
     /// Applies a fault or change now. A link switch is also written into the scenario, so a
@@ -309,14 +444,15 @@ impl Runner {
             self.scenario.links[link as usize].kind = kind;
             self.layout.set_link_kind(link as usize, kind);
         }
+        self.collect_log();
         Ok(())
     }
 
     /// Starts the scenario again from time zero with the same seed.
     pub fn reset(&mut self) {
-        self.simulation = Simulation::new(&self.scenario, self.seed, TraceRetention::Recent(200))
+        self.simulation = Simulation::new(&self.scenario, self.seed, TraceRetention::Everything)
             .expect("a scenario that ran once stays valid");
-        self.samples.clear();
+        self.log.clear();
     }
 
     /// What a frame draws: the geometry, the transmissions on the wire now (buffer reused
@@ -325,6 +461,208 @@ impl Runner {
         self.simulation.fill_in_flight(&mut self.in_flight);
         (&self.layout, &self.in_flight, self.simulation.now())
     }
+}
+
+/// Everything a person can do to the running playground, as plain data: the components turn
+/// clicks and key presses into these, and [`Runner::handle`] carries them out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiAction {
+    /// A fault or change for the simulation (boxed: a command can carry a whole spec).
+    Command(Box<Command>),
+    /// Play or pause.
+    TogglePlay,
+    /// Advance a fixed slice of simulated time.
+    Step,
+    /// Start again from time zero.
+    Reset,
+    /// Change the speed (simulated seconds per second).
+    SetSpeed(f64),
+    /// Load a preset by id.
+    LoadPreset(String),
+    /// Change the seed and start again.
+    SetSeed(u64),
+    /// Stop or resume adding entries to the event log.
+    ToggleLogPause,
+}
+
+impl Runner {
+    /// Carries out an action. An error is a message for the person, next to the control;
+    /// nothing changes then.
+    pub fn handle(&mut self, action: UiAction) -> Result<(), String> {
+        match action {
+            UiAction::Command(command) => self.apply(*command).map_err(|error| error.to_string()),
+            UiAction::TogglePlay => {
+                self.playing = !self.playing;
+                Ok(())
+            }
+            UiAction::Step => {
+                self.step();
+                Ok(())
+            }
+            UiAction::Reset => {
+                self.reset();
+                Ok(())
+            }
+            UiAction::SetSpeed(speed) if speed.is_finite() && speed > 0.0 => {
+                self.speed = speed.clamp(0.01, 100.0);
+                Ok(())
+            }
+            UiAction::SetSpeed(_) => Err("speed must be a positive number".into()),
+            UiAction::LoadPreset(id) => {
+                let scenario = cascade_sim::presets::by_id(&id)
+                    .ok_or(format!("no preset is called {id:?}"))?;
+                self.load(scenario).map_err(|error| error.to_string())
+            }
+            UiAction::SetSeed(seed) => {
+                self.set_seed(seed);
+                Ok(())
+            }
+            UiAction::ToggleLogPause => {
+                self.log_paused = !self.log_paused;
+                Ok(())
+            }
+        }
+    }
+
+    /// Transmissions on the wire per link now (for the reduced-motion view).
+    pub fn in_flight_per_link(&mut self) -> Vec<u32> {
+        let mut counts = vec![0; self.scenario.links.len()];
+        self.simulation.fill_in_flight(&mut self.in_flight);
+        for transmission in &self.in_flight {
+            counts[transmission.link.index()] += 1;
+        }
+        counts
+    }
+}
+
+/// A notable trace event in words; `None` for the routine ones (sent, delivered, acked...).
+fn describe(simulation: &Simulation, kind: &TraceKind) -> Option<(String, Severity)> {
+    let node = |id: NodeId| {
+        simulation
+            .nodes()
+            .nth(id.index())
+            .map_or("?".to_string(), |n| n.name.to_string())
+    };
+    let link = |id: cascade_sim::LinkId| {
+        simulation
+            .links()
+            .nth(id.index())
+            .map_or("?".to_string(), |l| {
+                format!("{} → {}", node(l.from), node(l.to))
+            })
+    };
+    let queue = |id: cascade_sim::QueueId| {
+        simulation
+            .queues()
+            .nth(id.index())
+            .map_or("?".to_string(), |q| q.name.to_string())
+    };
+    use Severity::{Bad, Good, Info};
+    Some(match kind {
+        TraceKind::NodeKilled { node: id } => (format!("{} was killed", node(*id)), Bad),
+        TraceKind::NodeRevived { node: id } => (format!("{} is back", node(*id)), Good),
+        TraceKind::NodeFrozen { node: id } => (
+            format!("{} hangs (accepts calls, never answers)", node(*id)),
+            Bad,
+        ),
+        TraceKind::NodeSlowed {
+            node: id,
+            factor_percent,
+        } => (
+            format!(
+                "{} now works at {}% of its normal time",
+                node(*id),
+                factor_percent
+            ),
+            Info,
+        ),
+        TraceKind::ErrorRateChanged {
+            node: id,
+            per_million,
+        } => (
+            format!(
+                "{} fails {:.1}% of requests",
+                node(*id),
+                f64::from(*per_million) / 1e4
+            ),
+            Info,
+        ),
+        TraceKind::LinkPartitioned { link: id } => {
+            (format!("network partition on {}", link(*id)), Bad)
+        }
+        TraceKind::LinkHealed { link: id } => (format!("{} is reachable again", link(*id)), Good),
+        TraceKind::LinkKindChanged { link: id, kind } => (
+            format!(
+                "{} is now {}",
+                link(*id),
+                if *kind == LinkKind::Sync {
+                    "sync"
+                } else {
+                    "async"
+                }
+            ),
+            Info,
+        ),
+        TraceKind::BrokerKilled => ("the broker went down".to_string(), Bad),
+        TraceKind::BrokerRevived => ("the broker is back".to_string(), Good),
+        TraceKind::BreakerChanged { link: id, to, .. } => {
+            let severity = if *to == cascade_sim::breaker::BreakerState::Closed {
+                Good
+            } else {
+                Bad
+            };
+            (
+                format!(
+                    "circuit breaker on {} is {}",
+                    link(*id),
+                    to.as_str().replace('_', "-")
+                ),
+                severity,
+            )
+        }
+        TraceKind::MessageDeadLettered {
+            request,
+            queue: id,
+            deliveries,
+            reason,
+            ..
+        } => (
+            format!(
+                "request {} dead-lettered from {} after {} deliveries ({})",
+                request.0,
+                queue(*id),
+                deliveries,
+                reason.label()
+            ),
+            Bad,
+        ),
+        TraceKind::MessageDropped {
+            request,
+            queue: id,
+            reason,
+            ..
+        } => (
+            format!(
+                "request {} dropped from {} ({})",
+                request.0,
+                queue(*id),
+                reason.label()
+            ),
+            Bad,
+        ),
+        TraceKind::Reconfigured { .. } => ("settings changed".to_string(), Info),
+        _ => return None,
+    })
+}
+
+/// The speed slider works on a log scale: position -2..2 is 0.01x..100x.
+pub fn speed_from_slider(position: f64) -> f64 {
+    10f64.powf(position.clamp(-2.0, 2.0))
+}
+
+/// The slider position for a speed.
+pub fn slider_from_speed(speed: f64) -> f64 {
+    speed.max(0.01).log10().clamp(-2.0, 2.0)
 }
 
 /// "1.2k" style counts for tight labels.
@@ -454,6 +792,100 @@ mod tests {
             runner.simulation().links().nth(1).map(|link| link.kind),
             Some(LinkKind::Async)
         );
+    }
+
+    #[test]
+    fn the_log_tells_what_happened_in_words_and_charts_follow_the_series() {
+        let mut runner = Runner::new(presets::frozen_dependency(), 1).expect("valid");
+        runner.speed = 10.0;
+        for _ in 0..12 {
+            runner.advance(100.0);
+        }
+        let texts: Vec<&str> = runner.log().map(|entry| entry.text.as_str()).collect();
+        assert!(
+            texts.contains(&"Payments hangs (accepts calls, never answers)"),
+            "{texts:?}"
+        );
+        assert!(runner
+            .log()
+            .all(|entry| entry.at <= runner.simulation().now()));
+        let [goodput, errors, p99, _, _] = runner.charts();
+        assert!(goodput.points.len() > 20);
+        let early: f64 = goodput.points[4..16].iter().map(|(_, ok)| ok).sum::<f64>() / 12.0;
+        assert!(
+            (20.0..40.0).contains(&early),
+            "about 30 ok/s before the hang: {early}"
+        );
+        assert!(
+            errors
+                .points
+                .iter()
+                .rev()
+                .take(12)
+                .any(|(_, failed)| *failed > 0.0),
+            "errors after the hang"
+        );
+        assert!(p99.points.iter().any(|(_, ms)| *ms > 100.0));
+    }
+
+    #[test]
+    fn step_load_and_seed_control_the_run() {
+        let mut runner = Runner::new(presets::checkout(), 1).expect("valid");
+        runner.playing = false;
+        runner.step();
+        assert_eq!(runner.simulation().now(), SimTime::ZERO + STEP);
+        runner.load(presets::retry_storm()).expect("valid");
+        assert_eq!(runner.scenario().name, presets::retry_storm().name);
+        assert_eq!(runner.simulation().now(), SimTime::ZERO);
+        assert!(!runner.playing, "loading keeps the play state");
+        let mut broken = presets::checkout();
+        broken.links[0].to = "Nowhere".into();
+        assert!(runner.load(broken).is_err());
+        assert_eq!(
+            runner.scenario().name,
+            presets::retry_storm().name,
+            "a bad scenario changes nothing"
+        );
+        runner.set_seed(7);
+        assert_eq!(runner.seed(), 7);
+        assert!(
+            (speed_from_slider(-2.0) - 0.01).abs() < 1e-12
+                && (speed_from_slider(2.0) - 100.0).abs() < 1e-9
+        );
+        assert!((slider_from_speed(speed_from_slider(0.3)) - 0.3).abs() < 1e-12);
+    }
+
+    #[test]
+    fn actions_change_the_runner_or_explain_why_not() {
+        let mut runner = Runner::new(presets::checkout(), 1).expect("valid");
+        assert_eq!(runner.handle(UiAction::TogglePlay), Ok(()));
+        assert!(!runner.playing);
+        assert_eq!(runner.handle(UiAction::SetSpeed(1_000.0)), Ok(()));
+        assert_eq!(runner.speed, 100.0, "clamped to the slider's range");
+        assert!(runner.handle(UiAction::SetSpeed(-1.0)).is_err());
+        let error = runner.handle(UiAction::Command(Box::new(Command::Kill {
+            node: "Users".into(),
+        })));
+        assert_eq!(
+            error,
+            Err("\"Users\" is a load source, not a service".into())
+        );
+        assert_eq!(
+            runner.handle(UiAction::Command(Box::new(Command::Kill {
+                node: "Payments".into()
+            }))),
+            Ok(())
+        );
+        assert_eq!(
+            runner.log().last().map(|entry| entry.text.as_str()),
+            Some("Payments was killed")
+        );
+        assert!(runner.handle(UiAction::LoadPreset("nope".into())).is_err());
+        assert_eq!(
+            runner.handle(UiAction::LoadPreset("poison-message".into())),
+            Ok(())
+        );
+        assert_eq!(runner.in_flight_per_link().len(), 3);
     }
 
     #[test]

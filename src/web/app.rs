@@ -4,8 +4,8 @@
 
 use super::dots;
 use crate::model::{
-    compact_count, Runner, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT,
-    QUEUE_WIDTH, SPEEDS,
+    compact_count, Chart, Runner, Severity, UiAction, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT,
+    NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
 };
 use cascade_sim::{presets, Command, LinkKind, NodeState};
 use gloo::events::EventListener;
@@ -68,16 +68,44 @@ pub fn App() -> Html {
     });
     let canvas = use_node_ref();
     let force_update = use_force_update();
+    let message = use_state(|| None::<String>);
+    let reduced_motion = use_state(|| {
+        web_sys::window()
+            .and_then(|window| {
+                window
+                    .match_media("(prefers-reduced-motion: reduce)")
+                    .ok()
+                    .flatten()
+            })
+            .is_some_and(|query| query.matches())
+    });
+
+    let dispatch = {
+        let runner = runner.clone();
+        let force_update = force_update.clone();
+        let message = message.clone();
+        Callback::from(move |action: UiAction| {
+            let result = runner.borrow_mut().handle(action);
+            message.set(result.err());
+            force_update.force_update();
+        })
+    };
 
     {
         let runner = runner.clone();
         let canvas = canvas.clone();
         let force_update = force_update.clone();
+        let dispatch = dispatch.clone();
+        let draw_dots = !*reduced_motion;
         use_effect_with((), move |_| {
             super::hide_loading();
             let frame_loop = Rc::new(FrameLoop {
                 runner: runner.clone(),
-                canvas,
+                canvas: if draw_dots {
+                    canvas
+                } else {
+                    NodeRef::default()
+                },
                 refresh: Callback::from(move |()| force_update.force_update()),
                 last_frame_ms: Cell::new(None),
                 last_refresh_ms: Cell::new(0.0),
@@ -85,7 +113,6 @@ pub fn App() -> Html {
             });
             frame_loop.schedule();
             let keys = web_sys::window().map(|window| {
-                let runner = runner.clone();
                 EventListener::new(&window, "keydown", move |event| {
                     let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                         return;
@@ -99,11 +126,17 @@ pub fn App() -> Html {
                                 "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
                             )
                         });
-                    if event.key() == " " && !typing {
-                        event.prevent_default();
-                        let mut runner = runner.borrow_mut();
-                        runner.playing = !runner.playing;
+                    if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                        return;
                     }
+                    let action = match event.key().as_str() {
+                        " " => UiAction::TogglePlay,
+                        "." => UiAction::Step,
+                        "r" => UiAction::Reset,
+                        _ => return,
+                    };
+                    event.prevent_default();
+                    dispatch.emit(action);
                 })
             });
             move || {
@@ -113,84 +146,134 @@ pub fn App() -> Html {
         });
     }
 
-    let act = {
-        let runner = runner.clone();
-        let force_update = force_update.clone();
-        Callback::from(move |command: Command| {
-            if let Err(error) = runner.borrow_mut().apply(command) {
-                web_sys::console::warn_1(&error.to_string().into());
-            }
-            force_update.force_update();
-        })
-    };
-    let toggle_play = {
-        let runner = runner.clone();
-        let force_update = force_update.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut runner = runner.borrow_mut();
-            runner.playing = !runner.playing;
-            force_update.force_update();
-        })
-    };
-    let reset = {
-        let runner = runner.clone();
-        let force_update = force_update.clone();
-        Callback::from(move |_: MouseEvent| {
-            runner.borrow_mut().reset();
-            force_update.force_update();
-        })
-    };
-    let set_speed = {
-        let runner = runner.clone();
+    let act = dispatch.reform(|command: Command| UiAction::Command(Box::new(command)));
+    let on_preset = dispatch.reform(|event: Event| {
+        let id = event
+            .target_dyn_into::<web_sys::HtmlSelectElement>()
+            .map(|select| select.value())
+            .unwrap_or_default();
+        UiAction::LoadPreset(id)
+    });
+    let on_speed = dispatch.reform(|event: Event| {
+        let speed = event
+            .target_dyn_into::<web_sys::HtmlSelectElement>()
+            .and_then(|select| select.value().parse::<f64>().ok())
+            .unwrap_or(f64::NAN);
+        UiAction::SetSpeed(speed)
+    });
+    let on_seed = {
+        let message = message.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |event: Event| {
-            if let Some(select) = event.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                if let Ok(speed) = select.value().parse::<f64>() {
-                    runner.borrow_mut().speed = speed;
-                }
+            let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            match input.value().trim().parse::<u64>() {
+                Ok(seed) => dispatch.emit(UiAction::SetSeed(seed)),
+                Err(_) => message.set(Some(format!(
+                    "{:?} is not a seed: use a whole number",
+                    input.value()
+                ))),
             }
         })
     };
 
-    let runner = runner.borrow();
+    let mut runner = runner.borrow_mut();
+    let per_link = if *reduced_motion {
+        runner.in_flight_per_link()
+    } else {
+        Vec::new()
+    };
+    let charts = runner.charts();
+    let runner = &*runner;
     let simulation = runner.simulation();
     let totals = simulation.client_totals();
     let rates = runner.rates();
     let view_box = format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}");
+    let scenario = runner.scenario();
+    let current_preset = presets::ALL
+        .iter()
+        .find(|preset| (preset.build)().name == scenario.name)
+        .map(|preset| preset.id);
 
     html! {
         <div class="playground">
             <header class="topbar">
                 <h1>{"Cascade"}</h1>
-                <p class="tagline">{"Why blocking calls cascade failures, and how queues contain them"}</p>
+                <label class="preset">{"Scenario "}
+                    <select data-testid="preset" onchange={on_preset} aria-label="Preset scenario">
+                        { for presets::ALL.iter().enumerate().map(|(index, preset)| {
+                            let name = (preset.build)().name;
+                            html! {
+                                <option value={preset.id} selected={current_preset == Some(preset.id)}>
+                                    {format!("{}. {name}", index + 1)}
+                                </option>
+                            }
+                        }) }
+                    </select>
+                </label>
                 <div class="controls" role="toolbar" aria-label="Simulation controls">
-                    <button data-testid="play" onclick={toggle_play} aria-pressed={runner.playing.to_string()}>
+                    <button data-testid="play" onclick={dispatch.reform(|_: MouseEvent| UiAction::TogglePlay)}
+                        aria-pressed={runner.playing.to_string()} title="Play or pause (space)">
                         { if runner.playing { "Pause" } else { "Play" } }
                     </button>
-                    <button data-testid="reset" onclick={reset}>{"Reset"}</button>
+                    <button data-testid="step" onclick={dispatch.reform(|_: MouseEvent| UiAction::Step)}
+                        title="Advance 100 ms of simulated time (.)">{"Step"}</button>
+                    <button data-testid="reset" onclick={dispatch.reform(|_: MouseEvent| UiAction::Reset)}
+                        title="Start again from time zero (r)">{"Reset"}</button>
                     <label>{"Speed "}
-                        <select data-testid="speed" onchange={set_speed} aria-label="Simulation speed">
+                        <select data-testid="speed" onchange={on_speed} aria-label="Simulation speed">
                             { for SPEEDS.iter().map(|speed| html! {
                                 <option value={speed.to_string()} selected={(*speed - runner.speed).abs() < 1e-9}>{format!("{speed}x")}</option>
                             }) }
                         </select>
                     </label>
+                    <label>{"Seed "}
+                        <input data-testid="seed" class="seed" type="text" inputmode="numeric"
+                            value={runner.seed().to_string()} onchange={on_seed} aria-label="Random seed" />
+                    </label>
                     <span class="clock" data-testid="clock">{format!("t = {:.1} s", simulation.now().as_secs_f64())}</span>
                 </div>
+                if let Some(text) = &*message {
+                    <p class="message" role="alert" data-testid="message">{text.clone()}</p>
+                }
             </header>
             <main class="layout">
-                <section class="stage" aria-label="Topology">
-                    <svg class="topology" viewBox={view_box} role="img" aria-label={runner.scenario().name.clone()}>
-                        <defs>
-                            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                                <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
-                            </marker>
-                        </defs>
-                        { for simulation.links().map(|link| link_view(&runner, link.id.index(), &act)) }
-                        { for simulation.nodes().map(|node| node_view(&runner, node.id.index())) }
-                    </svg>
-                    <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
-                </section>
+                <div class="main-column">
+                    <section class="stage" aria-label="Topology">
+                        <svg class="topology" viewBox={view_box} role="img" aria-label={scenario.name.clone()}>
+                            <defs>
+                                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+                                </marker>
+                            </defs>
+                            { for simulation.links().map(|link| link_view(runner, link.id.index(), &act, per_link.get(link.id.index()).copied())) }
+                            { for simulation.nodes().map(|node| node_view(runner, node.id.index())) }
+                        </svg>
+                        <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
+                    </section>
+                    <section class="card charts" aria-label="Live charts">
+                        { for charts.iter().map(chart_view) }
+                    </section>
+                    {event_log(runner, &dispatch)}
+                </div>
                 <aside class="panel">
+                    <section class="card story" aria-label="The story">
+                        <h2>{scenario.name.clone()}</h2>
+                        <p class="hint">{scenario.description.clone()}</p>
+                        if !scenario.faults.is_empty() {
+                            <ol class="schedule" data-testid="schedule">
+                                { for scenario.faults.iter().map(|fault| {
+                                    let done = fault.at <= simulation.now();
+                                    html! {
+                                        <li class={classes!(done.then_some("done"))}>
+                                            {format!("{:.0} s: {}", fault.at.as_secs_f64(), command_text(&fault.command))}
+                                        </li>
+                                    }
+                                }) }
+                            </ol>
+                        }
+                    </section>
                     <section class="card" aria-label="What users see">
                         <h2>{"What users see"}</h2>
                         <dl class="figures">
@@ -199,47 +282,8 @@ pub fn App() -> Html {
                             <div><dt>{"ok / s"}</dt><dd>{format!("{:.0}", rates.succeeded_per_second)}</dd></div>
                             <div><dt>{"errors / s"}</dt><dd>{format!("{:.0}", rates.failed_per_second)}</dd></div>
                         </dl>
-                        <p class="hint">{runner.scenario().description.clone()}</p>
                     </section>
-                    <section class="card" aria-label="Services">
-                        <h2>{"Break things"}</h2>
-                        <ul class="rows">
-                            { for simulation.nodes().filter(|node| !node.is_client).map(|node| {
-                                let name = node.name.to_string();
-                                let killed = node.state == NodeState::Killed;
-                                let command = if killed { Command::Revive { node: name.clone() } } else { Command::Kill { node: name.clone() } };
-                                let onclick = act.reform(move |_: MouseEvent| command.clone());
-                                html! {
-                                    <li>
-                                        <span class="row-name">{&name}</span>
-                                        <span class="row-figure">{format!("{}/{} threads", node.busy, node.workers)}</span>
-                                        <button data-testid={format!("kill-{name}")} class={classes!("danger", killed.then_some("revive"))} {onclick}
-                                            aria-label={format!("{} {name}", if killed { "Revive" } else { "Kill" })}>
-                                            { if killed { "Revive" } else { "Kill" } }
-                                        </button>
-                                    </li>
-                                }
-                            }) }
-                        </ul>
-                        <h2>{"Links"}</h2>
-                        <ul class="rows">
-                            { for simulation.links().map(|link| {
-                                let from = simulation.nodes().nth(link.from.index()).map(|n| n.name.to_string()).unwrap_or_default();
-                                let to = simulation.nodes().nth(link.to.index()).map(|n| n.name.to_string()).unwrap_or_default();
-                                let next = if link.kind == LinkKind::Sync { LinkKind::Async } else { LinkKind::Sync };
-                                let command = Command::SetLinkKind { link: link.id.0, kind: next };
-                                let onclick = act.reform(move |_: MouseEvent| command.clone());
-                                let label = if link.kind == LinkKind::Sync { "sync" } else { "async" };
-                                html! {
-                                    <li>
-                                        <span class="row-name">{format!("{from} → {to}")}</span>
-                                        <button data-testid={format!("link-{}-kind", link.id.0)} class={classes!("kind", label)} {onclick}
-                                            aria-label={format!("{from} to {to} is {label}; switch")}>{label}</button>
-                                    </li>
-                                }
-                            }) }
-                        </ul>
-                    </section>
+                    {controls(runner, &act)}
                     <section class="card legend" aria-label="Legend">
                         <h2>{"Legend"}</h2>
                         <ul>
@@ -247,11 +291,172 @@ pub fn App() -> Html {
                                 <li><svg viewBox="-8 -8 16 16" class="swatch" aria-hidden="true">{legend_shape(*shape, colour)}</svg>{*label}</li>
                             }) }
                         </ul>
-                        <p class="hint">{"Space plays and pauses. Click a link to switch it between sync and async."}</p>
+                        <p class="hint">{"Keys: space plays and pauses, . steps, r resets. Click a link to switch it between sync and async."}</p>
                     </section>
                 </aside>
             </main>
         </div>
+    }
+}
+
+/// The "Break things" card: every fault one click away, per service and per link.
+fn controls(runner: &Runner, act: &Callback<Command>) -> Html {
+    let simulation = runner.simulation();
+    let button = |test_id: String,
+                  label: &str,
+                  class: &'static str,
+                  command: Command,
+                  pressed: Option<bool>| {
+        let onclick = act.reform(move |_: MouseEvent| command.clone());
+        html! {
+            <button data-testid={test_id} class={class} {onclick} aria-pressed={pressed.map(|p| p.to_string())}>{label.to_string()}</button>
+        }
+    };
+    let uses_async = simulation.links().any(|link| link.kind == LinkKind::Async);
+    html! {
+        <section class="card" aria-label="Break things">
+            <h2>{"Break things"}</h2>
+            <ul class="rows">
+                { for simulation.nodes().filter(|node| !node.is_client).map(|node| {
+                    let name = node.name.to_string();
+                    let state = node.state;
+                    let (kill_label, kill_command) = if state == NodeState::Up {
+                        ("Kill", Command::Kill { node: name.clone() })
+                    } else {
+                        ("Revive", Command::Revive { node: name.clone() })
+                    };
+                    let slowed = node.slow_factor > 1.0;
+                    let failing = node.error_rate > 0.0;
+                    html! {
+                        <li class="service-row">
+                            <span class="row-name" title={name.clone()}>{&name}</span>
+                            <span class="row-figure">{format!("{}/{} threads", node.busy, node.workers)}</span>
+                            <span class="row-buttons">
+                                {button(format!("kill-{name}"), kill_label, if state == NodeState::Up { "danger" } else { "danger revive" }, kill_command, None)}
+                                {button(format!("freeze-{name}"), "Freeze", "small", Command::Freeze { node: name.clone() }, Some(state == NodeState::Frozen))}
+                                {button(format!("slow-{name}"), "Slow ×5", "small",
+                                    Command::Slow { node: name.clone(), factor: if slowed { 1.0 } else { 5.0 } }, Some(slowed))}
+                                {button(format!("errors-{name}"), "20% errors", "small",
+                                    Command::SetErrorRate { node: name.clone(), error_rate: if failing { 0.0 } else { 0.2 } }, Some(failing))}
+                            </span>
+                        </li>
+                    }
+                }) }
+            </ul>
+            <h2>{"Links"}</h2>
+            <ul class="rows">
+                { for simulation.links().map(|link| {
+                    let from = simulation.nodes().nth(link.from.index()).map(|n| n.name.to_string()).unwrap_or_default();
+                    let to = simulation.nodes().nth(link.to.index()).map(|n| n.name.to_string()).unwrap_or_default();
+                    let next = if link.kind == LinkKind::Sync { LinkKind::Async } else { LinkKind::Sync };
+                    let label = if link.kind == LinkKind::Sync { "sync" } else { "async" };
+                    let partition = if link.partitioned { Command::Heal { link: link.id.0 } } else { Command::Partition { link: link.id.0 } };
+                    html! {
+                        <li>
+                            <span class="row-name">{format!("{from} → {to}")}</span>
+                            {button(format!("link-{}-kind", link.id.0), label, if label == "sync" { "kind sync" } else { "kind async" },
+                                Command::SetLinkKind { link: link.id.0, kind: next }, None)}
+                            {button(format!("partition-{}", link.id.0), if link.partitioned { "Heal" } else { "Cut" }, "small", partition, Some(link.partitioned))}
+                        </li>
+                    }
+                }) }
+            </ul>
+            if uses_async {
+                <p class="broker-row">
+                    <span class="row-name">{ if simulation.broker_up() { "Broker: up" } else { "Broker: DOWN" } }</span>
+                    {button("broker".to_string(), if simulation.broker_up() { "Kill broker" } else { "Revive broker" }, "danger",
+                        if simulation.broker_up() { Command::KillBroker } else { Command::ReviveBroker }, None)}
+                </p>
+            }
+        </section>
+    }
+}
+
+/// A small line chart with its latest value.
+fn chart_view(chart: &Chart) -> Html {
+    const WIDTH: f64 = 200.0;
+    const HEIGHT: f64 = 48.0;
+    let latest = chart.points.last().map_or(0.0, |(_, value)| *value);
+    let max = chart
+        .points
+        .iter()
+        .map(|(_, value)| *value)
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let (first_t, last_t) = match (chart.points.first(), chart.points.last()) {
+        (Some(first), Some(last)) if last.0 > first.0 => (first.0, last.0),
+        _ => (0.0, 1.0),
+    };
+    let points: String = chart
+        .points
+        .iter()
+        .map(|(t, value)| {
+            let x = (t - first_t) / (last_t - first_t) * WIDTH;
+            let y = HEIGHT - value / max * (HEIGHT - 4.0) - 2.0;
+            format!("{x:.1},{y:.1} ")
+        })
+        .collect();
+    html! {
+        <figure class="chart" data-testid={format!("chart-{}", chart.title)}>
+            <figcaption>
+                <span>{chart.title}</span>
+                <strong>{ if latest >= 100.0 { format!("{latest:.0}") } else { format!("{latest:.1}") } }</strong>
+            </figcaption>
+            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} preserveAspectRatio="none" role="img"
+                aria-label={format!("{} over the last minute, now {latest:.1}", chart.title)}>
+                <polyline points={points} />
+            </svg>
+        </figure>
+    }
+}
+
+/// The event log: notable things in words, newest first, pausable and filterable.
+fn event_log(runner: &Runner, dispatch: &Callback<UiAction>) -> Html {
+    html! {
+        <section class="card log" aria-label="Event log">
+            <div class="log-head">
+                <h2>{"What happened"}</h2>
+                <button data-testid="log-pause" class="small" onclick={dispatch.reform(|_: MouseEvent| UiAction::ToggleLogPause)}
+                    aria-pressed={runner.log_paused.to_string()}>
+                    { if runner.log_paused { "Resume log" } else { "Pause log" } }
+                </button>
+            </div>
+            <ol class="entries" data-testid="log" aria-live="off">
+                { for runner.log().rev().take(40).map(|entry| {
+                    let class = match entry.severity {
+                        Severity::Bad => "bad",
+                        Severity::Good => "good",
+                        Severity::Info => "info",
+                    };
+                    html! {
+                        <li class={class}><span class="at">{format!("{:.2} s", entry.at.as_secs_f64())}</span>{entry.text.clone()}</li>
+                    }
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+/// A scheduled fault in words.
+fn command_text(command: &Command) -> String {
+    match command {
+        Command::Kill { node } => format!("{node} is killed"),
+        Command::Revive { node } => format!("{node} comes back"),
+        Command::Freeze { node } => format!("{node} hangs"),
+        Command::Slow { node, factor } => format!("{node} slows down ×{factor}"),
+        Command::SetErrorRate { node, error_rate } => {
+            format!("{node} fails {:.0}% of requests", error_rate * 100.0)
+        }
+        Command::Partition { link } => format!("link {link} is cut"),
+        Command::Heal { link } => format!("link {link} heals"),
+        Command::SetLinkKind { link, kind } => {
+            format!("link {link} becomes {kind:?}").to_lowercase()
+        }
+        Command::KillBroker => "the broker dies".into(),
+        Command::ReviveBroker => "the broker comes back".into(),
+        Command::UpdateService { spec } => format!("{} is reconfigured", spec.name),
+        Command::UpdateClient { spec } => format!("{} changes its load", spec.name),
+        Command::UpdateLink { link, .. } => format!("link {link} is reconfigured"),
     }
 }
 
@@ -319,16 +524,21 @@ fn node_view(runner: &Runner, index: usize) -> Html {
             <rect x="12" y="52" width={(bar_width * fill_fraction).to_string()} height="10" rx="3" class="bar-fill" />
             <text x="12" y="80" class="figure" data-testid={format!("inbound-{}", node.name)}>{format!("waiting {}", compact_count(node.inbound.into()))}</text>
             if killed {
-                <text x={(NODE_WIDTH - 12.0).to_string()} y="24" class="down" text-anchor="end">{"DOWN"}</text>
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="down" text-anchor="middle">{"DOWN"}</text>
             }
             if node.state == NodeState::Frozen {
-                <text x={(NODE_WIDTH - 12.0).to_string()} y="24" class="frozen-label" text-anchor="end">{"FROZEN"}</text>
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="frozen-label" text-anchor="middle">{"FROZEN: accepts calls, never answers"}</text>
             }
         </g>
     }
 }
 
-fn link_view(runner: &Runner, index: usize, act: &Callback<Command>) -> Html {
+fn link_view(
+    runner: &Runner,
+    index: usize,
+    act: &Callback<Command>,
+    in_flight: Option<u32>,
+) -> Html {
     let simulation = runner.simulation();
     let Some(link) = simulation.links().nth(index) else {
         return Html::default();
@@ -344,6 +554,15 @@ fn link_view(runner: &Runner, index: usize, act: &Callback<Command>) -> Html {
         kind: next,
     };
     let onclick = act.reform(move |_: MouseEvent| command.clone());
+    // With reduced motion there are no moving dots: each link counts what is on it instead.
+    let counter = in_flight.map(|count| {
+        let middle = runner.layout().queue_center(index);
+        let y = if link.kind == LinkKind::Sync { middle.y - 10.0 } else { middle.y - 28.0 };
+        html! {
+            <text x={middle.x.to_string()} y={y.to_string()} class="in-flight-count" text-anchor="middle"
+                data-testid={format!("in-flight-{index}")}>{format!("{count} on the wire")}</text>
+        }
+    });
     let hit = html! {
         <line class="hit" x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()}>
             <title>{"Click to switch between sync and async"}</title>
@@ -354,6 +573,7 @@ fn link_view(runner: &Runner, index: usize, act: &Callback<Command>) -> Html {
             <g class="link sync" data-testid={format!("link-{index}")} {onclick}>
                 <line x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()} marker-end="url(#arrow)" />
                 {hit}
+                {counter}
             </g>
         };
     }
@@ -366,6 +586,7 @@ fn link_view(runner: &Runner, index: usize, act: &Callback<Command>) -> Html {
         <g class="link async" data-testid={format!("link-{index}")} {onclick}>
             <line x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()} marker-end="url(#arrow)" />
             {hit}
+            {counter}
             <g class="queue" transform={format!("translate({},{})", middle.x - QUEUE_WIDTH / 2.0, middle.y - QUEUE_HEIGHT / 2.0)}>
                 <rect width={QUEUE_WIDTH.to_string()} height={QUEUE_HEIGHT.to_string()} rx="6" />
                 <text x="8" y="17" class="figure" data-testid={format!("queue-depth-{index}")}>{format!("queue {}", compact_count(depth.into()))}</text>

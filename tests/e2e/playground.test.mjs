@@ -127,3 +127,56 @@ test("a clicked link on the canvas switches kind, and space pauses the clock", a
   assert.equal(await page.getByTestId("play").textContent(), "Play");
   await page.close();
 });
+
+// Each preset at the moment that makes its point, run at 10x, with no console errors.
+const tellingMoments = {
+  checkout: 4,
+  "frozen-dependency": 12,
+  "retry-storm": 16,
+  "retry-storm-contained": 16,
+  "checkout-async": 12,
+  "poison-message": 25,
+  "broker-down": 9,
+};
+
+async function clockSeconds(page) {
+  return Number.parseFloat((await page.getByTestId("clock").textContent()).replace(/[^0-9.]/g, ""));
+}
+
+test("every preset runs to its telling moment without console errors", async () => {
+  const page = await openPlayground();
+  for (const [preset, seconds] of Object.entries(tellingMoments)) {
+    await page.getByTestId("preset").selectOption(preset);
+    assert.ok((await clockSeconds(page)) < 1, `${preset} starts from zero`);
+    await setSpeed(page, 10);
+    const reached = await eventually(async () => (await clockSeconds(page)) >= seconds, 30000);
+    assert.ok(reached, `${preset} reaches ${seconds} s`);
+    await page.getByTestId("play").click();
+    await page.screenshot({ path: join(screenshots, `preset-${preset}.png`) });
+    if (!["checkout", "retry-storm"].includes(preset)) {
+      assert.ok((await page.getByTestId("log").locator("li").count()) > 0, `${preset} logs what happened`);
+    }
+    await page.getByTestId("play").click();
+  }
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("a dead-letter count, a hung service and a storm show up where a person looks", async () => {
+  const page = await openPlayground();
+  await page.getByTestId("preset").selectOption("poison-message");
+  await setSpeed(page, 10);
+  const dead = await eventually(async () => {
+    const text = await page.getByTestId("link-1").locator(".queue .small").textContent();
+    return Number.parseInt(text.replace(/.*DLQ /, ""), 10) > 0;
+  }, 30000);
+  assert.ok(dead, "the queue box shows dead letters");
+  assert.match(await page.getByTestId("log").textContent(), /dead-lettered from Payments\.queue after 5 deliveries \(delivery limit reached\)/);
+
+  await page.getByTestId("preset").selectOption("frozen-dependency");
+  await setSpeed(page, 10);
+  const frozen = await eventually(async () => (await page.getByTestId("node-Payments").getAttribute("data-state")) === "frozen", 20000);
+  assert.ok(frozen, "Payments is drawn as frozen");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

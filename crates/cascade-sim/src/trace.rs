@@ -225,6 +225,18 @@ pub enum TraceKind {
     },
 }
 
+impl DeadLetterReason {
+    /// A short human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeadLetterReason::DeliveryLimit => "delivery limit reached",
+            DeadLetterReason::Expired => "TTL expired",
+            DeadLetterReason::MaxLength => "queue full",
+            DeadLetterReason::BrokerDown => "broker down",
+        }
+    }
+}
+
 /// Why a message left its queue without being processed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
