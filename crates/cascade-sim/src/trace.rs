@@ -233,6 +233,7 @@ impl DeadLetterReason {
             DeadLetterReason::Expired => "TTL expired",
             DeadLetterReason::MaxLength => "queue full",
             DeadLetterReason::BrokerDown => "broker down",
+            DeadLetterReason::PublishFailed => "publish failed",
         }
     }
 }
@@ -249,6 +250,8 @@ pub enum DeadLetterReason {
     MaxLength,
     /// The broker was down when it arrived.
     BrokerDown,
+    /// The producer could not publish it and dropped it (`on_publish_failure: drop`).
+    PublishFailed,
 }
 
 /// One trace record.

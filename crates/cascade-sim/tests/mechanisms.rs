@@ -8,7 +8,7 @@
 //! ms. A load source has no local work, so a request leaves the source at its start time.
 //! Every run checks the engine's invariants after every event.
 //!
-//! Tests marked `#[ignore = "engine bug: ..."]` pin down behaviour the engine gets wrong today;
+//! Some tests started as pinned engine bugs (found by writing these tests) and now guard the fixes;
 //! they fail until the engine is fixed.
 
 use cascade_sim::breaker::{BreakerConfig, BreakerState};
@@ -289,7 +289,6 @@ fn freeze_times_out_callers_and_the_backlog_is_processed_only_after_revive() {
 /// and answers at the revive (latency 1001 ms); a freeze shorter than the remaining work does
 /// not delay the request at all.
 #[test]
-#[ignore = "engine bug: Freeze does not pause work in progress (WorkDone is only deferred to the revive)"]
 fn freeze_pauses_the_work_in_progress() {
     let scenario = topology(
         vec![service("Api", 1, 10, 500.0)],
@@ -313,7 +312,6 @@ fn freeze_pauses_the_work_in_progress() {
 /// then killed, those connections are reset. The engine replays them after the kill as new
 /// connection attempts, so callers see Refused and Api counts them as refused.
 #[test]
-#[ignore = "engine bug: killing a frozen service reports calls it had accepted as Refused instead of Reset"]
 fn killing_a_frozen_service_resets_the_calls_it_accepted() {
     let scenario = topology(
         vec![service("Api", 4, 100, 10.0)],
@@ -1527,7 +1525,6 @@ fn an_ack_lost_while_the_broker_is_down_causes_a_redelivery_after_revive() {
 /// counter stays 0 and no MessageDropped event is traced, so the loss is invisible on the
 /// queue (publish at 1000 with the broker down since 950).
 #[test]
-#[ignore = "engine bug: on_publish_failure Drop does not count the lost message as dropped"]
 fn a_publish_dropped_by_policy_is_counted_as_dropped() {
     let scenario = topology(
         vec![service("Worker", 1, 100, 1.0)],
@@ -2008,7 +2005,6 @@ fn replaying_the_command_log_of_every_command_reproduces_the_run() {
 /// engine's own invariant check then fails. RabbitMQ applies a lower max-length at once,
 /// dropping (or dead-lettering) from the head; the queue should hold 3 and 2 should overflow.
 #[test]
-#[ignore = "engine bug: UpdateLink lowering max_length below the depth leaves the queue over its limit"]
 fn lowering_max_length_at_run_time_trims_the_queue() {
     let scenario = topology(
         vec![service("Worker", 1, 100, 1.0)],
@@ -2045,7 +2041,6 @@ fn lowering_max_length_at_run_time_trims_the_queue() {
 /// limit when a message is returned), but the engine's invariant check then reports "a message
 /// was delivered 3 times, limit 1" and every checked run stops there.
 #[test]
-#[ignore = "engine bug: check_invariants fails after UpdateLink lowers delivery_limit below a message's deliveries"]
 fn lowering_the_delivery_limit_at_run_time_keeps_the_engine_consistent() {
     let policy = |delivery_limit| AsyncPolicy {
         delivery_limit,
@@ -2074,11 +2069,9 @@ fn lowering_the_delivery_limit_at_run_time_keeps_the_engine_consistent() {
 }
 
 /// Closed loop with 5 users (think 1 s) switched to open loop at 100 ms and back to 5 users at
-/// 200 ms: the users who left must not come back. The engine keeps the departed users' pending
-/// "done thinking" events (UserReady carries no generation), so at 1000 ms the 5 old users send
-/// as well as the 5 new ones at 1200 ms: 10 users instead of 5.
+/// 200 ms. Users leave only when they next act, so at 200 ms the five are still thinking and
+/// simply stay: five requests at 1000 ms, and no second set of users at 1200 ms.
 #[test]
-#[ignore = "engine bug: UpdateClient closed -> open -> closed loop revives the old users' pending UserReady events (users double)"]
 fn switching_back_to_closed_loop_does_not_double_the_users() {
     let closed = |users_count| ClientSpec {
         closed_loop_users: users_count,
@@ -2100,8 +2093,8 @@ fn switching_back_to_closed_loop_does_not_double_the_users() {
         matches!(kind, TraceKind::RequestStarted { .. })
     });
     assert_eq!(
-        starts, [1_200.0; 5],
-        "five users, back from 200 ms, send after 1 s of thought"
+        starts, [1_000.0; 5],
+        "the five users who had not left yet stay; nobody joins twice"
     );
 }
 
@@ -2109,7 +2102,6 @@ fn switching_back_to_closed_loop_does_not_double_the_users() {
 /// spec's rate-change events are not cancelled: at 2000 and 3000 ms they restart the arrival
 /// clock and the arrival due at that instant is lost (38 requests in 4 s instead of 40).
 #[test]
-#[ignore = "engine bug: UpdateClient leaves the old spec's spike boundaries scheduled; they still perturb arrivals"]
 fn update_client_forgets_the_old_spikes() {
     let scenario = topology(
         vec![service("Api", 10, 100, 1.0)],

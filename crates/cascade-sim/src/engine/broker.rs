@@ -81,6 +81,37 @@ impl Simulation {
 
     /// Dead-letters a message (or drops it when the queue has no dead-letter queue, or when
     /// `respect_dlq` is false because the broker itself lost it).
+    /// The producer gave up on a publish and carries on (`on_publish_failure: drop`): the
+    /// message it meant to send is lost, and counted as dropped on its queue.
+    pub(super) fn drop_unpublished(&mut self, request: RequestId, link_id: LinkId) {
+        let message = self.next_attempt_id();
+        let queue = self.links[link_id.index()].queue;
+        self.queues[queue.index()].metrics.dropped += 1;
+        let reason = DeadLetterReason::PublishFailed;
+        self.record(TraceKind::MessageDropped {
+            request,
+            message,
+            queue,
+            reason,
+        });
+    }
+
+    /// Trims a queue to its max length from the head, as RabbitMQ does when the limit is
+    /// lowered.
+    pub(super) fn enforce_max_length(&mut self, queue_id: QueueId) {
+        let queue = &self.queues[queue_id.index()];
+        let Some(max) = queue.policy.max_length else {
+            return;
+        };
+        while self.queues[queue_id.index()].ready.len() as u32 > max {
+            let head = self.queues[queue_id.index()]
+                .ready
+                .pop_front()
+                .expect("over-long queue");
+            self.discard(head, DeadLetterReason::MaxLength, true);
+        }
+    }
+
     fn discard(&mut self, message_key: MessageKey, reason: DeadLetterReason, respect_dlq: bool) {
         let message = self
             .messages
@@ -91,7 +122,9 @@ impl Simulation {
         match reason {
             DeadLetterReason::Expired => queue.metrics.expired += 1,
             DeadLetterReason::MaxLength => queue.metrics.overflowed += 1,
-            DeadLetterReason::DeliveryLimit | DeadLetterReason::BrokerDown => {}
+            DeadLetterReason::DeliveryLimit
+            | DeadLetterReason::BrokerDown
+            | DeadLetterReason::PublishFailed => {}
         }
         if respect_dlq && queue.policy.dead_letter_queue {
             queue.metrics.dead_lettered += 1;

@@ -36,6 +36,7 @@ impl Simulation {
         job.holds_worker = true;
         job.phase = Phase::Working;
         job.work_started = Some(self.now);
+        job.paused_snapshot = self.nodes[job.node.index()].paused_total;
         let (node_id, request) = (job.node, job.request);
         let node = &mut self.nodes[node_id.index()];
         let mut duration = node.service_time.sample(&mut node.rng);
@@ -56,6 +57,17 @@ impl Simulation {
             return;
         };
         if job.phase != Phase::Working {
+            return;
+        }
+        // The node was frozen while this work was in progress: it finishes that much later.
+        let paused_total = self.nodes[job.node.index()].paused_total;
+        if job.paused_snapshot != paused_total {
+            let extra = SimDuration::from_micros(
+                paused_total.as_micros() - job.paused_snapshot.as_micros(),
+            );
+            job.paused_snapshot = paused_total;
+            self.events
+                .schedule(self.now + extra, Event::WorkDone(job_key));
             return;
         }
         job.phase = Phase::Calling;
@@ -106,7 +118,7 @@ impl Simulation {
                         PublishFailure::Retry => {
                             self.attempt_failed(job, link_id, attempt, backoff, failure)
                         }
-                        PublishFailure::Drop => {}
+                        PublishFailure::Drop => self.drop_unpublished(request, link_id),
                     }
                 }
             }
@@ -481,7 +493,10 @@ impl Simulation {
             node.metrics.failed += 1;
         }
         match job.origin {
-            Origin::Client { started_at } => {
+            Origin::Client {
+                started_at,
+                by_user,
+            } => {
                 let latency = self.now - started_at;
                 let metrics = &mut node.client_metrics;
                 match failure {
@@ -498,7 +513,7 @@ impl Simulation {
                     failure,
                     latency_us: latency.as_micros(),
                 });
-                self.client_request_finished(node_id);
+                self.client_request_finished(node_id, by_user);
             }
             Origin::Call(call) => self.respond(call, failure, job.work_started, node_id),
             Origin::Message { message, delivery } => {

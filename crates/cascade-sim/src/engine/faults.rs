@@ -276,8 +276,29 @@ impl Simulation {
                 Origin::Client { .. } => unreachable!("load sources cannot be killed"),
             }
         }
-        // Whatever reached it while frozen now meets a dead process.
-        self.replay_deferred(node_id);
+        // Calls the frozen process had accepted die with it (connection reset); everything
+        // else that reached it while frozen now meets a dead process.
+        let deferred = core::mem::take(&mut self.nodes[node_id.index()].deferred);
+        for (_, event) in deferred {
+            let accepted_call = match &event {
+                Event::Arrive(transit) => match self.transits.get(*transit).map(|t| &t.payload) {
+                    Some(Payload::Call(call)) => Some((*transit, *call)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match accepted_call {
+                Some((transit, call)) => {
+                    self.transits.remove(transit);
+                    self.nodes[node_id.index()].metrics.failed += 1;
+                    self.respond(call, Some(Failure::Reset), None, node_id);
+                }
+                None => {
+                    self.events.schedule(self.now, event);
+                }
+            }
+        }
+        self.nodes[node_id.index()].frozen_at = None;
         Ok(())
     }
 
@@ -301,7 +322,9 @@ impl Simulation {
                 link.budget = link.sync.retry_budget.as_ref().map(TokenBucket::full);
             }
         }
-        self.replay_deferred(node_id);
+        if previous == NodeState::Frozen {
+            self.thaw(node_id);
+        }
         self.pull_work(node_id);
         Ok(())
     }
@@ -315,21 +338,43 @@ impl Simulation {
             });
         }
         node.state = NodeState::Frozen;
+        node.frozen_at = Some(self.now);
         self.record(TraceKind::NodeFrozen { node: node_id });
         Ok(())
     }
 
-    /// Schedules the events a frozen node held back, now, in their original order.
-    fn replay_deferred(&mut self, node_id: NodeId) {
-        let deferred = core::mem::take(&mut self.nodes[node_id.index()].deferred);
-        for event in deferred {
-            self.events.schedule(self.now, event);
+    /// The process resumes where it stopped: what reached it over the network is handled at
+    /// once, its own timers fire as long after the thaw as they were due after the freeze, and
+    /// work still in progress is pushed back by the length of the freeze (see `paused_total`).
+    fn thaw(&mut self, node_id: NodeId) {
+        let node = &mut self.nodes[node_id.index()];
+        let frozen_at = node.frozen_at.take().unwrap_or(self.now);
+        node.paused_total = node.paused_total + (self.now - frozen_at);
+        let paused_total = node.paused_total;
+        let deferred = core::mem::take(&mut node.deferred);
+        for (due, event) in deferred {
+            if let Event::WorkDone(job) = event {
+                if let Some(job) = self.jobs.get_mut(job) {
+                    job.paused_snapshot = paused_total;
+                }
+            }
+            // What arrived over the network waits in the socket and is read at once; the
+            // process's own timers and work resume with the time they had left.
+            let at = match event {
+                Event::Arrive(_) => self.now,
+                _ => self.now + (due - frozen_at),
+            };
+            self.events.schedule(at, event);
         }
     }
 
     fn update_service(&mut self, spec: &ServiceSpec) -> Result<(), CommandError> {
         let id = self.service_id(&spec.name)?;
         validate_piece(spec.workers == 0, "workers: must be at least 1")?;
+        validate_piece(
+            !(0.0..=1.0).contains(&spec.poison_rate),
+            "poison_rate: must be between 0 and 1",
+        )?;
         validate_piece(
             !(0.0..=1.0).contains(&spec.error_rate),
             "error_rate: must be between 0 and 1",
@@ -362,49 +407,15 @@ impl Simulation {
                 spec.name
             )));
         };
-        let added_users = spec
-            .closed_loop_users
-            .saturating_sub(load.spec.closed_loop_users);
-        let was_open = load.spec.closed_loop_users == 0;
         load.spec = spec.clone();
         load.generation = load.generation.wrapping_add(1);
         self.record(TraceKind::Reconfigured {
             node: Some(id),
             link: None,
         });
-        if spec.closed_loop_users == 0 {
-            self.start_open_loop_from_now(id);
-        } else {
-            // Users only join at run time; a lower count takes effect on the next reset.
-            let joining = if was_open {
-                spec.closed_loop_users
-            } else {
-                added_users
-            };
-            for _ in 0..joining {
-                self.schedule_user(id);
-            }
-        }
+        // Extra closed-loop users join now; surplus users leave after their current request.
+        self.start_load(id);
         Ok(())
-    }
-
-    fn start_open_loop_from_now(&mut self, id: NodeId) {
-        let NodeKind::Client(load) = &self.nodes[id.index()].kind else {
-            return;
-        };
-        let now_ms = self.now.as_micros() as f64 / 1e3;
-        let boundaries: Vec<f64> = load
-            .spec
-            .spikes
-            .iter()
-            .flat_map(|spike| [spike.at_ms, spike.at_ms + spike.duration_ms])
-            .filter(|boundary| *boundary > now_ms)
-            .collect();
-        for boundary_ms in boundaries {
-            let at = SimTime::ZERO + SimDuration::from_millis_f64(boundary_ms);
-            self.events.schedule(at, Event::RateChange(id));
-        }
-        self.schedule_next_arrival(id);
     }
 
     fn update_link(&mut self, link: u32, spec: &LinkSpec) -> Result<(), CommandError> {
@@ -446,7 +457,12 @@ impl Simulation {
         link_ref.sync = spec.sync.clone();
         link_ref.async_policy = spec.async_policy.clone();
         let queue = link_ref.queue;
-        self.queues[queue.index()].policy = spec.async_policy.clone();
+        let queue_ref = &mut self.queues[queue.index()];
+        queue_ref.highest_delivery_limit = queue_ref
+            .highest_delivery_limit
+            .max(spec.async_policy.delivery_limit);
+        queue_ref.policy = spec.async_policy.clone();
+        self.enforce_max_length(queue);
         self.record(TraceKind::Reconfigured {
             node: None,
             link: Some(id),

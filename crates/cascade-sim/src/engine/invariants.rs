@@ -110,7 +110,8 @@ impl Simulation {
                 }
                 place(*message);
             }
-            let limit = queue.policy.delivery_limit;
+            // A limit lowered at run time leaves earlier messages above it until they settle.
+            let limit = queue.highest_delivery_limit;
             for (_, message) in self
                 .messages
                 .iter()

@@ -84,8 +84,12 @@ enum Event {
     },
     /// A closed-loop user is done thinking.
     UserReady(NodeId),
-    /// An open-loop client's rate changes (a spike starts or ends).
-    RateChange(NodeId),
+    /// An open-loop client's rate changes (a spike starts or ends), valid while `generation`
+    /// matches the client's.
+    RateChange {
+        node: NodeId,
+        generation: u32,
+    },
     Arrive(TransitKey),
     WorkDone(JobKey),
     CallTimeout(CallKey),
@@ -102,8 +106,10 @@ enum Event {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Origin {
+    /// A load source's request; `by_user` when a closed-loop user sent it.
     Client {
         started_at: SimTime,
+        by_user: bool,
     },
     Call(CallKey),
     /// A delivery of a message; stale once the message has been delivered again.
@@ -136,6 +142,8 @@ struct Job {
     failure: Option<Failure>,
     holds_worker: bool,
     work_started: Option<SimTime>,
+    /// The node's `paused_total` when the local work was scheduled.
+    paused_snapshot: SimDuration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -219,7 +227,10 @@ enum NodeKind {
 
 struct ClientLoad {
     spec: ClientSpec,
+    /// Open-loop arrivals and spike boundaries carry this; a new spec or rate bumps it.
     generation: u32,
+    /// Closed-loop users thinking or waiting; more than the spec asks for leave one by one.
+    users_alive: u32,
 }
 
 struct Node {
@@ -243,7 +254,12 @@ struct Node {
     subscriptions: Vec<QueueId>,
     next_subscription: usize,
     /// Events that reached the node while it was frozen, replayed when it thaws.
-    deferred: Vec<Event>,
+    deferred: Vec<(SimTime, Event)>,
+    /// When the current freeze began.
+    frozen_at: Option<SimTime>,
+    /// Total time this node has spent frozen: work started before a freeze ends that much
+    /// later.
+    paused_total: SimDuration,
     /// The largest pool and queue configured before a run-time change shrank them: work
     /// admitted earlier may exceed the new limits until it drains.
     reconfigured_workers: u32,
@@ -275,6 +291,8 @@ struct BrokerQueue {
     ready: VecDeque<MessageKey>,
     unacked: u32,
     policy: AsyncPolicy,
+    /// The highest delivery limit this queue has had (run-time changes can lower it).
+    highest_delivery_limit: u32,
     metrics: QueueMetrics,
 }
 
@@ -314,6 +332,7 @@ impl Simulation {
             let load = ClientLoad {
                 spec: client.clone(),
                 generation: 0,
+                users_alive: 0,
             };
             nodes.push(Node::new(&client.name, NodeKind::Client(load), seed));
         }
@@ -339,6 +358,7 @@ impl Simulation {
                     ready: VecDeque::new(),
                     unacked: 0,
                     policy: spec.async_policy.clone(),
+                    highest_delivery_limit: spec.async_policy.delivery_limit,
                     metrics: QueueMetrics::default(),
                 });
                 QueueId(queues.len() as u32 - 1)
@@ -469,18 +489,14 @@ impl Simulation {
         self.events_processed += 1;
         if let Some(node) = self.event_target(&event) {
             if self.nodes[node.index()].state == NodeState::Frozen {
-                self.nodes[node.index()].deferred.push(event);
+                self.nodes[node.index()].deferred.push((time, event));
                 return Some(time);
             }
         }
         match event {
             Event::ClientArrival { node, generation } => self.on_client_arrival(node, generation),
-            Event::UserReady(node) => {
-                if self.is_closed_loop(node) {
-                    self.send_client_request(node);
-                }
-            }
-            Event::RateChange(node) => self.reschedule_arrivals(node),
+            Event::UserReady(node) => self.on_user_ready(node),
+            Event::RateChange { node, generation } => self.on_rate_change(node, generation),
             Event::Arrive(transit) => self.on_arrive(transit),
             Event::WorkDone(job) => self.on_work_done(job),
             Event::CallTimeout(call) => self.on_call_timeout(call),
@@ -522,7 +538,7 @@ impl Simulation {
                 .map(|job| job.node)
         };
         match *event {
-            Event::ClientArrival { .. } | Event::UserReady(_) | Event::RateChange(_) => None,
+            Event::ClientArrival { .. } | Event::UserReady(_) | Event::RateChange { .. } => None,
             Event::Redeliver(_) | Event::VisibilityTimeout { .. } => None,
             Event::ScheduledFault(_) => None,
             Event::WorkDone(job) => self.jobs.get(job).map(|job| job.node),
@@ -596,27 +612,36 @@ impl Simulation {
 
     // ---- load -------------------------------------------------------------------------------
 
+    /// Starts a load source from its spec at the current time: closed-loop users join (up to
+    /// the spec's count), open-loop arrivals and spike boundaries are scheduled under the
+    /// current generation, so anything scheduled for an older spec is ignored.
     fn start_load(&mut self, node_id: NodeId) {
-        let NodeKind::Client(load) = &self.nodes[node_id.index()].kind else {
+        let now_ms = self.now.as_micros() as f64 / 1e3;
+        let NodeKind::Client(load) = &mut self.nodes[node_id.index()].kind else {
             return;
         };
-        if load.spec.closed_loop_users > 0 {
-            for _ in 0..load.spec.closed_loop_users {
-                self.schedule_user(node_id);
-            }
-            return;
-        }
+        let joining = load.spec.closed_loop_users.saturating_sub(load.users_alive);
+        load.users_alive += joining;
+        let generation = load.generation;
         let boundaries: Vec<f64> = load
             .spec
             .spikes
             .iter()
             .flat_map(|spike| [spike.at_ms, spike.at_ms + spike.duration_ms])
+            .filter(|boundary_ms| *boundary_ms > now_ms)
             .collect();
+        for _ in 0..joining {
+            self.schedule_user(node_id);
+        }
         for boundary_ms in boundaries {
             let at = SimTime::ZERO + SimDuration::from_millis_f64(boundary_ms);
-            if at > self.now {
-                self.events.schedule(at, Event::RateChange(node_id));
-            }
+            self.events.schedule(
+                at,
+                Event::RateChange {
+                    node: node_id,
+                    generation,
+                },
+            );
         }
         self.schedule_next_arrival(node_id);
     }
@@ -635,6 +660,27 @@ impl Simulation {
             .max(SimDuration::from_micros(1));
         self.events
             .schedule(self.now + think, Event::UserReady(node_id));
+    }
+
+    /// A user is done thinking: sends, or leaves if the spec now wants fewer users.
+    fn on_user_ready(&mut self, node_id: NodeId) {
+        if self.user_leaves(node_id) {
+            return;
+        }
+        self.send_client_request(node_id, true);
+    }
+
+    /// True (and the user is gone) when more users are alive than the spec asks for.
+    fn user_leaves(&mut self, node_id: NodeId) -> bool {
+        let NodeKind::Client(load) = &mut self.nodes[node_id.index()].kind else {
+            return true;
+        };
+        if load.users_alive > load.spec.closed_loop_users {
+            load.users_alive -= 1;
+            true
+        } else {
+            false
+        }
     }
 
     fn schedule_next_arrival(&mut self, node_id: NodeId) {
@@ -666,11 +712,38 @@ impl Simulation {
         );
     }
 
-    /// The rate changed: forget the pending arrival and draw a new one (exact for Poisson
-    /// arrivals, which are memoryless).
-    fn reschedule_arrivals(&mut self, node_id: NodeId) {
-        if let NodeKind::Client(load) = &mut self.nodes[node_id.index()].kind {
-            load.generation = load.generation.wrapping_add(1);
+    /// A spike starts or ends: forget the pending arrival and draw a new one at the new rate
+    /// (exact for Poisson arrivals, which are memoryless).
+    fn on_rate_change(&mut self, node_id: NodeId, generation: u32) {
+        let NodeKind::Client(load) = &mut self.nodes[node_id.index()].kind else {
+            return;
+        };
+        if load.generation != generation {
+            return;
+        }
+        load.generation = load.generation.wrapping_add(1);
+        // Boundaries still to come belong to the same spec: move them to the new generation.
+        let now_ms = self.now.as_micros() as f64 / 1e3;
+        let new_generation = load.generation;
+        let boundaries: Vec<f64> = load
+            .spec
+            .spikes
+            .iter()
+            .flat_map(|spike| [spike.at_ms, spike.at_ms + spike.duration_ms])
+            .filter(|boundary_ms| {
+                SimTime::ZERO + SimDuration::from_millis_f64(*boundary_ms) > self.now
+                    && *boundary_ms > now_ms
+            })
+            .collect();
+        for boundary_ms in boundaries {
+            let at = SimTime::ZERO + SimDuration::from_millis_f64(boundary_ms);
+            self.events.schedule(
+                at,
+                Event::RateChange {
+                    node: node_id,
+                    generation: new_generation,
+                },
+            );
         }
         self.schedule_next_arrival(node_id);
     }
@@ -680,11 +753,11 @@ impl Simulation {
             NodeKind::Client(load) if load.generation == generation => {}
             _ => return,
         }
-        self.send_client_request(node_id);
+        self.send_client_request(node_id, false);
         self.schedule_next_arrival(node_id);
     }
 
-    fn send_client_request(&mut self, node_id: NodeId) {
+    fn send_client_request(&mut self, node_id: NodeId, by_user: bool) {
         self.next_request += 1;
         let request = RequestId(self.next_request);
         self.nodes[node_id.index()].client_metrics.started += 1;
@@ -692,23 +765,17 @@ impl Simulation {
             request,
             client: node_id,
         });
-        let job = self.jobs.insert(Job::new(
-            node_id,
-            request,
-            Origin::Client {
-                started_at: self.now,
-            },
-        ));
+        let origin = Origin::Client {
+            started_at: self.now,
+            by_user,
+        };
+        let job = self.jobs.insert(Job::new(node_id, request, origin));
         self.admit(job);
     }
 
-    fn is_closed_loop(&self, node_id: NodeId) -> bool {
-        matches!(&self.nodes[node_id.index()].kind, NodeKind::Client(load) if load.spec.closed_loop_users > 0)
-    }
-
-    /// A client request ended: closed-loop users think before the next one.
-    fn client_request_finished(&mut self, node_id: NodeId) {
-        if self.is_closed_loop(node_id) {
+    /// A client request ended: its closed-loop user thinks before the next one, or leaves.
+    fn client_request_finished(&mut self, node_id: NodeId, by_user: bool) {
+        if by_user && !self.user_leaves(node_id) {
             self.schedule_user(node_id);
         }
     }
@@ -778,6 +845,8 @@ impl Node {
             subscriptions: Vec::new(),
             next_subscription: 0,
             deferred: Vec::new(),
+            frozen_at: None,
+            paused_total: SimDuration::ZERO,
             reconfigured_workers: 0,
             reconfigured_capacity: 0,
             rng: Pcg32::for_label(seed, &format!("node:{name}")),
@@ -811,6 +880,7 @@ impl Job {
             failure: None,
             holds_worker: false,
             work_started: None,
+            paused_snapshot: SimDuration::ZERO,
         }
     }
 }
