@@ -56,6 +56,16 @@ impl Point {
 pub struct Layout {
     centers: Vec<Point>,
     links: Vec<(NodeId, NodeId, LinkKind)>,
+    /// Each leg's segment and lane offset per link, computed once: thousands of dots a frame
+    /// are placed with a lerp each.
+    legs: Vec<[Segment; 4]>,
+}
+
+/// Where one leg of a link runs, already shifted onto its lane.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Segment {
+    from: Point,
+    to: Point,
 }
 
 impl Layout {
@@ -105,7 +115,15 @@ impl Layout {
                 }
             })
             .collect();
-        Layout { centers, links }
+        let mut layout = Layout {
+            centers,
+            links,
+            legs: Vec::new(),
+        };
+        layout.legs = (0..layout.links.len())
+            .map(|link| layout.compute_legs(link))
+            .collect();
+        layout
     }
 
     /// The centre of a node.
@@ -139,37 +157,60 @@ impl Layout {
     /// Where a transmission is at `now`: interpolated along its leg, requests and responses on
     /// two parallel lanes so they do not hide each other.
     pub fn in_flight_position(&self, in_flight: &InFlight, now: SimTime) -> Point {
-        let link = in_flight.link.index();
-        let (start, end) = self.link_ends(link);
-        let middle = self.queue_center(link);
         let total = in_flight
             .arrives_at
             .since(in_flight.sent_at)
             .as_micros()
             .max(1) as f64;
         let fraction = (now.since(in_flight.sent_at).as_micros() as f64 / total).clamp(0.0, 1.0);
-        let (from, to, lane) = match in_flight.leg {
-            cascade_sim::Leg::Forward => (start, end, -LANE_OFFSET),
-            cascade_sim::Leg::Back => (end, start, -LANE_OFFSET),
-            cascade_sim::Leg::ToBroker => (
+        let leg = match in_flight.leg {
+            cascade_sim::Leg::Forward => 0,
+            cascade_sim::Leg::Back => 1,
+            cascade_sim::Leg::ToBroker => 2,
+            cascade_sim::Leg::FromBroker => 3,
+        };
+        let segment = self.legs[in_flight.link.index()][leg];
+        segment.from.lerp(segment.to, fraction)
+    }
+
+    /// The four legs of a link: request and response lanes, and the two halves through the
+    /// queue box.
+    fn compute_legs(&self, link: usize) -> [Segment; 4] {
+        let (start, end) = self.link_ends(link);
+        let middle = self.queue_center(link);
+        let on_lane = |from: Point, to: Point, lane: f64| {
+            let (dx, dy) = (to.x - from.x, to.y - from.y);
+            let length = (dx * dx + dy * dy).sqrt().max(1e-9);
+            // Perpendicular to the direction of travel: each direction gets its own lane.
+            let shift = Point {
+                x: -dy / length * lane,
+                y: dx / length * lane,
+            };
+            Segment {
+                from: Point {
+                    x: from.x + shift.x,
+                    y: from.y + shift.y,
+                },
+                to: Point {
+                    x: to.x + shift.x,
+                    y: to.y + shift.y,
+                },
+            }
+        };
+        [
+            on_lane(start, end, -LANE_OFFSET),
+            on_lane(end, start, -LANE_OFFSET),
+            on_lane(
                 start,
                 clip_to_box(middle, start, QUEUE_WIDTH, QUEUE_HEIGHT),
                 0.0,
             ),
-            cascade_sim::Leg::FromBroker => (
+            on_lane(
                 clip_to_box(middle, end, QUEUE_WIDTH, QUEUE_HEIGHT),
                 end,
                 0.0,
             ),
-        };
-        let point = from.lerp(to, fraction);
-        let (dx, dy) = (to.x - from.x, to.y - from.y);
-        let length = (dx * dx + dy * dy).sqrt().max(1e-9);
-        // Perpendicular to the direction of travel: each direction gets its own lane.
-        Point {
-            x: point.x - dy / length * lane,
-            y: point.y + dx / length * lane,
-        }
+        ]
     }
 }
 
@@ -665,6 +706,42 @@ pub fn slider_from_speed(speed: f64) -> f64 {
     speed.max(0.01).log10().clamp(-2.0, 2.0)
 }
 
+/// Frame work times kept for the frame-budget figures: the last 600 frames (ten seconds).
+#[derive(Clone, Debug, Default)]
+pub struct FrameTimes {
+    recent_ms: VecDeque<f64>,
+    count: u64,
+}
+
+impl FrameTimes {
+    const KEPT: usize = 600;
+
+    /// Adds one frame's work time.
+    pub fn record(&mut self, work_ms: f64) {
+        if self.recent_ms.len() == Self::KEPT {
+            self.recent_ms.pop_front();
+        }
+        self.recent_ms.push_back(work_ms);
+        self.count += 1;
+    }
+
+    /// Frames recorded since the start.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// A quantile (0 to 1) of the kept frames, nearest rank; 0 when empty.
+    pub fn quantile(&self, quantile: f64) -> f64 {
+        let mut sorted: Vec<f64> = self.recent_ms.iter().copied().collect();
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        sorted.sort_by(f64::total_cmp);
+        let rank = ((quantile.clamp(0.0, 1.0) * sorted.len() as f64).ceil() as usize).max(1);
+        sorted[rank - 1]
+    }
+}
+
 /// "1.2k" style counts for tight labels.
 pub fn compact_count(value: u64) -> String {
     match value {
@@ -886,6 +963,18 @@ mod tests {
             Ok(())
         );
         assert_eq!(runner.in_flight_per_link().len(), 3);
+    }
+
+    #[test]
+    fn frame_times_keep_the_last_frames_and_give_quantiles() {
+        let mut times = FrameTimes::default();
+        assert_eq!(times.quantile(0.95), 0.0);
+        for frame in 0..1_000 {
+            times.record(f64::from(frame % 100));
+        }
+        assert_eq!(times.count(), 1_000);
+        assert_eq!(times.quantile(0.5), 49.0);
+        assert_eq!(times.quantile(0.95), 94.0);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::dots;
 use crate::model::{
-    compact_count, Chart, Runner, Severity, UiAction, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT,
-    NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
+    compact_count, Chart, FrameTimes, Runner, Severity, UiAction, CANVAS_HEIGHT, CANVAS_WIDTH,
+    NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
 };
 use cascade_sim::{presets, Command, LinkKind, NodeState};
 use gloo::events::EventListener;
@@ -30,6 +30,8 @@ struct FrameLoop {
     last_frame_ms: Cell<Option<f64>>,
     last_refresh_ms: Cell<f64>,
     handle: RefCell<Option<AnimationFrame>>,
+    /// Wall time of each recent frame's work (simulation step plus drawing), for `make bench`.
+    work_ms: RefCell<FrameTimes>,
 }
 
 impl FrameLoop {
@@ -47,14 +49,30 @@ impl FrameLoop {
             .last_frame_ms
             .replace(Some(timestamp_ms))
             .map_or(0.0, |last| timestamp_ms - last);
+        let performance = web_sys::window().and_then(|window| window.performance());
+        let started_ms = performance.as_ref().map_or(0.0, |p| p.now());
         let mut runner = self.runner.borrow_mut();
         runner.advance(elapsed_ms);
-        if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
-            dots::draw(&canvas, &mut runner);
+        let canvas = self.canvas.cast::<HtmlCanvasElement>();
+        if let Some(canvas) = &canvas {
+            dots::draw(canvas, &mut runner);
         }
+        let in_flight = runner.simulation().in_flight_count();
         drop(runner);
+        let work_ms = performance.as_ref().map_or(0.0, |p| p.now()) - started_ms;
+        self.work_ms.borrow_mut().record(work_ms);
         if timestamp_ms - self.last_refresh_ms.get() >= UI_REFRESH_MS {
             self.last_refresh_ms.set(timestamp_ms);
+            if let Some(canvas) = &canvas {
+                // Read by `make bench`: the frame budget is measured in the real page.
+                let times = self.work_ms.borrow();
+                let _ = canvas
+                    .set_attribute("data-frame-p50-ms", &format!("{:.3}", times.quantile(0.5)));
+                let _ = canvas
+                    .set_attribute("data-frame-p95-ms", &format!("{:.3}", times.quantile(0.95)));
+                let _ = canvas.set_attribute("data-frames", &times.count().to_string());
+                let _ = canvas.set_attribute("data-in-flight", &in_flight.to_string());
+            }
             self.refresh.emit(());
         }
     }
@@ -64,7 +82,14 @@ impl FrameLoop {
 #[function_component]
 pub fn App() -> Html {
     let runner = use_mut_ref(|| {
-        Runner::new(presets::checkout(), DEFAULT_SEED).expect("the built-in preset is valid")
+        let start = super::StartOptions::from_location();
+        let scenario = presets::by_id(&start.preset).unwrap_or_else(presets::checkout);
+        let mut runner =
+            Runner::new(scenario, DEFAULT_SEED).expect("the built-in presets are valid");
+        if let Some(speed) = start.speed {
+            runner.speed = speed.clamp(0.01, 100.0);
+        }
+        runner
     });
     let canvas = use_node_ref();
     let force_update = use_force_update();
@@ -110,6 +135,7 @@ pub fn App() -> Html {
                 last_frame_ms: Cell::new(None),
                 last_refresh_ms: Cell::new(0.0),
                 handle: RefCell::new(None),
+                work_ms: RefCell::new(FrameTimes::default()),
             });
             frame_loop.schedule();
             let keys = web_sys::window().map(|window| {

@@ -44,6 +44,8 @@ pub(crate) enum Shape {
 }
 
 const RADIUS: f64 = 5.0;
+/// Above this many transmissions the dots are drawn as plain squares.
+const MANY_DOTS: usize = 1_500;
 
 /// Redraws the dot layer for the runner's current instant.
 pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
@@ -71,6 +73,26 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
     context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
     let _ = context.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
     let (layout, in_flight, now) = runner.frame();
+    // Thousands of dots: small squares in one pass per colour, no paths (shape still differs
+    // by size so kinds stay apart without colour). Fewer: the full shapes.
+    if in_flight.len() > MANY_DOTS {
+        for (kind, colour, _, _) in STYLES {
+            context.set_fill_style_str(colour);
+            let size = if matches!(kind, InFlightKind::Request | InFlightKind::Message) {
+                3.0
+            } else {
+                5.0
+            };
+            for transmission in in_flight
+                .iter()
+                .filter(|transmission| transmission.kind == kind)
+            {
+                let point = layout.in_flight_position(transmission, now);
+                context.fill_rect(point.x - size / 2.0, point.y - size / 2.0, size, size);
+            }
+        }
+        return;
+    }
     for (kind, colour, shape, _) in STYLES {
         context.set_fill_style_str(colour);
         context.set_stroke_style_str(colour);

@@ -32,6 +32,35 @@ pub fn start() {
     yew::Renderer::<App>::with_root(root).render();
 }
 
+/// What the page's query string asks for at start: `?preset=ID&speed=X`.
+pub(crate) struct StartOptions {
+    /// A preset id (the menu's, or `stress` and `reference`).
+    pub preset: String,
+    /// Simulated seconds per second.
+    pub speed: Option<f64>,
+}
+
+impl StartOptions {
+    /// Reads the current page's query string; anything missing or invalid keeps the default.
+    pub(crate) fn from_location() -> Self {
+        let search = web_sys::window()
+            .and_then(|window| window.location().search().ok())
+            .unwrap_or_default();
+        let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok();
+        let get = |name: &str| {
+            parameters
+                .as_ref()
+                .and_then(|parameters| parameters.get(name))
+        };
+        StartOptions {
+            preset: get("preset").unwrap_or_else(|| "checkout".into()),
+            speed: get("speed")
+                .and_then(|speed| speed.parse().ok())
+                .filter(|speed: &f64| *speed > 0.0),
+        }
+    }
+}
+
 /// Removes the loading indicator (the app calls this once it has drawn).
 pub(crate) fn hide_loading() {
     if let Some(loading) = web_sys::window()

@@ -54,10 +54,12 @@ pub const ALL: &[Preset] = &[
     },
 ];
 
-/// The preset with this id (the menu's, or `reference`, the benchmark workload).
+/// The preset with this id (the menu's, or `reference` and `stress`, the benchmark workloads).
 pub fn by_id(id: &str) -> Option<Scenario> {
-    if id == "reference" {
-        return Some(reference_workload());
+    match id {
+        "reference" => return Some(reference_workload()),
+        "stress" => return Some(stress(50, 100, 1_050.0)),
+        _ => {}
     }
     ALL.iter()
         .find(|preset| preset.id == id)
@@ -358,6 +360,115 @@ mod tests {
             );
         }
         assert!(by_id("reference").is_some());
+        let stress = by_id("stress").expect("stress preset");
+        stress.validate().expect("the stress topology is valid");
+        assert_eq!(stress.services.len(), 50);
+        assert_eq!(
+            stress.links.len(),
+            100 + 10,
+            "100 links plus one per load source"
+        );
+        let mut simulation =
+            crate::engine::Simulation::new(&stress, 1, crate::trace::TraceRetention::HashOnly)
+                .expect("valid");
+        simulation.run_until(SimTime::from_secs(5), u64::MAX);
+        let on_the_wire = simulation.in_flight_count();
+        assert!(
+            (4_000..7_000).contains(&on_the_wire),
+            "about 5,000 messages on the wire: {on_the_wire}"
+        );
+        assert_eq!(simulation.client_totals().failed(), 0, "heavy but healthy");
         assert!(by_id("nope").is_none());
     }
+}
+
+/// A large topology for the frame-time benchmark (`stress` in `by_id`): `services` services
+/// in five layers, `links` links (a third async) between consecutive layers, one load source
+/// per first-layer service, calls made in parallel, and `rate_per_second` requests in all.
+pub fn stress(services: usize, links: usize, rate_per_second: f64) -> Scenario {
+    const LAYERS: usize = 5;
+    let per_layer = services.div_ceil(LAYERS).max(1);
+    let layer_of = |index: usize| index / per_layer;
+    let mut scenario = Scenario {
+        name: format!("Stress: {services} services, {links} links"),
+        description: "A large topology for measuring frame time.".into(),
+        ..Scenario::default()
+    };
+    for index in 0..services {
+        let (layer, row) = (layer_of(index), index % per_layer);
+        scenario.services.push(ServiceSpec {
+            name: format!("S{index}"),
+            workers: 2_000,
+            queue_capacity: 10_000,
+            service_time: Distribution::Exponential { mean_ms: 5.0 },
+            position: Some(Position {
+                x: 150.0 + layer as f64 * 190.0,
+                y: 20.0 + (row as f64 + 0.5) * 520.0 / per_layer as f64,
+            }),
+            ..ServiceSpec::default()
+        });
+    }
+    // One load source per service of the first layer, so each request enters at one place.
+    let first_layer = per_layer.min(services);
+    for target in 0..first_layer {
+        let name = format!("Load{target}");
+        scenario.clients.push(ClientSpec {
+            name: name.clone(),
+            rate_per_second: rate_per_second / first_layer as f64,
+            position: Some(Position {
+                x: 40.0,
+                y: 20.0 + (target as f64 + 0.5) * 520.0 / first_layer as f64,
+            }),
+            ..ClientSpec::default()
+        });
+        scenario.links.push(LinkSpec {
+            latency: Distribution::Constant { ms: 40.0 },
+            ..link(
+                &name,
+                &format!("S{target}"),
+                SyncPolicy {
+                    timeout_ms: 10_000.0,
+                    ..user_call()
+                },
+            )
+        });
+    }
+    // Each extra link joins a service to one in the next layer, spread round-robin.
+    let mut added = 0;
+    let mut offset = 0;
+    while added < links && offset < services * services {
+        let from = offset % services;
+        let step = offset / services;
+        let to = (layer_of(from) + 1) * per_layer + (from + step) % per_layer;
+        offset += 1;
+        if to >= services {
+            continue;
+        }
+        let (from_name, to_name) = (format!("S{from}"), format!("S{to}"));
+        if scenario
+            .links
+            .iter()
+            .any(|link| link.from == from_name && link.to == to_name)
+        {
+            continue;
+        }
+        let sync = SyncPolicy {
+            timeout_ms: 10_000.0,
+            ..SyncPolicy::default()
+        };
+        let mut spec = link(&from_name, &to_name, sync);
+        spec.kind = if added % 3 == 0 {
+            LinkKind::Async
+        } else {
+            LinkKind::Sync
+        };
+        spec.async_policy.queue = Some(format!("{to_name}.from.{from_name}"));
+        scenario.links.push(spec);
+        added += 1;
+    }
+    scenario
+        .services
+        .iter_mut()
+        .for_each(|service| service.call_mode = CallMode::Parallel);
+    scenario
 }
