@@ -706,6 +706,34 @@ pub fn slider_from_speed(speed: f64) -> f64 {
     speed.max(0.01).log10().clamp(-2.0, 2.0)
 }
 
+/// The two sides of the compare view: the same topology with every link sync, and with every
+/// link between services async (load sources still call over HTTP). Names say which is which.
+pub fn comparison(scenario: &Scenario) -> (Scenario, Scenario) {
+    let clients: Vec<&str> = scenario
+        .clients
+        .iter()
+        .map(|client| client.name.as_str())
+        .collect();
+    let mut sync = scenario.clone();
+    let mut asynchronous = scenario.clone();
+    for link in &mut sync.links {
+        link.kind = LinkKind::Sync;
+    }
+    for link in &mut asynchronous.links {
+        if !clients.contains(&link.from.as_str()) {
+            link.kind = LinkKind::Async;
+        }
+    }
+    // Faults that switch link kinds would undo the comparison; every other fault applies to both.
+    for side in [&mut sync, &mut asynchronous] {
+        side.faults
+            .retain(|fault| !matches!(fault.command, Command::SetLinkKind { .. }));
+    }
+    sync.name = "Every call blocking (sync)".into();
+    asynchronous.name = "Calls between services through queues (async)".into();
+    (sync, asynchronous)
+}
+
 /// Frame work times kept for the frame-budget figures: the last 600 frames (ten seconds).
 #[derive(Clone, Debug, Default)]
 pub struct FrameTimes {
@@ -975,6 +1003,42 @@ mod tests {
         assert_eq!(times.count(), 1_000);
         assert_eq!(times.quantile(0.5), 49.0);
         assert_eq!(times.quantile(0.95), 94.0);
+    }
+
+    #[test]
+    fn the_comparison_differs_only_in_link_kinds() {
+        let (sync, asynchronous) = comparison(&presets::frozen_dependency());
+        assert!(sync.links.iter().all(|link| link.kind == LinkKind::Sync));
+        assert_eq!(
+            asynchronous.links[0].kind,
+            LinkKind::Sync,
+            "users still call Orders over HTTP"
+        );
+        assert!(asynchronous.links[1..]
+            .iter()
+            .all(|link| link.kind == LinkKind::Async));
+        assert_eq!(
+            sync.faults, asynchronous.faults,
+            "the same faults on both sides"
+        );
+        assert_eq!(sync.services, asynchronous.services);
+        let mut left = Runner::new(sync, 1).expect("valid");
+        let mut right = Runner::new(asynchronous, 1).expect("valid");
+        for _ in 0..30 {
+            left.speed = 10.0;
+            right.speed = 10.0;
+            left.advance(100.0);
+            right.advance(100.0);
+        }
+        assert!(
+            left.simulation().client_totals().failed() > 50,
+            "the hang cascades on the sync side"
+        );
+        assert_eq!(
+            right.simulation().client_totals().failed(),
+            0,
+            "the queue contains it"
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::dots;
 use crate::model::{
-    compact_count, Chart, FrameTimes, Runner, Severity, UiAction, CANVAS_HEIGHT, CANVAS_WIDTH,
-    NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
+    compact_count, comparison, Chart, FrameTimes, Runner, Severity, UiAction, CANVAS_HEIGHT,
+    CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
 };
 use cascade_sim::{presets, Command, LinkKind, NodeState};
 use gloo::events::EventListener;
@@ -32,6 +32,9 @@ struct FrameLoop {
     handle: RefCell<Option<AnimationFrame>>,
     /// Wall time of each recent frame's work (simulation step plus drawing), for `make bench`.
     work_ms: RefCell<FrameTimes>,
+    /// The async side of the compare view, when it is open, and its dot layer.
+    twin: Rc<RefCell<Option<Runner>>>,
+    twin_canvas: NodeRef,
 }
 
 impl FrameLoop {
@@ -59,6 +62,12 @@ impl FrameLoop {
         }
         let in_flight = runner.simulation().in_flight_count();
         drop(runner);
+        if let Some(twin) = self.twin.borrow_mut().as_mut() {
+            twin.advance(elapsed_ms);
+            if let Some(canvas) = self.twin_canvas.cast::<HtmlCanvasElement>() {
+                dots::draw(&canvas, twin);
+            }
+        }
         let work_ms = performance.as_ref().map_or(0.0, |p| p.now()) - started_ms;
         self.work_ms.borrow_mut().record(work_ms);
         if timestamp_ms - self.last_refresh_ms.get() >= UI_REFRESH_MS {
@@ -92,6 +101,11 @@ pub fn App() -> Html {
         runner
     });
     let canvas = use_node_ref();
+    let twin_canvas = use_node_ref();
+    // The compare view: the async side runs beside `runner`, which then holds the sync side;
+    // `before_compare` is the scenario to go back to.
+    let twin = use_mut_ref(|| None::<Runner>);
+    let before_compare = use_mut_ref(|| None::<cascade_sim::Scenario>);
     let force_update = use_force_update();
     let message = use_state(|| None::<String>);
     let reduced_motion = use_state(|| {
@@ -109,8 +123,10 @@ pub fn App() -> Html {
         let runner = runner.clone();
         let force_update = force_update.clone();
         let message = message.clone();
+        let twin = twin.clone();
+        let before_compare = before_compare.clone();
         Callback::from(move |action: UiAction| {
-            let result = runner.borrow_mut().handle(action);
+            let result = act_on_both(&runner, &twin, &before_compare, action);
             message.set(result.err());
             force_update.force_update();
         })
@@ -119,6 +135,8 @@ pub fn App() -> Html {
     {
         let runner = runner.clone();
         let canvas = canvas.clone();
+        let twin = twin.clone();
+        let twin_canvas = twin_canvas.clone();
         let force_update = force_update.clone();
         let dispatch = dispatch.clone();
         let draw_dots = !*reduced_motion;
@@ -136,6 +154,12 @@ pub fn App() -> Html {
                 last_refresh_ms: Cell::new(0.0),
                 handle: RefCell::new(None),
                 work_ms: RefCell::new(FrameTimes::default()),
+                twin: twin.clone(),
+                twin_canvas: if draw_dots {
+                    twin_canvas
+                } else {
+                    NodeRef::default()
+                },
             });
             frame_loop.schedule();
             let keys = web_sys::window().map(|window| {
@@ -204,6 +228,24 @@ pub fn App() -> Html {
         })
     };
 
+    let toggle_compare = {
+        let runner = runner.clone();
+        let twin = twin.clone();
+        let before_compare = before_compare.clone();
+        let force_update = force_update.clone();
+        let message = message.clone();
+        Callback::from(move |_: MouseEvent| {
+            let result = toggle_comparison(&runner, &twin, &before_compare);
+            message.set(result.err());
+            force_update.force_update();
+        })
+    };
+    let mut twin_ref = twin.borrow_mut();
+    let twin_per_link = match twin_ref.as_mut() {
+        Some(twin) if *reduced_motion => twin.in_flight_per_link(),
+        _ => Vec::new(),
+    };
+    let twin_view = twin_ref.as_ref();
     let mut runner = runner.borrow_mut();
     let per_link = if *reduced_motion {
         runner.in_flight_per_link()
@@ -215,7 +257,6 @@ pub fn App() -> Html {
     let simulation = runner.simulation();
     let totals = simulation.client_totals();
     let rates = runner.rates();
-    let view_box = format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}");
     let scenario = runner.scenario();
     let current_preset = presets::ALL
         .iter()
@@ -247,6 +288,9 @@ pub fn App() -> Html {
                         title="Advance 100 ms of simulated time (.)">{"Step"}</button>
                     <button data-testid="reset" onclick={dispatch.reform(|_: MouseEvent| UiAction::Reset)}
                         title="Start again from time zero (r)">{"Reset"}</button>
+                    <button data-testid="compare" onclick={toggle_compare} aria-pressed={twin_view.is_some().to_string()}
+                        title="Run this topology twice, all sync and async between services, with the same seed and faults">
+                        {"Compare sync and async"}</button>
                     <label>{"Speed "}
                         <select data-testid="speed" onchange={on_speed} aria-label="Simulation speed">
                             { for SPEEDS.iter().map(|speed| html! {
@@ -266,18 +310,14 @@ pub fn App() -> Html {
             </header>
             <main class="layout">
                 <div class="main-column">
-                    <section class="stage" aria-label="Topology">
-                        <svg class="topology" viewBox={view_box} role="img" aria-label={scenario.name.clone()}>
-                            <defs>
-                                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
-                                </marker>
-                            </defs>
-                            { for simulation.links().map(|link| link_view(runner, link.id.index(), &act, per_link.get(link.id.index()).copied())) }
-                            { for simulation.nodes().map(|node| node_view(runner, node.id.index())) }
-                        </svg>
-                        <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
-                    </section>
+                    if let Some(twin) = twin_view {
+                        <div class="compare" data-testid="compare-view">
+                            {side(runner, canvas.clone(), &act, &per_link, "compare-sync")}
+                            {side(twin, twin_canvas.clone(), &act, &twin_per_link, "compare-async")}
+                        </div>
+                    } else {
+                        {stage(runner, canvas.clone(), &act, &per_link)}
+                    }
                     <section class="card charts" aria-label="Live charts">
                         { for charts.iter().map(chart_view) }
                     </section>
@@ -321,6 +361,113 @@ pub fn App() -> Html {
                     </section>
                 </aside>
             </main>
+        </div>
+    }
+}
+
+/// Carries out an action on the playground, and on the async side too while comparing: the
+/// same faults, seed, speed and play state on both.
+fn act_on_both(
+    runner: &Rc<RefCell<Runner>>,
+    twin: &Rc<RefCell<Option<Runner>>>,
+    before_compare: &Rc<RefCell<Option<cascade_sim::Scenario>>>,
+    action: UiAction,
+) -> Result<(), String> {
+    let mut twin = twin.borrow_mut();
+    let Some(twin) = twin.as_mut() else {
+        return runner.borrow_mut().handle(action);
+    };
+    match &action {
+        UiAction::Command(command) if matches!(**command, Command::SetLinkKind { .. }) => {
+            Err("while comparing, one side is all sync and the other async; close the comparison to switch links".into())
+        }
+        UiAction::LoadPreset(id) => {
+            let scenario = presets::by_id(id).ok_or(format!("no preset is called {id:?}"))?;
+            let (sync, asynchronous) = comparison(&scenario);
+            runner.borrow_mut().load(sync).map_err(|error| error.to_string())?;
+            twin.load(asynchronous).map_err(|error| error.to_string())?;
+            *before_compare.borrow_mut() = Some(scenario);
+            Ok(())
+        }
+        _ => {
+            runner.borrow_mut().handle(action.clone())?;
+            // The sides share a topology, so what worked on one works on the other.
+            let _ = twin.handle(action);
+            let runner = runner.borrow();
+            twin.playing = runner.playing;
+            twin.speed = runner.speed;
+            Ok(())
+        }
+    }
+}
+
+/// Opens the compare view (the current scenario twice: all sync, and async between services)
+/// or closes it and goes back to the scenario as it was.
+fn toggle_comparison(
+    runner: &Rc<RefCell<Runner>>,
+    twin: &Rc<RefCell<Option<Runner>>>,
+    before_compare: &Rc<RefCell<Option<cascade_sim::Scenario>>>,
+) -> Result<(), String> {
+    let mut runner = runner.borrow_mut();
+    let mut twin = twin.borrow_mut();
+    if twin.take().is_some() {
+        if let Some(scenario) = before_compare.borrow_mut().take() {
+            runner.load(scenario).map_err(|error| error.to_string())?;
+        }
+        return Ok(());
+    }
+    let scenario = runner.scenario().clone();
+    let (sync, asynchronous) = comparison(&scenario);
+    let mut async_side =
+        Runner::new(asynchronous, runner.seed()).map_err(|error| error.to_string())?;
+    runner.load(sync).map_err(|error| error.to_string())?;
+    async_side.playing = runner.playing;
+    async_side.speed = runner.speed;
+    *twin = Some(async_side);
+    *before_compare.borrow_mut() = Some(scenario);
+    Ok(())
+}
+
+/// The topology: SVG boxes and links with the canvas dot layer on top.
+fn stage(runner: &Runner, canvas: NodeRef, act: &Callback<Command>, per_link: &[u32]) -> Html {
+    let simulation = runner.simulation();
+    html! {
+        <section class="stage" aria-label="Topology">
+            <svg class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
+                aria-label={runner.scenario().name.clone()}>
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+                    </marker>
+                </defs>
+                { for simulation.links().map(|link| link_view(runner, link.id.index(), act, per_link.get(link.id.index()).copied())) }
+                { for simulation.nodes().map(|node| node_view(runner, node.id.index())) }
+            </svg>
+            <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
+        </section>
+    }
+}
+
+/// One side of the compare view: its title, what its users see, and its topology.
+fn side(
+    runner: &Runner,
+    canvas: NodeRef,
+    act: &Callback<Command>,
+    per_link: &[u32],
+    test_id: &'static str,
+) -> Html {
+    let totals = runner.simulation().client_totals();
+    let rates = runner.rates();
+    html! {
+        <div class="side" data-testid={test_id}>
+            <h2>{runner.scenario().name.clone()}</h2>
+            <p class="side-figures">
+                <span data-testid={format!("{test_id}-delivered")}>{format!("{} ok", totals.succeeded)}</span>
+                <span data-testid={format!("{test_id}-errors")} class={classes!((totals.failed() > 0).then_some("bad"))}>
+                    {format!("{} failed", totals.failed())}</span>
+                <span>{format!("{:.0} ok/s · {:.0} errors/s", rates.succeeded_per_second, rates.failed_per_second)}</span>
+            </p>
+            {stage(runner, canvas, act, per_link)}
         </div>
     }
 }

@@ -180,3 +180,27 @@ test("a dead-letter count, a hung service and a storm show up where a person loo
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("compare: the same outage on an all-sync and an async copy, side by side", async () => {
+  const page = await openPlayground();
+  await page.getByTestId("compare").click();
+  const sync = page.getByTestId("compare-sync");
+  const async = page.getByTestId("compare-async");
+  await async.waitFor();
+  await setSpeed(page, 5);
+  await page.waitForTimeout(600);
+  await page.getByTestId("kill-Payments").click();
+  assert.equal(await sync.getByTestId("node-Payments").getAttribute("data-state"), "killed");
+  assert.equal(await async.getByTestId("node-Payments").getAttribute("data-state"), "killed", "the fault hits both sides");
+  const cascaded = await eventually(async () => (await numberOf(page, "compare-sync-errors")) > 20);
+  assert.ok(cascaded, "the sync side's users see errors");
+  assert.equal(await numberOf(page, "compare-async-errors"), 0, "the async side's users see none");
+  await page.screenshot({ path: join(screenshots, "compare-payments-killed.png") });
+  await page.getByTestId("link-1-kind").click();
+  assert.match(await page.getByTestId("message").textContent(), /while comparing/);
+  await page.getByTestId("compare").click();
+  assert.equal(await page.getByTestId("compare-view").count(), 0, "closed");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "up", "back to the scenario as it was");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
