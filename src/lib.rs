@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod editor;
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]

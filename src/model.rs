@@ -34,7 +34,7 @@ const RATE_WINDOW_SAMPLES: usize = 8;
 pub const STEP: SimDuration = SimDuration::from_millis(100);
 
 /// A point on the canvas.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Point {
     /// Horizontal.
     pub x: f64,
@@ -124,6 +124,18 @@ impl Layout {
             .map(|link| layout.compute_legs(link))
             .collect();
         layout
+    }
+
+    /// The node whose box contains `point`, if any (the topmost, i.e. the last drawn).
+    pub fn node_at(&self, point: Point) -> Option<NodeId> {
+        (0..self.centers.len())
+            .rev()
+            .map(|index| NodeId(index as u32))
+            .find(|node| {
+                let center = self.center(*node);
+                (point.x - center.x).abs() <= NODE_WIDTH / 2.0
+                    && (point.y - center.y).abs() <= NODE_HEIGHT / 2.0
+            })
     }
 
     /// The centre of a node.
@@ -294,6 +306,18 @@ pub struct Runner {
     log: VecDeque<LogEntry>,
     /// While true, new log entries are not added (the log can be read calmly).
     pub log_paused: bool,
+    history: crate::editor::History,
+    /// What the inspector shows.
+    pub selected: Option<Selection>,
+}
+
+/// What is selected on the canvas.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// A service or load source, by name.
+    Node(String),
+    /// A link, by index.
+    Link(usize),
 }
 
 impl Runner {
@@ -311,6 +335,8 @@ impl Runner {
             in_flight: Vec::new(),
             log: VecDeque::new(),
             log_paused: false,
+            history: crate::editor::History::default(),
+            selected: None,
         })
     }
 
@@ -318,6 +344,7 @@ impl Runner {
     /// the current scenario keeps running.
     pub fn load(&mut self, scenario: Scenario) -> Result<(), ScenarioError> {
         let replacement = Runner::new(scenario, self.seed)?;
+        // A new scenario starts a new history: undo does not cross a preset change.
         *self = Runner {
             playing: self.playing,
             speed: self.speed,
@@ -334,6 +361,85 @@ impl Runner {
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Applies an edit of the topology: kept in the undo history, and taken by the running
+    /// simulation in the least disruptive way (see [`crate::editor::Change`]).
+    pub fn edit(&mut self, edit: crate::editor::Edit) -> Result<(), String> {
+        let edited = self.history.apply(&self.scenario, edit)?;
+        self.take_scenario(edited)
+    }
+
+    /// Goes back one edit.
+    pub fn undo(&mut self) -> Result<(), String> {
+        match self.history.undo(&self.scenario) {
+            Some(previous) => self.take_scenario(previous),
+            None => Err("nothing to undo".into()),
+        }
+    }
+
+    /// Goes forward one undone edit.
+    pub fn redo(&mut self) -> Result<(), String> {
+        match self.history.redo(&self.scenario) {
+            Some(next) => self.take_scenario(next),
+            None => Err("nothing to redo".into()),
+        }
+    }
+
+    /// Whether undo and redo have something to do.
+    pub fn can_undo_redo(&self) -> (bool, bool) {
+        (self.history.can_undo(), self.history.can_redo())
+    }
+
+    fn take_scenario(&mut self, scenario: Scenario) -> Result<(), String> {
+        match crate::editor::change_between(&self.scenario, &scenario) {
+            crate::editor::Change::Layout => {}
+            crate::editor::Change::Knobs(commands) => {
+                for command in commands {
+                    self.simulation
+                        .apply(command)
+                        .map_err(|error| error.to_string())?;
+                }
+            }
+            crate::editor::Change::Structure => {
+                self.simulation = Simulation::new(&scenario, self.seed, TraceRetention::Everything)
+                    .map_err(|error| error.to_string())?;
+                self.log.clear();
+            }
+        }
+        self.layout = Layout::new(&scenario);
+        self.scenario = scenario;
+        if let Some(Selection::Node(name)) = &self.selected {
+            if self.scenario.node_names().all(|node| node != name) {
+                self.selected = None;
+            }
+        }
+        if let Some(Selection::Link(index)) = self.selected {
+            if index >= self.scenario.links.len() {
+                self.selected = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a node on screen while it is being dragged (committed by an edit on release).
+    pub fn preview_move(&mut self, name: &str, x: f64, y: f64) {
+        let mut scenario = self.scenario.clone();
+        let place = Some(cascade_sim::Position { x, y });
+        if let Some(service) = scenario
+            .services
+            .iter_mut()
+            .find(|service| service.name == name)
+        {
+            service.position = place;
+        } else if let Some(client) = scenario
+            .clients
+            .iter_mut()
+            .find(|client| client.name == name)
+        {
+            client.position = place;
+        }
+        self.layout = Layout::new(&scenario);
     }
 
     /// Changes the seed and starts again from time zero.
@@ -524,6 +630,16 @@ pub enum UiAction {
     SetSeed(u64),
     /// Stop or resume adding entries to the event log.
     ToggleLogPause,
+    /// Change the topology.
+    Edit(Box<crate::editor::Edit>),
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Select a node or link for the inspector (or nothing).
+    Select(Option<Selection>),
+    /// Delete what is selected.
+    DeleteSelected,
 }
 
 impl Runner {
@@ -562,6 +678,20 @@ impl Runner {
                 self.log_paused = !self.log_paused;
                 Ok(())
             }
+            UiAction::Edit(edit) => self.edit(*edit),
+            UiAction::Undo => self.undo(),
+            UiAction::Redo => self.redo(),
+            UiAction::Select(selection) => {
+                self.selected = selection;
+                Ok(())
+            }
+            UiAction::DeleteSelected => match self.selected.take() {
+                Some(Selection::Node(name)) => self.edit(crate::editor::Edit::DeleteNode { name }),
+                Some(Selection::Link(index)) => {
+                    self.edit(crate::editor::Edit::DeleteLink { index })
+                }
+                None => Err("select a service, load source or link first".into()),
+            },
         }
     }
 
@@ -1038,6 +1168,83 @@ mod tests {
             right.simulation().client_totals().failed(),
             0,
             "the queue contains it"
+        );
+    }
+
+    #[test]
+    fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
+        use crate::editor::Edit;
+        let mut runner = Runner::new(presets::checkout(), 1).expect("valid");
+        runner.speed = 10.0;
+        runner.advance(100.0);
+        let later = runner.simulation().now();
+        runner
+            .handle(UiAction::Edit(Box::new(Edit::Move {
+                name: "Orders".into(),
+                x: 400.0,
+                y: 200.0,
+            })))
+            .expect("move");
+        assert_eq!(
+            runner.simulation().now(),
+            later,
+            "a move does not disturb the run"
+        );
+        let mut orders = runner.scenario().services[0].clone();
+        orders.workers = 50;
+        runner
+            .handle(UiAction::Edit(Box::new(Edit::SetService(Box::new(orders)))))
+            .expect("knob");
+        assert_eq!(
+            runner.simulation().now(),
+            later,
+            "a knob changes the running simulation"
+        );
+        assert_eq!(
+            runner
+                .simulation()
+                .node_by_name("Orders")
+                .map(|node| node.workers),
+            Some(50)
+        );
+        runner
+            .handle(UiAction::Edit(Box::new(Edit::AddService {
+                x: 600.0,
+                y: 500.0,
+            })))
+            .expect("add");
+        assert_eq!(
+            runner.simulation().now(),
+            SimTime::ZERO,
+            "a new service restarts the run"
+        );
+        runner
+            .handle(UiAction::Select(Some(Selection::Node("Service 1".into()))))
+            .expect("select");
+        runner.handle(UiAction::DeleteSelected).expect("delete");
+        assert_eq!(runner.scenario().services.len(), 3);
+        runner.handle(UiAction::Undo).expect("undo the delete");
+        assert_eq!(runner.scenario().services.len(), 4);
+        runner.handle(UiAction::Undo).expect("undo the add");
+        runner.handle(UiAction::Undo).expect("undo the knob");
+        assert_eq!(
+            runner
+                .simulation()
+                .node_by_name("Orders")
+                .map(|node| node.workers),
+            Some(20)
+        );
+        runner.handle(UiAction::Redo).expect("redo");
+        assert_eq!(runner.scenario().services[0].workers, 50);
+        assert!(
+            runner
+                .handle(UiAction::Edit(Box::new(Edit::Connect {
+                    from: "Payments".into(),
+                    to: "Orders".into(),
+                    kind: LinkKind::Sync
+                })))
+                .is_err(),
+            "a cycle is refused"
         );
     }
 

@@ -3,12 +3,13 @@
 //! components re-render about ten times a second to refresh the numbers.
 
 use super::dots;
+use super::editing::{Block, Editing, Gesture};
 use crate::model::{
-    compact_count, comparison, Chart, FrameTimes, Runner, Severity, UiAction, CANVAS_HEIGHT,
-    CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
+    compact_count, comparison, Chart, FrameTimes, Runner, Selection, Severity, UiAction,
+    CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
 };
 use cascade_sim::{presets, Command, LinkKind, NodeState};
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -92,7 +93,15 @@ impl FrameLoop {
 pub fn App() -> Html {
     let runner = use_mut_ref(|| {
         let start = super::StartOptions::from_location();
-        let scenario = presets::by_id(&start.preset).unwrap_or_else(presets::checkout);
+        // An explicit ?preset= wins; otherwise the autosaved scenario, if it is still valid.
+        let saved = if start.preset_given {
+            None
+        } else {
+            super::load_saved_scenario()
+        };
+        let scenario = saved
+            .or_else(|| presets::by_id(&start.preset))
+            .unwrap_or_else(presets::checkout);
         let mut runner =
             Runner::new(scenario, DEFAULT_SEED).expect("the built-in presets are valid");
         if let Some(speed) = start.speed {
@@ -102,6 +111,8 @@ pub fn App() -> Html {
     });
     let canvas = use_node_ref();
     let twin_canvas = use_node_ref();
+    let svg = use_node_ref();
+    let gesture = use_mut_ref(Gesture::default);
     // The compare view: the async side runs beside `runner`, which then holds the sync side;
     // `before_compare` is the scenario to go back to.
     let twin = use_mut_ref(|| None::<Runner>);
@@ -127,6 +138,9 @@ pub fn App() -> Html {
         let before_compare = before_compare.clone();
         Callback::from(move |action: UiAction| {
             let result = act_on_both(&runner, &twin, &before_compare, action);
+            if result.is_ok() && twin.borrow().is_none() {
+                super::save_scenario(runner.borrow().scenario());
+            }
             message.set(result.err());
             force_update.force_update();
         })
@@ -163,7 +177,9 @@ pub fn App() -> Html {
             });
             frame_loop.schedule();
             let keys = web_sys::window().map(|window| {
-                EventListener::new(&window, "keydown", move |event| {
+                // Not passive: space must not scroll the page, so the listener prevents the default.
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&window, "keydown", options, move |event| {
                     let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                         return;
                     };
@@ -176,13 +192,20 @@ pub fn App() -> Html {
                                 "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
                             )
                         });
-                    if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                    if typing || event.alt_key() {
                         return;
                     }
-                    let action = match event.key().as_str() {
-                        " " => UiAction::TogglePlay,
-                        "." => UiAction::Step,
-                        "r" => UiAction::Reset,
+                    let command_key = event.ctrl_key() || event.meta_key();
+                    let action = match (command_key, event.key().as_str()) {
+                        (true, "z" | "Z") if event.shift_key() => UiAction::Redo,
+                        (true, "z" | "Z") => UiAction::Undo,
+                        (true, "y") => UiAction::Redo,
+                        (true, _) => return,
+                        (false, " ") => UiAction::TogglePlay,
+                        (false, ".") => UiAction::Step,
+                        (false, "r") => UiAction::Reset,
+                        (false, "Delete" | "Backspace") => UiAction::DeleteSelected,
+                        (false, "Escape") => UiAction::Select(None),
                         _ => return,
                     };
                     event.prevent_default();
@@ -240,6 +263,17 @@ pub fn App() -> Html {
             force_update.force_update();
         })
     };
+    let editing = Editing {
+        svg: svg.clone(),
+        gesture: gesture.clone(),
+        runner: runner.clone(),
+        dispatch: dispatch.clone(),
+        redraw: {
+            let force_update = force_update.clone();
+            Callback::from(move |()| force_update.force_update())
+        },
+    };
+    let current_gesture = gesture.borrow().clone();
     let mut twin_ref = twin.borrow_mut();
     let twin_per_link = match twin_ref.as_mut() {
         Some(twin) if *reduced_motion => twin.in_flight_per_link(),
@@ -316,7 +350,7 @@ pub fn App() -> Html {
                             {side(twin, twin_canvas.clone(), &act, &twin_per_link, "compare-async")}
                         </div>
                     } else {
-                        {stage(runner, canvas.clone(), &act, &per_link)}
+                        {stage(runner, canvas.clone(), &act, &per_link, Some((&editing, &current_gesture)))}
                     }
                     <section class="card charts" aria-label="Live charts">
                         { for charts.iter().map(chart_view) }
@@ -349,7 +383,8 @@ pub fn App() -> Html {
                             <div><dt>{"errors / s"}</dt><dd>{format!("{:.0}", rates.failed_per_second)}</dd></div>
                         </dl>
                     </section>
-                    {controls(runner, &act)}
+                    {super::inspector::inspector(runner, &dispatch)}
+                    {controls(runner, &act, &dispatch)}
                     <section class="card legend" aria-label="Legend">
                         <h2>{"Legend"}</h2>
                         <ul>
@@ -428,22 +463,54 @@ fn toggle_comparison(
     Ok(())
 }
 
-/// The topology: SVG boxes and links with the canvas dot layer on top.
-fn stage(runner: &Runner, canvas: NodeRef, act: &Callback<Command>, per_link: &[u32]) -> Html {
+/// The topology: SVG boxes and links with the canvas dot layer on top. With `editing`, the
+/// palette, dragging, connecting and selecting work on it.
+fn stage(
+    runner: &Runner,
+    canvas: NodeRef,
+    act: &Callback<Command>,
+    per_link: &[u32],
+    editing: Option<(&Editing, &Gesture)>,
+) -> Html {
     let simulation = runner.simulation();
+    let svg = editing
+        .map(|(editing, _)| editing.svg.clone())
+        .unwrap_or_default();
+    let onpointermove = editing.map(|(editing, _)| editing.on_move());
+    let onpointerup = editing.map(|(editing, _)| editing.on_up());
+    let connecting = match editing {
+        Some((_, Gesture::Connect { from, to })) => runner
+            .simulation()
+            .node_by_name(from)
+            .map(|node| (runner.layout().center(node.id), *to)),
+        _ => None,
+    };
     html! {
         <section class="stage" aria-label="Topology">
-            <svg class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
-                aria-label={runner.scenario().name.clone()}>
+            <svg ref={svg} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
+                aria-label={runner.scenario().name.clone()} {onpointermove} {onpointerup}>
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
                     </marker>
                 </defs>
                 { for simulation.links().map(|link| link_view(runner, link.id.index(), act, per_link.get(link.id.index()).copied())) }
-                { for simulation.nodes().map(|node| node_view(runner, node.id.index())) }
+                { for simulation.nodes().map(|node| node_view(runner, node.id.index(), editing.map(|(editing, _)| editing))) }
+                if let Some((from, to)) = connecting {
+                    <line class="connecting" x1={from.x.to_string()} y1={from.y.to_string()} x2={to.x.to_string()} y2={to.y.to_string()} />
+                }
             </svg>
             <canvas ref={canvas} class="dots" aria-hidden="true"></canvas>
+            if let Some((editing, _)) = editing {
+                <div class="palette" role="group" aria-label="Add to the canvas">
+                    <button data-testid="palette-service" class="small" title="Drag onto the canvas (or click) to add a service"
+                        onpointerdown={editing.on_palette_down(Block::Service)} onclick={editing.on_palette_click(Block::Service)}>
+                        {"+ Service"}</button>
+                    <button data-testid="palette-client" class="small" title="Drag onto the canvas (or click) to add a load source"
+                        onpointerdown={editing.on_palette_down(Block::Client)} onclick={editing.on_palette_click(Block::Client)}>
+                        {"+ Load source"}</button>
+                </div>
+            }
         </section>
     }
 }
@@ -467,13 +534,13 @@ fn side(
                     {format!("{} failed", totals.failed())}</span>
                 <span>{format!("{:.0} ok/s · {:.0} errors/s", rates.succeeded_per_second, rates.failed_per_second)}</span>
             </p>
-            {stage(runner, canvas, act, per_link)}
+            {stage(runner, canvas, act, per_link, None)}
         </div>
     }
 }
 
 /// The "Break things" card: every fault one click away, per service and per link.
-fn controls(runner: &Runner, act: &Callback<Command>) -> Html {
+fn controls(runner: &Runner, act: &Callback<Command>, dispatch: &Callback<UiAction>) -> Html {
     let simulation = runner.simulation();
     let button = |test_id: String,
                   label: &str,
@@ -523,6 +590,7 @@ fn controls(runner: &Runner, act: &Callback<Command>) -> Html {
                     let to = simulation.nodes().nth(link.to.index()).map(|n| n.name.to_string()).unwrap_or_default();
                     let next = if link.kind == LinkKind::Sync { LinkKind::Async } else { LinkKind::Sync };
                     let label = if link.kind == LinkKind::Sync { "sync" } else { "async" };
+                    let link_index = link.id.index();
                     let partition = if link.partitioned { Command::Heal { link: link.id.0 } } else { Command::Partition { link: link.id.0 } };
                     html! {
                         <li>
@@ -530,6 +598,8 @@ fn controls(runner: &Runner, act: &Callback<Command>) -> Html {
                             {button(format!("link-{}-kind", link.id.0), label, if label == "sync" { "kind sync" } else { "kind async" },
                                 Command::SetLinkKind { link: link.id.0, kind: next }, None)}
                             {button(format!("partition-{}", link.id.0), if link.partitioned { "Heal" } else { "Cut" }, "small", partition, Some(link.partitioned))}
+                            <button class="small" data-testid={format!("edit-link-{}", link.id.0)} title="Open this link's knobs in the inspector"
+                                onclick={dispatch.reform(move |_: MouseEvent| UiAction::Select(Some(Selection::Link(link_index))))}>{"Knobs"}</button>
                         </li>
                     }
                 }) }
@@ -653,7 +723,7 @@ fn legend_shape(shape: dots::Shape, colour: &str) -> Html {
     }
 }
 
-fn node_view(runner: &Runner, index: usize) -> Html {
+fn node_view(runner: &Runner, index: usize, editing: Option<&Editing>) -> Html {
     let simulation = runner.simulation();
     let Some(node) = simulation.nodes().nth(index) else {
         return Html::default();
@@ -671,6 +741,17 @@ fn node_view(runner: &Runner, index: usize) -> Html {
         NodeState::Frozen => "frozen",
     };
     let bar_width = NODE_WIDTH - 24.0;
+    let selected = runner.selected == Some(Selection::Node(node.name.to_string()));
+    let onpointerdown = editing.map(|editing| editing.on_node_down(node.name.to_string()));
+    // Drag from the handle on the right edge to another node to connect them.
+    let handle = editing.map(|editing| {
+        html! {
+            <circle class="handle" cx={NODE_WIDTH.to_string()} cy={(NODE_HEIGHT / 2.0).to_string()} r="9"
+                data-testid={format!("connect-{}", node.name)} onpointerdown={editing.on_handle_down(node.name.to_string())}>
+                <title>{"Drag to another service to connect"}</title>
+            </circle>
+        }
+    });
     if node.is_client {
         let rate = runner
             .scenario()
@@ -678,17 +759,20 @@ fn node_view(runner: &Runner, index: usize) -> Html {
             .get(index)
             .map_or(0.0, |client| client.rate_per_second);
         return html! {
-            <g class="node client" data-testid={format!("node-{}", node.name)} data-state={state} {transform}>
+            <g class={classes!("node", "client", selected.then_some("selected"))} data-testid={format!("node-{}", node.name)}
+                data-state={state} {transform} onpointerdown={onpointerdown}>
                 <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="46" />
-                <text x={(NODE_WIDTH / 2.0).to_string()} y="36" class="name" text-anchor="middle">{node.name}</text>
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="36" class="name" text-anchor="middle">{truncate(node.name, 16)}</text>
                 <text x={(NODE_WIDTH / 2.0).to_string()} y="60" text-anchor="middle">{format!("{rate} requests/s")}</text>
+                {handle}
             </g>
         };
     }
     let fill_fraction = f64::from(node.busy) / f64::from(node.workers.max(1));
     let exhausted = node.busy >= node.workers;
     html! {
-        <g class={classes!("node", state, exhausted.then_some("exhausted"))} data-testid={format!("node-{}", node.name)} data-state={state} {transform}>
+        <g class={classes!("node", state, exhausted.then_some("exhausted"), selected.then_some("selected"))}
+            data-testid={format!("node-{}", node.name)} data-state={state} {transform} onpointerdown={onpointerdown}>
             <title>{format!("{}: {} of {} worker threads busy, {} requests waiting", node.name, node.busy, node.workers, node.inbound)}</title>
             <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="10" />
             <text x="12" y="24" class="name">{truncate(node.name, 16)}</text>
@@ -702,6 +786,7 @@ fn node_view(runner: &Runner, index: usize) -> Html {
             if node.state == NodeState::Frozen {
                 <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="frozen-label" text-anchor="middle">{"FROZEN: accepts calls, never answers"}</text>
             }
+            {handle}
         </g>
     }
 }

@@ -4,6 +4,8 @@
 mod app;
 mod bench;
 mod dots;
+mod editing;
+mod inspector;
 
 pub use app::App;
 
@@ -36,6 +38,8 @@ pub fn start() {
 pub(crate) struct StartOptions {
     /// A preset id (the menu's, or `stress` and `reference`).
     pub preset: String,
+    /// Whether the URL named the preset (then it wins over the autosaved scenario).
+    pub preset_given: bool,
     /// Simulated seconds per second.
     pub speed: Option<f64>,
 }
@@ -53,12 +57,33 @@ impl StartOptions {
                 .and_then(|parameters| parameters.get(name))
         };
         StartOptions {
+            preset_given: get("preset").is_some(),
             preset: get("preset").unwrap_or_else(|| "checkout".into()),
             speed: get("speed")
                 .and_then(|speed| speed.parse().ok())
                 .filter(|speed: &f64| *speed > 0.0),
         }
     }
+}
+
+/// Where the scenario is autosaved in the browser.
+const SAVE_KEY: &str = "cascade.scenario.v1";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Saves the scenario so a reload loses nothing (quietly does nothing without storage).
+pub(crate) fn save_scenario(scenario: &cascade_sim::Scenario) {
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(scenario)) {
+        let _ = storage.set_item(SAVE_KEY, &text);
+    }
+}
+
+/// The autosaved scenario, if there is one and it is still valid.
+pub(crate) fn load_saved_scenario() -> Option<cascade_sim::Scenario> {
+    let text = storage()?.get_item(SAVE_KEY).ok().flatten()?;
+    crate::editor::restore(&text).ok()
 }
 
 /// Removes the loading indicator (the app calls this once it has drawn).

@@ -204,3 +204,91 @@ test("compare: the same outage on an all-sync and an async copy, side by side", 
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+/** The centre of an element on screen. */
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** A real pointer drag from one screen point to another, in steps. */
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+test("build by hand: drag a service from the palette, connect it, flip it, move, undo, and reload", async () => {
+  const page = await openPlayground();
+  await page.getByTestId("play").click();
+  const stage = await page.locator("svg.topology").boundingBox();
+  // Drop a new service in the empty lower-middle of the canvas.
+  const drop = { x: stage.x + stage.width * 0.45, y: stage.y + stage.height * 0.85 };
+  await drag(page, await centre(page.getByTestId("palette-service")), drop);
+  const added = page.getByTestId("node-Service 1");
+  await added.waitFor();
+  const addedAt = await centre(added);
+  assert.ok(Math.abs(addedAt.x - drop.x) < 20 && Math.abs(addedAt.y - drop.y) < 20, "it lands where it was dropped");
+
+  // Connect Orders to it by dragging from Orders' handle.
+  await drag(page, await centre(page.getByTestId("connect-Orders")), await centre(added));
+  await page.getByTestId("link-3-kind").waitFor();
+  assert.equal(await page.getByTestId("link-3-kind").textContent(), "sync");
+  // Click the middle of the new link's line, between the two boxes.
+  const from = await centre(page.getByTestId("node-Orders"));
+  const to = await centre(added);
+  await page.mouse.click((from.x + to.x) / 2, (from.y + to.y) / 2);
+  assert.equal(await page.getByTestId("link-3-kind").textContent(), "async", "one click on the link flips it");
+
+  // Move Inventory up by dragging it.
+  const before = await centre(page.getByTestId("node-Inventory"));
+  await drag(page, before, { x: before.x - 60, y: before.y - 40 });
+  const after = await centre(page.getByTestId("node-Inventory"));
+  assert.ok(after.y < before.y - 20 && after.x < before.x - 30, "Inventory moved");
+
+  // Undo the move with the keyboard; the new service and its link stay.
+  await page.keyboard.press("Control+z");
+  const undone = await centre(page.getByTestId("node-Inventory"));
+  assert.ok(Math.abs(undone.y - before.y) < 12, "undo puts it back");
+  await page.keyboard.press("Control+Shift+z");
+  assert.ok((await centre(page.getByTestId("node-Inventory"))).y < before.y - 20, "redo moves it again");
+
+  // Reload: the autosaved scenario comes back intact.
+  await page.reload();
+  await page.getByTestId("node-Service 1").waitFor();
+  assert.equal(await page.getByTestId("link-3-kind").textContent(), "async");
+  assert.deepEqual(page.problems, []);
+  await page.screenshot({ path: join(screenshots, "edited-topology.png") });
+  await page.close();
+});
+
+test("the inspector changes knobs live, names render as text, and Delete removes a node", async () => {
+  const page = await openPlayground();
+  const orders = await centre(page.getByTestId("node-Orders"));
+  await page.mouse.click(orders.x - 30, orders.y);
+  await page.getByTestId("inspector").waitFor();
+  await page.getByTestId("knob-workers").fill("60");
+  await page.getByTestId("knob-workers").blur();
+  const raised = await eventually(async () => (await fractionOf(page, "busy-Orders"))[1] === 60);
+  assert.ok(raised, "Orders now has 60 threads, without a restart");
+  assert.ok((await page.getByTestId("clock").textContent()) !== "t = 0.0 s");
+
+  const hostile = '<img src=x onerror="window.__pwned=1">';
+  await page.getByTestId("inspector-name").fill(hostile);
+  await page.getByTestId("inspector-name").blur();
+  const renamed = page.getByTestId(`node-${hostile}`);
+  await renamed.waitFor();
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "no script ran");
+  assert.equal(await page.locator("svg img").count(), 0, "the name is text, not markup");
+
+  await page.locator("body").click({ position: { x: 3, y: 3 } });
+  await page.mouse.click(orders.x - 30, orders.y);
+  await page.keyboard.press("Delete");
+  assert.equal(await renamed.count(), 0, "Delete removed the selected service");
+  await page.keyboard.press("Control+z");
+  await renamed.waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

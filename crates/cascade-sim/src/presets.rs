@@ -338,50 +338,6 @@ pub fn reference_workload() -> Scenario {
     scenario
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_preset_is_valid_and_has_a_unique_id() {
-        let mut ids: Vec<&str> = ALL.iter().map(|preset| preset.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), ALL.len());
-        for preset in ALL {
-            let scenario = (preset.build)();
-            scenario
-                .validate()
-                .unwrap_or_else(|error| panic!("{}: {error}", preset.id));
-            assert!(
-                !scenario.description.is_empty(),
-                "{} explains itself",
-                preset.id
-            );
-        }
-        assert!(by_id("reference").is_some());
-        let stress = by_id("stress").expect("stress preset");
-        stress.validate().expect("the stress topology is valid");
-        assert_eq!(stress.services.len(), 50);
-        assert_eq!(
-            stress.links.len(),
-            100 + 10,
-            "100 links plus one per load source"
-        );
-        let mut simulation =
-            crate::engine::Simulation::new(&stress, 1, crate::trace::TraceRetention::HashOnly)
-                .expect("valid");
-        simulation.run_until(SimTime::from_secs(5), u64::MAX);
-        let on_the_wire = simulation.in_flight_count();
-        assert!(
-            (4_000..7_000).contains(&on_the_wire),
-            "about 5,000 messages on the wire: {on_the_wire}"
-        );
-        assert_eq!(simulation.client_totals().failed(), 0, "heavy but healthy");
-        assert!(by_id("nope").is_none());
-    }
-}
-
 /// A large topology for the frame-time benchmark (`stress` in `by_id`): `services` services
 /// in five layers, `links` links (a third async) between consecutive layers, one load source
 /// per first-layer service, calls made in parallel, and `rate_per_second` requests in all.
@@ -471,4 +427,48 @@ pub fn stress(services: usize, links: usize, rate_per_second: f64) -> Scenario {
         .iter_mut()
         .for_each(|service| service.call_mode = CallMode::Parallel);
     scenario
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_valid_and_has_a_unique_id() {
+        let mut ids: Vec<&str> = ALL.iter().map(|preset| preset.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+        for preset in ALL {
+            let scenario = (preset.build)();
+            scenario
+                .validate()
+                .unwrap_or_else(|error| panic!("{}: {error}", preset.id));
+            assert!(
+                !scenario.description.is_empty(),
+                "{} explains itself",
+                preset.id
+            );
+        }
+        assert!(by_id("reference").is_some());
+        let stress = by_id("stress").expect("stress preset");
+        stress.validate().expect("the stress topology is valid");
+        assert_eq!(stress.services.len(), 50);
+        assert_eq!(
+            stress.links.len(),
+            100 + 10,
+            "100 links plus one per load source"
+        );
+        let mut simulation =
+            crate::engine::Simulation::new(&stress, 1, crate::trace::TraceRetention::HashOnly)
+                .expect("valid");
+        simulation.run_until(SimTime::from_secs(5), u64::MAX);
+        let on_the_wire = simulation.in_flight_count();
+        assert!(
+            (4_000..7_000).contains(&on_the_wire),
+            "about 5,000 messages on the wire: {on_the_wire}"
+        );
+        assert_eq!(simulation.client_totals().failed(), 0, "heavy but healthy");
+        assert!(by_id("nope").is_none());
+    }
 }

@@ -1,0 +1,439 @@
+//! Editing the topology: every change a person makes on the canvas or in the inspector is an
+//! [`Edit`], applied to the scenario as a whole, validated, and kept in an undo history. The
+//! runner then takes the new scenario in the least disruptive way: a move only redraws, a knob
+//! is changed in the running simulation, and only a change of structure restarts it.
+
+use cascade_sim::{
+    ClientSpec, Command, LinkKind, LinkSpec, Position, Scenario, ScenarioError, ServiceSpec,
+};
+
+/// Positions snap to this grid.
+pub const GRID: f64 = 20.0;
+/// Undo steps kept.
+const HISTORY_LIMIT: usize = 100;
+
+/// One change to the topology.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// A new service at a point (named "Service N").
+    AddService { x: f64, y: f64 },
+    /// A new open-loop load source at a point (named "Users N").
+    AddClient { x: f64, y: f64 },
+    /// Move a node (snapped to the grid, kept on the canvas).
+    Move { name: String, x: f64, y: f64 },
+    /// Connect two nodes.
+    Connect {
+        from: String,
+        to: String,
+        kind: LinkKind,
+    },
+    /// Remove a node and its links.
+    DeleteNode { name: String },
+    /// Remove a link.
+    DeleteLink { index: usize },
+    /// Rename a node (links follow).
+    Rename { from: String, to: String },
+    /// Replace a service's knobs (by its current name).
+    SetService(Box<ServiceSpec>),
+    /// Replace a load source's knobs (by its current name).
+    SetClient(Box<ClientSpec>),
+    /// Replace a link's knobs.
+    SetLink { index: usize, spec: Box<LinkSpec> },
+}
+
+/// How the running simulation should take an edited scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Only where things are drawn changed.
+    Layout,
+    /// Knobs changed: apply these commands to the running simulation.
+    Knobs(Vec<Command>),
+    /// Nodes or links were added, removed or renamed: start again from time zero.
+    Structure,
+}
+
+/// The scenario being edited with its undo and redo stacks.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    undo: Vec<Scenario>,
+    redo: Vec<Scenario>,
+}
+
+impl History {
+    /// Applies an edit to `scenario`. On success the old scenario goes on the undo stack and
+    /// the new one is returned; on error nothing changes and the error names the problem.
+    pub fn apply(&mut self, scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
+        let edited = apply_edit(scenario, edit)?;
+        edited.validate().map_err(|error| error.to_string())?;
+        self.undo.push(scenario.clone());
+        if self.undo.len() > HISTORY_LIMIT {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        Ok(edited)
+    }
+
+    /// The scenario before the last edit, if any.
+    pub fn undo(&mut self, current: &Scenario) -> Option<Scenario> {
+        let previous = self.undo.pop()?;
+        self.redo.push(current.clone());
+        Some(previous)
+    }
+
+    /// The scenario the last undo went back from, if any.
+    pub fn redo(&mut self, current: &Scenario) -> Option<Scenario> {
+        let next = self.redo.pop()?;
+        self.undo.push(current.clone());
+        Some(next)
+    }
+
+    /// Whether there is something to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// Whether there is something to redo.
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Forgets everything (a preset or an import replaces the scenario).
+    pub fn clear(&mut self) {
+        self.undo.clear();
+        self.redo.clear();
+    }
+}
+
+fn snap(value: f64, max: f64) -> f64 {
+    ((value / GRID).round() * GRID).clamp(GRID * 2.0, max - GRID * 2.0)
+}
+
+fn position(x: f64, y: f64) -> Option<Position> {
+    Some(Position {
+        x: snap(x, crate::model::CANVAS_WIDTH),
+        y: snap(y, crate::model::CANVAS_HEIGHT),
+    })
+}
+
+fn unused_name(scenario: &Scenario, stem: &str) -> String {
+    (1..)
+        .map(|number| format!("{stem} {number}"))
+        .find(|name| scenario.node_names().all(|taken| taken != name))
+        .expect("some number is free")
+}
+
+fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
+    let mut next = scenario.clone();
+    match edit {
+        Edit::AddService { x, y } => {
+            let name = unused_name(scenario, "Service");
+            next.services.push(ServiceSpec {
+                name,
+                position: position(x, y),
+                ..ServiceSpec::default()
+            });
+        }
+        Edit::AddClient { x, y } => {
+            let name = unused_name(scenario, "Users");
+            next.clients.push(ClientSpec {
+                name,
+                position: position(x, y),
+                ..ClientSpec::default()
+            });
+        }
+        Edit::Move { name, x, y } => {
+            let place = position(x, y);
+            if let Some(service) = next
+                .services
+                .iter_mut()
+                .find(|service| service.name == name)
+            {
+                service.position = place;
+            } else if let Some(client) = next.clients.iter_mut().find(|client| client.name == name)
+            {
+                client.position = place;
+            } else {
+                return Err(format!("nothing is named {name:?}"));
+            }
+        }
+        Edit::Connect { from, to, kind } => {
+            if next
+                .links
+                .iter()
+                .any(|link| link.from == from && link.to == to)
+            {
+                return Err(format!("{from} already calls {to}"));
+            }
+            next.links.push(LinkSpec {
+                from,
+                to,
+                kind,
+                latency: cascade_sim::Distribution::Constant { ms: 40.0 },
+                ..LinkSpec::default()
+            });
+        }
+        Edit::DeleteNode { name } => {
+            let before = next.services.len() + next.clients.len();
+            next.services.retain(|service| service.name != name);
+            next.clients.retain(|client| client.name != name);
+            if next.services.len() + next.clients.len() == before {
+                return Err(format!("nothing is named {name:?}"));
+            }
+            next.links
+                .retain(|link| link.from != name && link.to != name);
+            next.faults.clear();
+        }
+        Edit::DeleteLink { index } => {
+            if index >= next.links.len() {
+                return Err(format!("there is no link number {index}"));
+            }
+            next.links.remove(index);
+            next.faults.clear();
+        }
+        Edit::Rename { from, to } => {
+            let to = to.trim().to_string();
+            if to.is_empty() {
+                return Err("a name cannot be empty".into());
+            }
+            for service in next
+                .services
+                .iter_mut()
+                .filter(|service| service.name == from)
+            {
+                service.name = to.clone();
+            }
+            for client in next.clients.iter_mut().filter(|client| client.name == from) {
+                client.name = to.clone();
+            }
+            for link in &mut next.links {
+                if link.from == from {
+                    link.from = to.clone();
+                }
+                if link.to == from {
+                    link.to = to.clone();
+                }
+            }
+            next.faults.clear();
+        }
+        Edit::SetService(spec) => {
+            let missing = format!("no service is named {:?}", spec.name);
+            let slot = next
+                .services
+                .iter_mut()
+                .find(|service| service.name == spec.name);
+            *slot.ok_or(missing)? = *spec;
+        }
+        Edit::SetClient(spec) => {
+            let missing = format!("no load source is named {:?}", spec.name);
+            let slot = next
+                .clients
+                .iter_mut()
+                .find(|client| client.name == spec.name);
+            *slot.ok_or(missing)? = *spec;
+        }
+        Edit::SetLink { index, spec } => {
+            let slot = next
+                .links
+                .get_mut(index)
+                .ok_or(format!("there is no link number {index}"))?;
+            *slot = *spec;
+        }
+    }
+    Ok(next)
+}
+
+/// What it takes to go from `before` to `after` in a running simulation.
+pub fn change_between(before: &Scenario, after: &Scenario) -> Change {
+    let same_nodes = before.services.len() == after.services.len()
+        && before.clients.len() == after.clients.len()
+        && before
+            .services
+            .iter()
+            .zip(&after.services)
+            .all(|(a, b)| a.name == b.name)
+        && before
+            .clients
+            .iter()
+            .zip(&after.clients)
+            .all(|(a, b)| a.name == b.name);
+    let same_links = before.links.len() == after.links.len()
+        && before.links.iter().zip(&after.links).all(|(a, b)| {
+            a.from == b.from
+                && a.to == b.to
+                && a.async_policy.queue_name(&a.to) == b.async_policy.queue_name(&b.to)
+        });
+    if !same_nodes || !same_links {
+        return Change::Structure;
+    }
+    let mut commands = Vec::new();
+    for (a, b) in before.services.iter().zip(&after.services) {
+        if without_position(a) != without_position(b) {
+            commands.push(Command::UpdateService { spec: b.clone() });
+        }
+    }
+    for (a, b) in before.clients.iter().zip(&after.clients) {
+        if (ClientSpec {
+            position: None,
+            ..a.clone()
+        }) != (ClientSpec {
+            position: None,
+            ..b.clone()
+        }) {
+            commands.push(Command::UpdateClient { spec: b.clone() });
+        }
+    }
+    for (index, (a, b)) in before.links.iter().zip(&after.links).enumerate() {
+        if a != b {
+            commands.push(Command::UpdateLink {
+                link: index as u32,
+                spec: b.clone(),
+            });
+        }
+    }
+    if commands.is_empty() {
+        Change::Layout
+    } else {
+        Change::Knobs(commands)
+    }
+}
+
+fn without_position(spec: &ServiceSpec) -> ServiceSpec {
+    ServiceSpec {
+        position: None,
+        ..spec.clone()
+    }
+}
+
+/// The scenario from its saved JSON, if it is there and valid (autosave).
+pub fn restore(saved: &str) -> Result<Scenario, ScenarioError> {
+    Scenario::from_json(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cascade_sim::presets;
+
+    #[test]
+    fn adding_connecting_and_undoing_build_and_unbuild_a_topology() {
+        let mut history = History::default();
+        let empty = Scenario::default();
+        let one = history
+            .apply(&empty, Edit::AddClient { x: 103.0, y: 288.0 })
+            .expect("add");
+        let two = history
+            .apply(&one, Edit::AddService { x: 507.0, y: 287.0 })
+            .expect("add");
+        assert_eq!(two.services[0].name, "Service 1");
+        assert_eq!(
+            two.services[0].position,
+            Some(Position { x: 500.0, y: 280.0 }),
+            "snapped to the grid"
+        );
+        let three = history
+            .apply(
+                &two,
+                Edit::Connect {
+                    from: "Users 1".into(),
+                    to: "Service 1".into(),
+                    kind: LinkKind::Sync,
+                },
+            )
+            .expect("connect");
+        assert_eq!(three.links.len(), 1);
+        assert!(
+            history
+                .apply(
+                    &three,
+                    Edit::Connect {
+                        from: "Service 1".into(),
+                        to: "Users 1".into(),
+                        kind: LinkKind::Sync
+                    }
+                )
+                .is_err(),
+            "a link into a load source is refused"
+        );
+        assert_eq!(history.undo(&three).as_ref(), Some(&two));
+        assert_eq!(history.redo(&two).as_ref(), Some(&three));
+        assert!(!history.can_redo());
+    }
+
+    #[test]
+    fn deleting_and_renaming_keep_links_consistent() {
+        let mut history = History::default();
+        let checkout = presets::checkout();
+        let renamed = history
+            .apply(
+                &checkout,
+                Edit::Rename {
+                    from: "Payments".into(),
+                    to: "Billing <b>".into(),
+                },
+            )
+            .expect("rename");
+        assert!(renamed.links.iter().any(|link| link.to == "Billing <b>"));
+        let deleted = history
+            .apply(
+                &renamed,
+                Edit::DeleteNode {
+                    name: "Billing <b>".into(),
+                },
+            )
+            .expect("delete");
+        assert_eq!(deleted.services.len(), 2);
+        assert!(deleted.links.iter().all(|link| link.to != "Billing <b>"));
+        assert!(
+            history
+                .apply(
+                    &deleted,
+                    Edit::Rename {
+                        from: "Orders".into(),
+                        to: "Inventory".into()
+                    }
+                )
+                .is_err(),
+            "names stay unique"
+        );
+        assert!(history
+            .apply(&deleted, Edit::DeleteLink { index: 9 })
+            .is_err());
+    }
+
+    #[test]
+    fn the_least_disruptive_change_is_chosen() {
+        let checkout = presets::checkout();
+        let mut history = History::default();
+        let moved = history
+            .apply(
+                &checkout,
+                Edit::Move {
+                    name: "Orders".into(),
+                    x: 400.0,
+                    y: 100.0,
+                },
+            )
+            .expect("move");
+        assert_eq!(change_between(&checkout, &moved), Change::Layout);
+        let mut orders = checkout.services[0].clone();
+        orders.workers = 40;
+        let tuned = history
+            .apply(&checkout, Edit::SetService(Box::new(orders.clone())))
+            .expect("knob");
+        assert_eq!(
+            change_between(&checkout, &tuned),
+            Change::Knobs(vec![Command::UpdateService { spec: orders }])
+        );
+        let grown = history
+            .apply(&checkout, Edit::AddService { x: 100.0, y: 100.0 })
+            .expect("add");
+        assert_eq!(change_between(&checkout, &grown), Change::Structure);
+    }
+
+    #[test]
+    fn autosaved_json_comes_back_and_garbage_is_refused() {
+        let text = serde_json::to_string(&presets::checkout()).expect("json");
+        assert_eq!(restore(&text).expect("valid"), presets::checkout());
+        assert!(restore("{\"services\": 7").is_err());
+    }
+}
