@@ -83,7 +83,21 @@ impl FrameLoop {
                 let _ = canvas.set_attribute("data-frames", &times.count().to_string());
                 let _ = canvas.set_attribute("data-in-flight", &in_flight.to_string());
             }
-            self.refresh.emit(());
+            // While a person types in a field, re-rendering would put the old value back.
+            let typing = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.active_element())
+                .is_some_and(|element| {
+                    element.tag_name() == "TEXTAREA"
+                        || (element.tag_name() == "INPUT"
+                            && matches!(
+                                element.get_attribute("type").as_deref(),
+                                Some("text" | "number")
+                            ))
+                });
+            if !typing {
+                self.refresh.emit(());
+            }
         }
     }
 }
@@ -141,6 +155,7 @@ pub fn App() -> Html {
             if result.is_ok() && twin.borrow().is_none() {
                 super::save_scenario(runner.borrow().scenario());
             }
+            super::remember_reproduction(&runner.borrow());
             message.set(result.err());
             force_update.force_update();
         })
@@ -156,6 +171,7 @@ pub fn App() -> Html {
         let draw_dots = !*reduced_motion;
         use_effect_with((), move |_| {
             super::hide_loading();
+            super::remember_reproduction(&runner.borrow());
             let frame_loop = Rc::new(FrameLoop {
                 runner: runner.clone(),
                 canvas: if draw_dots {

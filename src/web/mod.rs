@@ -96,7 +96,24 @@ pub(crate) fn hide_loading() {
     }
 }
 
-/// A panic shows a readable message instead of a frozen page.
+thread_local! {
+    /// The latest scenario, seed and command log as JSON, for the panic screen.
+    static REPRODUCTION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Remembers how to reproduce the current run, in case a bug stops the page.
+pub(crate) fn remember_reproduction(runner: &crate::model::Runner) {
+    let text = serde_json::json!({
+        "scenario": runner.scenario(),
+        "seed": runner.seed(),
+        "commands": runner.simulation().command_log(),
+        "at_us": runner.simulation().now(),
+    })
+    .to_string();
+    REPRODUCTION.with(|slot| *slot.borrow_mut() = text);
+}
+
+/// A panic shows a readable message with a copyable reproduction instead of a frozen page.
 fn install_panic_screen() {
     std::panic::set_hook(Box::new(|info| {
         let message = format!("Cascade stopped because of a bug: {info}");
@@ -108,7 +125,11 @@ fn install_panic_screen() {
             .get_element_by_id("fatal")
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
-            fatal.set_text_content(Some(&format!("{message}\nReload the page to start again.")));
+            let reproduction = REPRODUCTION.with(|text| text.borrow().clone());
+            fatal.set_text_content(Some(&format!(
+                "{message}\nReload the page to start again. To report it, copy this reproduction \
+                 (scenario, seed and the commands applied):\n\n{reproduction}"
+            )));
             fatal.set_hidden(false);
         }
         hide_loading();

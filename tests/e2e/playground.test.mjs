@@ -292,3 +292,17 @@ test("the inspector changes knobs live, names render as text, and Delete removes
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("a 360 px wide phone gets the whole playground without sideways scrolling", async () => {
+  const page = await openPage(browser, server.url, { width: 360, height: 740 });
+  await page.getByTestId("node-Orders").waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no horizontal overflow (${overflow} px)`);
+  const stage = await page.locator("section.stage").boundingBox();
+  assert.ok(stage.width > 300 && stage.x >= 0, "the canvas fills the width");
+  await page.getByTestId("kill-Payments").click();
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed");
+  await page.screenshot({ path: join(screenshots, "phone-360.png"), fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
