@@ -409,6 +409,7 @@ impl Simulation {
         };
         load.spec = spec.clone();
         load.generation = load.generation.wrapping_add(1);
+        load.spec_generation = load.spec_generation.wrapping_add(1);
         self.record(TraceKind::Reconfigured {
             node: Some(id),
             link: None,

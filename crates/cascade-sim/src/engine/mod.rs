@@ -84,11 +84,11 @@ enum Event {
     },
     /// A closed-loop user is done thinking.
     UserReady(NodeId),
-    /// An open-loop client's rate changes (a spike starts or ends), valid while `generation`
+    /// An open-loop client's rate changes (a spike starts or ends), valid while `spec_generation`
     /// matches the client's.
     RateChange {
         node: NodeId,
-        generation: u32,
+        spec_generation: u32,
     },
     Arrive(TransitKey),
     WorkDone(JobKey),
@@ -227,8 +227,10 @@ enum NodeKind {
 
 struct ClientLoad {
     spec: ClientSpec,
-    /// Open-loop arrivals and spike boundaries carry this; a new spec or rate bumps it.
+    /// Pending open-loop arrivals carry this; a new spec or a change of rate bumps it.
     generation: u32,
+    /// Spike boundaries carry this; a new spec bumps it.
+    spec_generation: u32,
     /// Closed-loop users thinking or waiting; more than the spec asks for leave one by one.
     users_alive: u32,
 }
@@ -332,6 +334,7 @@ impl Simulation {
             let load = ClientLoad {
                 spec: client.clone(),
                 generation: 0,
+                spec_generation: 0,
                 users_alive: 0,
             };
             nodes.push(Node::new(&client.name, NodeKind::Client(load), seed));
@@ -496,7 +499,10 @@ impl Simulation {
         match event {
             Event::ClientArrival { node, generation } => self.on_client_arrival(node, generation),
             Event::UserReady(node) => self.on_user_ready(node),
-            Event::RateChange { node, generation } => self.on_rate_change(node, generation),
+            Event::RateChange {
+                node,
+                spec_generation,
+            } => self.on_rate_change(node, spec_generation),
             Event::Arrive(transit) => self.on_arrive(transit),
             Event::WorkDone(job) => self.on_work_done(job),
             Event::CallTimeout(call) => self.on_call_timeout(call),
@@ -622,7 +628,7 @@ impl Simulation {
         };
         let joining = load.spec.closed_loop_users.saturating_sub(load.users_alive);
         load.users_alive += joining;
-        let generation = load.generation;
+        let generation = load.spec_generation;
         let boundaries: Vec<f64> = load
             .spec
             .spikes
@@ -639,7 +645,7 @@ impl Simulation {
                 at,
                 Event::RateChange {
                     node: node_id,
-                    generation,
+                    spec_generation: generation,
                 },
             );
         }
@@ -714,37 +720,14 @@ impl Simulation {
 
     /// A spike starts or ends: forget the pending arrival and draw a new one at the new rate
     /// (exact for Poisson arrivals, which are memoryless).
-    fn on_rate_change(&mut self, node_id: NodeId, generation: u32) {
+    fn on_rate_change(&mut self, node_id: NodeId, spec_generation: u32) {
         let NodeKind::Client(load) = &mut self.nodes[node_id.index()].kind else {
             return;
         };
-        if load.generation != generation {
+        if load.spec_generation != spec_generation {
             return;
         }
         load.generation = load.generation.wrapping_add(1);
-        // Boundaries still to come belong to the same spec: move them to the new generation.
-        let now_ms = self.now.as_micros() as f64 / 1e3;
-        let new_generation = load.generation;
-        let boundaries: Vec<f64> = load
-            .spec
-            .spikes
-            .iter()
-            .flat_map(|spike| [spike.at_ms, spike.at_ms + spike.duration_ms])
-            .filter(|boundary_ms| {
-                SimTime::ZERO + SimDuration::from_millis_f64(*boundary_ms) > self.now
-                    && *boundary_ms > now_ms
-            })
-            .collect();
-        for boundary_ms in boundaries {
-            let at = SimTime::ZERO + SimDuration::from_millis_f64(boundary_ms);
-            self.events.schedule(
-                at,
-                Event::RateChange {
-                    node: node_id,
-                    generation: new_generation,
-                },
-            );
-        }
         self.schedule_next_arrival(node_id);
     }
 
