@@ -287,9 +287,17 @@ pub const LOG_CAPACITY: usize = 200;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Chart {
     /// Title with unit.
-    pub title: &'static str,
+    pub title: String,
     /// (simulated seconds, value) pairs, oldest first.
     pub points: Vec<(f64, f64)>,
+}
+
+/// What the last two charts follow.
+enum Focus {
+    /// A node: name and index.
+    Node(String, usize),
+    /// A queue: name and index.
+    Queue(String, usize),
 }
 
 /// The simulation as the UI drives it: scenario, seed, play state and speed.
@@ -523,59 +531,106 @@ impl Runner {
         }
     }
 
-    /// The live charts over the kept window: goodput, errors, p99, queue depth, dead letters
-    /// and amplification.
+    /// The live charts over the kept window: goodput, errors, p99, then queued messages and
+    /// calls per request, or, when a service or link is selected, its busy threads and waiting
+    /// requests or its queue's depth and dead letters.
     pub fn charts(&self) -> [Chart; 5] {
         let samples: Vec<&cascade_sim::metrics::Sample> =
             self.simulation.series().samples().collect();
+        let focus = match &self.selected {
+            Some(Selection::Node(name)) => self
+                .simulation
+                .node_by_name(name)
+                .map(|node| Focus::Node(name.clone(), node.id.index())),
+            Some(Selection::Link(index)) => self.simulation.links().nth(*index).and_then(|link| {
+                let queue = self.simulation.queues().nth(link.queue.index())?;
+                Some(Focus::Queue(queue.name.to_string(), link.queue.index()))
+            }),
+            None => None,
+        };
+        let (fourth, fifth) = match &focus {
+            Some(Focus::Node(name, _)) => {
+                (format!("{name}: busy threads"), format!("{name}: waiting"))
+            }
+            Some(Focus::Queue(name, _)) => {
+                (format!("{name}: depth"), format!("{name}: dead letters"))
+            }
+            None => (
+                "queued messages".to_string(),
+                "calls per request".to_string(),
+            ),
+        };
         let mut charts = [
             Chart {
-                title: "ok / s",
+                title: "ok / s".into(),
                 points: Vec::new(),
             },
             Chart {
-                title: "errors / s",
+                title: "errors / s".into(),
                 points: Vec::new(),
             },
             Chart {
-                title: "p99 latency, ms",
+                title: "p99 latency, ms".into(),
                 points: Vec::new(),
             },
             Chart {
-                title: "queued messages",
+                title: fourth,
                 points: Vec::new(),
             },
             Chart {
-                title: "calls per request",
+                title: fifth,
                 points: Vec::new(),
             },
         ];
+        let failed =
+            |sample: &cascade_sim::metrics::Sample| sample.failed_by_reason.iter().sum::<u64>();
         for pair in samples.windows(2) {
             let (before, after) = (pair[0], pair[1]);
             let seconds = after.at.since(before.at).as_micros() as f64 / 1e6;
             if seconds <= 0.0 {
                 continue;
             }
-            let t = after.at.as_secs_f64();
-            let failed =
-                |sample: &cascade_sim::metrics::Sample| sample.failed_by_reason.iter().sum::<u64>();
             let started = after.started - before.started;
             let downstream = after.downstream_calls - before.downstream_calls;
+            let (fourth, fifth) = match &focus {
+                Some(Focus::Node(_, node)) => (
+                    after.busy.get(*node).map_or(0.0, |busy| f64::from(*busy)),
+                    after
+                        .inbound
+                        .get(*node)
+                        .map_or(0.0, |waiting| f64::from(*waiting)),
+                ),
+                Some(Focus::Queue(_, queue)) => (
+                    after
+                        .queue_depth
+                        .get(*queue)
+                        .map_or(0.0, |depth| f64::from(*depth)),
+                    after
+                        .dead_lettered
+                        .get(*queue)
+                        .map_or(0.0, |dead| *dead as f64),
+                ),
+                None => (
+                    after
+                        .queue_depth
+                        .iter()
+                        .map(|depth| f64::from(*depth))
+                        .sum(),
+                    if started == 0 {
+                        0.0
+                    } else {
+                        downstream as f64 / started as f64
+                    },
+                ),
+            };
             let values = [
                 (after.succeeded - before.succeeded) as f64 / seconds,
                 (failed(after) - failed(before)) as f64 / seconds,
                 after.p99_ms,
-                after
-                    .queue_depth
-                    .iter()
-                    .map(|depth| f64::from(*depth))
-                    .sum(),
-                if started == 0 {
-                    0.0
-                } else {
-                    downstream as f64 / started as f64
-                },
+                fourth,
+                fifth,
             ];
+            let t = after.at.as_secs_f64();
             for (chart, value) in charts.iter_mut().zip(values) {
                 chart.points.push((t, value));
             }
@@ -640,6 +695,9 @@ pub enum UiAction {
     Select(Option<Selection>),
     /// Delete what is selected.
     DeleteSelected,
+    /// A fault key on the selection: k kill/revive, f freeze/revive, s slow, e errors (a
+    /// service); t sync/async, p cut/heal (a link).
+    FaultKey(char),
 }
 
 impl Runner {
@@ -685,6 +743,12 @@ impl Runner {
                 self.selected = selection;
                 Ok(())
             }
+            UiAction::FaultKey(key) => {
+                let command = self.fault_for_key(key).ok_or_else(|| {
+                    "select a service (k, f, s, e) or a link (t, p) first".to_string()
+                })?;
+                self.apply(command).map_err(|error| error.to_string())
+            }
             UiAction::DeleteSelected => match self.selected.take() {
                 Some(Selection::Node(name)) => self.edit(crate::editor::Edit::DeleteNode { name }),
                 Some(Selection::Link(index)) => {
@@ -692,6 +756,51 @@ impl Runner {
                 }
                 None => Err("select a service, load source or link first".into()),
             },
+        }
+    }
+
+    /// The command a fault key means for the current selection, toggling the fault.
+    fn fault_for_key(&self, key: char) -> Option<Command> {
+        use cascade_sim::NodeState;
+        match self.selected.as_ref()? {
+            Selection::Node(name) => {
+                let node = self
+                    .simulation
+                    .node_by_name(name)
+                    .filter(|node| !node.is_client)?;
+                let node_name = name.clone();
+                Some(match (key, node.state) {
+                    ('k', NodeState::Up) => Command::Kill { node: node_name },
+                    ('f', NodeState::Up) => Command::Freeze { node: node_name },
+                    ('k' | 'f', _) => Command::Revive { node: node_name },
+                    ('s', _) => Command::Slow {
+                        node: node_name,
+                        factor: if node.slow_factor > 1.0 { 1.0 } else { 5.0 },
+                    },
+                    ('e', _) => Command::SetErrorRate {
+                        node: node_name,
+                        error_rate: if node.error_rate > 0.0 { 0.0 } else { 0.2 },
+                    },
+                    _ => return None,
+                })
+            }
+            Selection::Link(index) => {
+                let link = self.simulation.links().nth(*index)?;
+                let id = link.id.0;
+                Some(match key {
+                    't' => Command::SetLinkKind {
+                        link: id,
+                        kind: if link.kind == LinkKind::Sync {
+                            LinkKind::Async
+                        } else {
+                            LinkKind::Sync
+                        },
+                    },
+                    'p' if link.partitioned => Command::Heal { link: id },
+                    'p' => Command::Partition { link: id },
+                    _ => return None,
+                })
+            }
         }
     }
 
@@ -1246,6 +1355,58 @@ mod tests {
                 .is_err(),
             "a cycle is refused"
         );
+    }
+
+    #[test]
+    fn fault_keys_toggle_faults_on_the_selection() {
+        let mut runner = Runner::new(presets::checkout(), 1).expect("valid");
+        assert!(
+            runner.handle(UiAction::FaultKey('k')).is_err(),
+            "nothing selected"
+        );
+        runner
+            .handle(UiAction::Select(Some(Selection::Node("Payments".into()))))
+            .expect("select");
+        runner.handle(UiAction::FaultKey('k')).expect("kill");
+        let state = |runner: &Runner| {
+            runner
+                .simulation()
+                .node_by_name("Payments")
+                .map(|node| node.state)
+        };
+        assert_eq!(state(&runner), Some(cascade_sim::NodeState::Killed));
+        runner.handle(UiAction::FaultKey('k')).expect("revive");
+        runner.handle(UiAction::FaultKey('f')).expect("freeze");
+        assert_eq!(state(&runner), Some(cascade_sim::NodeState::Frozen));
+        runner
+            .handle(UiAction::Select(Some(Selection::Link(1))))
+            .expect("select link");
+        runner.handle(UiAction::FaultKey('t')).expect("toggle");
+        assert_eq!(runner.scenario().links[1].kind, LinkKind::Async);
+        runner.handle(UiAction::FaultKey('p')).expect("cut");
+        assert!(runner
+            .simulation()
+            .links()
+            .nth(1)
+            .is_some_and(|link| link.partitioned));
+    }
+
+    #[test]
+    fn selecting_a_service_focuses_the_last_two_charts_on_it() {
+        let mut runner = Runner::new(presets::frozen_dependency(), 1).expect("valid");
+        runner.speed = 10.0;
+        for _ in 0..10 {
+            runner.advance(100.0);
+        }
+        runner.selected = Some(Selection::Node("Orders".into()));
+        let [_, _, _, busy, waiting] = runner.charts();
+        assert_eq!(busy.title, "Orders: busy threads");
+        assert_eq!(
+            busy.points.last().map(|(_, value)| *value),
+            Some(20.0),
+            "exhausted behind the hung Payments"
+        );
+        assert!(waiting.points.last().is_some_and(|(_, value)| *value > 0.0));
     }
 
     #[test]

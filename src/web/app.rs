@@ -222,6 +222,9 @@ pub fn App() -> Html {
                         (false, "r") => UiAction::Reset,
                         (false, "Delete" | "Backspace") => UiAction::DeleteSelected,
                         (false, "Escape") => UiAction::Select(None),
+                        (false, key @ ("k" | "f" | "s" | "e" | "t" | "p")) => {
+                            UiAction::FaultKey(key.chars().next().unwrap_or('k'))
+                        }
                         _ => return,
                     };
                     event.prevent_default();
@@ -408,7 +411,7 @@ pub fn App() -> Html {
                                 <li><svg viewBox="-8 -8 16 16" class="swatch" aria-hidden="true">{legend_shape(*shape, colour)}</svg>{*label}</li>
                             }) }
                         </ul>
-                        <p class="hint">{"Keys: space plays and pauses, . steps, r resets. Click a link to switch it between sync and async."}</p>
+                        <p class="hint">{"Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it."}</p>
                     </section>
                 </aside>
             </main>
@@ -658,7 +661,7 @@ fn chart_view(chart: &Chart) -> Html {
     html! {
         <figure class="chart" data-testid={format!("chart-{}", chart.title)}>
             <figcaption>
-                <span>{chart.title}</span>
+                <span>{chart.title.clone()}</span>
                 <strong>{ if latest >= 100.0 { format!("{latest:.0}") } else { format!("{latest:.1}") } }</strong>
             </figcaption>
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} preserveAspectRatio="none" role="img"

@@ -306,3 +306,20 @@ test("a 360 px wide phone gets the whole playground without sideways scrolling",
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("keyboard faults act on the selected service, and the charts follow the selection", async () => {
+  const page = await openPlayground();
+  const payments = await centre(page.getByTestId("node-Payments"));
+  await page.mouse.click(payments.x - 30, payments.y);
+  await page.getByTestId("chart-Payments: busy threads").waitFor();
+  await page.keyboard.press("k");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed");
+  await page.keyboard.press("k");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "up");
+  await page.keyboard.press("f");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "frozen");
+  await page.keyboard.press("Escape");
+  await page.getByTestId("chart-queued messages").waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
