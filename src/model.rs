@@ -274,6 +274,8 @@ pub enum Severity {
 pub struct LogEntry {
     /// When.
     pub at: SimTime,
+    /// The client request it is about, if any (its path can be shown).
+    pub request: Option<cascade_sim::RequestId>,
     /// What, for a person.
     pub text: String,
     /// How serious.
@@ -317,7 +319,14 @@ pub struct Runner {
     history: crate::editor::History,
     /// What the inspector shows.
     pub selected: Option<Selection>,
+    /// The most recent trace events, for following one request's path.
+    recent: VecDeque<cascade_sim::TraceEvent>,
+    /// The request whose path is shown.
+    pub inspected: Option<cascade_sim::RequestId>,
 }
+
+/// Trace events kept for request paths.
+const RECENT_EVENTS: usize = 30_000;
 
 /// What is selected on the canvas.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -345,6 +354,8 @@ impl Runner {
             log_paused: false,
             history: crate::editor::History::default(),
             selected: None,
+            recent: VecDeque::new(),
+            inspected: None,
         })
     }
 
@@ -492,6 +503,12 @@ impl Runner {
     /// Moves notable trace events into the event log, in words.
     fn collect_log(&mut self) {
         let events = self.simulation.trace_mut().take();
+        for event in &events {
+            if self.recent.len() == RECENT_EVENTS {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(event.clone());
+        }
         if self.log_paused {
             return;
         }
@@ -500,8 +517,14 @@ impl Runner {
                 if self.log.len() == LOG_CAPACITY {
                     self.log.pop_front();
                 }
+                let request = match event.kind {
+                    TraceKind::MessageDeadLettered { request, .. }
+                    | TraceKind::MessageDropped { request, .. } => Some(request),
+                    _ => None,
+                };
                 self.log.push_back(LogEntry {
                     at: event.time,
+                    request,
                     text,
                     severity,
                 });
@@ -693,6 +716,11 @@ pub enum UiAction {
     Redo,
     /// Select a node or link for the inspector (or nothing).
     Select(Option<Selection>),
+    /// Show one request's path (or close it).
+    InspectRequest(Option<u64>),
+    /// A click on the canvas: on a message, show its request's path; otherwise on a link,
+    /// switch it between sync and async; otherwise clear the selection.
+    ClickAt { x: f64, y: f64, link: Option<usize> },
     /// Delete what is selected.
     DeleteSelected,
     /// A fault key on the selection: k kill/revive, f freeze/revive, s slow, e errors (a
@@ -743,6 +771,39 @@ impl Runner {
                 self.selected = selection;
                 Ok(())
             }
+            UiAction::InspectRequest(request) => {
+                self.inspected = request.map(cascade_sim::RequestId);
+                Ok(())
+            }
+            UiAction::ClickAt { x, y, link } => {
+                if let Some(request) = self.request_near(Point { x, y }) {
+                    self.inspected = Some(request);
+                    return Ok(());
+                }
+                match link.and_then(|index| {
+                    self.simulation
+                        .links()
+                        .nth(index)
+                        .map(|view| (index, view.kind))
+                }) {
+                    Some((index, kind)) => {
+                        let kind = if kind == LinkKind::Sync {
+                            LinkKind::Async
+                        } else {
+                            LinkKind::Sync
+                        };
+                        self.apply(Command::SetLinkKind {
+                            link: index as u32,
+                            kind,
+                        })
+                        .map_err(|error| error.to_string())
+                    }
+                    None => {
+                        self.selected = None;
+                        Ok(())
+                    }
+                }
+            }
             UiAction::FaultKey(key) => {
                 let command = self.fault_for_key(key).ok_or_else(|| {
                     "select a service (k, f, s, e) or a link (t, p) first".to_string()
@@ -757,6 +818,182 @@ impl Runner {
                 None => Err("select a service, load source or link first".into()),
             },
         }
+    }
+
+    /// The request of the message drawn nearest to `point`, within a dot's reach.
+    pub fn request_near(&mut self, point: Point) -> Option<cascade_sim::RequestId> {
+        const REACH: f64 = 12.0;
+        let (layout, in_flight, now) = self.frame();
+        in_flight
+            .iter()
+            .map(|transmission| {
+                let at = layout.in_flight_position(transmission, now);
+                (
+                    (at.x - point.x).powi(2) + (at.y - point.y).powi(2),
+                    transmission.request,
+                )
+            })
+            .filter(|(distance, request)| *distance <= REACH * REACH && request.0 != 0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, request)| request)
+    }
+
+    /// What happened to one request, in order, in words (from the recent trace).
+    pub fn request_story(&self, request: cascade_sim::RequestId) -> Vec<(SimTime, String)> {
+        let node = |id: NodeId| {
+            self.simulation
+                .nodes()
+                .nth(id.index())
+                .map_or("?".to_string(), |n| n.name.to_string())
+        };
+        let link = |id: cascade_sim::LinkId| {
+            self.simulation
+                .links()
+                .nth(id.index())
+                .map_or("?".to_string(), |l| {
+                    format!("{} → {}", node(l.from), node(l.to))
+                })
+        };
+        let queue = |id: cascade_sim::QueueId| {
+            self.simulation
+                .queues()
+                .nth(id.index())
+                .map_or("?".to_string(), |q| q.name.to_string())
+        };
+        let outcome = |failure: Option<cascade_sim::Failure>| {
+            failure.map_or("ok".to_string(), |failure| failure.label().to_string())
+        };
+        self.recent
+            .iter()
+            .filter_map(|event| {
+                let text = match &event.kind {
+                    TraceKind::RequestStarted { request: r, client } if *r == request => {
+                        format!("{} sends the request", node(*client))
+                    }
+                    TraceKind::RequestFinished {
+                        request: r,
+                        failure,
+                        latency_us,
+                        ..
+                    } if *r == request => {
+                        format!(
+                            "finished: {} after {:.0} ms",
+                            outcome(*failure),
+                            *latency_us as f64 / 1e3
+                        )
+                    }
+                    TraceKind::CallSent {
+                        request: r,
+                        link: l,
+                        attempt,
+                        ..
+                    } if *r == request => format!("{}: attempt {attempt} sent", link(*l)),
+                    TraceKind::CallAccepted {
+                        request: r,
+                        node: n,
+                        ..
+                    } if *r == request => format!("{} accepts it", node(*n)),
+                    TraceKind::CallRefused {
+                        request: r,
+                        node: n,
+                        ..
+                    } if *r == request => format!("{} refuses it (down)", node(*n)),
+                    TraceKind::CallRejected {
+                        request: r,
+                        node: n,
+                        ..
+                    } if *r == request => format!("{} rejects it (queue full)", node(*n)),
+                    TraceKind::CallTimedOut {
+                        request: r,
+                        link: l,
+                        attempt,
+                        ..
+                    } if *r == request => format!("{}: attempt {attempt} timed out", link(*l)),
+                    TraceKind::Responded {
+                        request: r,
+                        link: l,
+                        failure,
+                        wasted,
+                        ..
+                    } if *r == request => {
+                        format!(
+                            "{}: answered {}{}",
+                            link(*l),
+                            outcome(*failure),
+                            if *wasted {
+                                " (nobody waits any more)"
+                            } else {
+                                ""
+                            }
+                        )
+                    }
+                    TraceKind::RetryScheduled {
+                        request: r,
+                        link: l,
+                        attempt,
+                        delay_us,
+                    } if *r == request => {
+                        format!(
+                            "{}: attempt {attempt} after {:.0} ms of backoff",
+                            link(*l),
+                            *delay_us as f64 / 1e3
+                        )
+                    }
+                    TraceKind::CallNotPermitted {
+                        request: r,
+                        link: l,
+                        reason,
+                    } if *r == request => format!("{}: not sent ({})", link(*l), reason.label()),
+                    TraceKind::WorkStarted {
+                        request: r,
+                        node: n,
+                    } if *r == request => format!("{} works on it", node(*n)),
+                    TraceKind::MessagePublished {
+                        request: r,
+                        queue: q,
+                        ..
+                    } if *r == request => format!("published to {}", queue(*q)),
+                    TraceKind::PublishFailed {
+                        request: r,
+                        link: l,
+                    } if *r == request => format!("{}: publish failed", link(*l)),
+                    TraceKind::MessageDelivered {
+                        request: r,
+                        node: n,
+                        delivery,
+                        ..
+                    } if *r == request => {
+                        format!("delivered to {} (delivery {delivery})", node(*n))
+                    }
+                    TraceKind::MessageAcked { request: r, .. } if *r == request => {
+                        "acknowledged".to_string()
+                    }
+                    TraceKind::MessageRequeued {
+                        request: r,
+                        deliveries,
+                        ..
+                    } if *r == request => {
+                        format!("failed, back in the queue after {deliveries} deliveries")
+                    }
+                    TraceKind::MessageDeadLettered {
+                        request: r,
+                        queue: q,
+                        reason,
+                        ..
+                    } if *r == request => {
+                        format!("dead-lettered from {} ({})", queue(*q), reason.label())
+                    }
+                    TraceKind::MessageDropped {
+                        request: r, reason, ..
+                    } if *r == request => format!("dropped ({})", reason.label()),
+                    TraceKind::VisibilityTimedOut { request: r, .. } if *r == request => {
+                        "visibility timeout: visible again".to_string()
+                    }
+                    _ => return None,
+                };
+                Some((event.time, text))
+            })
+            .collect()
     }
 
     /// The command a fault key means for the current selection, toggling the fault.
@@ -1048,6 +1285,7 @@ mod tests {
             sent_at: SimTime::from_millis(100),
             arrives_at: SimTime::from_millis(200),
             kind: cascade_sim::InFlightKind::Request,
+            request: cascade_sim::RequestId(1),
         };
         let (start, end) = layout.link_ends(0);
         let at_start = layout.in_flight_position(&in_flight, SimTime::from_millis(100));
@@ -1407,6 +1645,41 @@ mod tests {
             "exhausted behind the hung Payments"
         );
         assert!(waiting.points.last().is_some_and(|(_, value)| *value > 0.0));
+    }
+
+    #[test]
+    fn a_poison_message_tells_its_whole_story() {
+        let mut runner = Runner::new(presets::poison_message(), 1).expect("valid");
+        runner.speed = 10.0;
+        for _ in 0..25 {
+            runner.advance(100.0);
+        }
+        let entry = runner
+            .log()
+            .find(|entry| entry.request.is_some())
+            .expect("a dead letter in the log");
+        let request = entry.request.expect("request");
+        let story = runner.request_story(request);
+        let texts: Vec<&str> = story.iter().map(|(_, text)| text.as_str()).collect();
+        assert_eq!(
+            texts
+                .iter()
+                .filter(|text| text.starts_with("delivered to Payments"))
+                .count(),
+            5,
+            "{texts:#?}"
+        );
+        assert!(texts
+            .iter()
+            .any(|text| text.starts_with("dead-lettered from Payments.queue")));
+        assert!(
+            story.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+            "in time order"
+        );
+        runner
+            .handle(UiAction::InspectRequest(Some(request.0)))
+            .expect("inspect");
+        assert_eq!(runner.inspected, Some(request));
     }
 
     #[test]

@@ -374,6 +374,7 @@ pub fn App() -> Html {
                     <section class="card charts" aria-label="Live charts">
                         { for charts.iter().map(chart_view) }
                     </section>
+                    {request_path(runner, &dispatch)}
                     {event_log(runner, &dispatch)}
                 </div>
                 <aside class="panel">
@@ -513,7 +514,7 @@ fn stage(
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
                     </marker>
                 </defs>
-                { for simulation.links().map(|link| link_view(runner, link.id.index(), act, per_link.get(link.id.index()).copied())) }
+                { for simulation.links().map(|link| link_view(runner, link.id.index(), act, per_link.get(link.id.index()).copied(), editing.is_none())) }
                 { for simulation.nodes().map(|node| node_view(runner, node.id.index(), editing.map(|(editing, _)| editing))) }
                 if let Some((from, to)) = connecting {
                     <line class="connecting" x1={from.x.to_string()} y1={from.y.to_string()} x2={to.x.to_string()} y2={to.y.to_string()} />
@@ -690,9 +691,41 @@ fn event_log(runner: &Runner, dispatch: &Callback<UiAction>) -> Html {
                         Severity::Good => "good",
                         Severity::Info => "info",
                     };
+                    let text = match entry.request {
+                        Some(request) => html! {
+                            <button class="linkish" data-testid="log-request" title="Show this request's path"
+                                onclick={dispatch.reform(move |_: MouseEvent| UiAction::InspectRequest(Some(request.0)))}>
+                                {entry.text.clone()}</button>
+                        },
+                        None => html! { {entry.text.clone()} },
+                    };
                     html! {
-                        <li class={class}><span class="at">{format!("{:.2} s", entry.at.as_secs_f64())}</span>{entry.text.clone()}</li>
+                        <li class={class}><span class="at">{format!("{:.2} s", entry.at.as_secs_f64())}</span>{text}</li>
                     }
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+/// The path of one request: every hop, attempt, delivery and outcome, in order.
+fn request_path(runner: &Runner, dispatch: &Callback<UiAction>) -> Html {
+    let Some(request) = runner.inspected else {
+        return Html::default();
+    };
+    let story = runner.request_story(request);
+    html! {
+        <section class="card path" aria-label="Request path" data-testid="request-path">
+            <div class="log-head">
+                <h2>{format!("Request {}", request.0)}</h2>
+                <button class="small" onclick={dispatch.reform(|_: MouseEvent| UiAction::InspectRequest(None))}>{"Close"}</button>
+            </div>
+            if story.is_empty() {
+                <p class="hint">{"Nothing recent is known about this request."}</p>
+            }
+            <ol class="entries">
+                { for story.iter().map(|(at, text)| html! {
+                    <li><span class="at">{format!("{:.3} s", at.as_secs_f64())}</span>{text.clone()}</li>
                 }) }
             </ol>
         </section>
@@ -810,11 +843,14 @@ fn node_view(runner: &Runner, index: usize, editing: Option<&Editing>) -> Html {
     }
 }
 
+/// A link. `clickable` links switch kind on click themselves; on the editable canvas the
+/// pointer handler decides (a click on a message shows its path instead).
 fn link_view(
     runner: &Runner,
     index: usize,
     act: &Callback<Command>,
     in_flight: Option<u32>,
+    clickable: bool,
 ) -> Html {
     let simulation = runner.simulation();
     let Some(link) = simulation.links().nth(index) else {
@@ -830,7 +866,7 @@ fn link_view(
         link: link.id.0,
         kind: next,
     };
-    let onclick = act.reform(move |_: MouseEvent| command.clone());
+    let onclick = clickable.then(|| act.reform(move |_: MouseEvent| command.clone()));
     // With reduced motion there are no moving dots: each link counts what is on it instead.
     let counter = in_flight.map(|count| {
         let middle = runner.layout().queue_center(index);

@@ -141,8 +141,22 @@ impl Editing {
                         .map(|node| node.name.to_string())
                 })
             };
+            // Which link, if any, the click landed on (its group says "link-N").
+            let link = event
+                .target()
+                .and_then(|target| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(target).ok())
+                .and_then(|element| element.closest(".link").ok().flatten())
+                .and_then(|group| group.get_attribute("data-testid"))
+                .and_then(|id| {
+                    id.strip_prefix("link-")
+                        .and_then(|index| index.parse().ok())
+                });
             let action = match gesture {
-                Gesture::Idle => return,
+                Gesture::Idle => UiAction::ClickAt {
+                    x: point.x,
+                    y: point.y,
+                    link,
+                },
                 Gesture::Add(block) => add(block, point.x, point.y),
                 Gesture::Move { name, moved: true } => UiAction::Edit(Box::new(Edit::Move {
                     name,

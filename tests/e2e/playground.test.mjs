@@ -115,10 +115,14 @@ test("the same outage behind a queue: the caller stays healthy, the queue grows,
 
 test("a clicked link on the canvas switches kind, and space pauses the clock", async () => {
   const page = await openPlayground();
+  // Paused at time zero nothing is on the wire, so the click lands on the line, not a message.
+  await page.getByTestId("play").click();
+  await page.getByTestId("reset").click();
   const link = page.getByTestId("link-2");
   const box = await link.boundingBox();
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   assert.equal(await page.getByTestId("link-2-kind").textContent(), "async");
+  await page.getByTestId("play").click();
   await page.locator("body").click({ position: { x: 5, y: 300 } });
   await page.keyboard.press("Space");
   const paused = await page.getByTestId("clock").textContent();
@@ -320,6 +324,45 @@ test("keyboard faults act on the selected service, and the charts follow the sel
   assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "frozen");
   await page.keyboard.press("Escape");
   await page.getByTestId("chart-queued messages").waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("a dead letter in the log opens its request's whole path; a click on a dot does too", async () => {
+  const page = await openPlayground();
+  await page.getByTestId("preset").selectOption("poison-message");
+  await setSpeed(page, 10);
+  await page.getByTestId("log-request").first().waitFor({ timeout: 30000 });
+  await page.getByTestId("log-request").first().click();
+  const path = page.getByTestId("request-path");
+  await path.waitFor();
+  const text = await path.textContent();
+  assert.equal((text.match(/delivered to Payments/g) ?? []).length, 5, text);
+  assert.match(text, /dead-lettered from Payments\.queue/);
+  await path.getByRole("button", { name: "Close" }).click();
+  assert.equal(await path.count(), 0);
+
+  // Pause, find a dot on the canvas, and click it.
+  await page.getByTestId("play").click();
+  const hit = await page.evaluate(() => {
+    const canvas = document.querySelector("canvas.dots");
+    const context = canvas.getContext("2d");
+    const { width, height } = canvas;
+    const pixels = context.getImageData(0, 0, width, height).data;
+    for (let y = 0; y < height; y += 2) {
+      for (let x = 0; x < width; x += 2) {
+        if (pixels[(y * width + x) * 4 + 3] > 200) {
+          const rect = canvas.getBoundingClientRect();
+          return { x: rect.left + (x / width) * rect.width, y: rect.top + (y / height) * rect.height };
+        }
+      }
+    }
+    return null;
+  });
+  assert.ok(hit, "some message is on the wire");
+  await page.mouse.click(hit.x + 2, hit.y + 2);
+  await path.waitFor();
+  assert.match(await path.textContent(), /sends the request/);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -37,6 +37,8 @@ pub struct InFlight {
     pub arrives_at: SimTime,
     /// What it is.
     pub kind: InFlightKind,
+    /// The client request it belongs to (0 when its record is already gone).
+    pub request: RequestId,
 }
 
 /// A read-only view of a node for display.
@@ -238,7 +240,20 @@ impl Simulation {
             } else {
                 self.in_flight_kind(&transit.payload)
             },
+            request: self.request_of(&transit.payload),
         }));
+    }
+
+    fn request_of(&self, payload: &Payload) -> RequestId {
+        let request = match *payload {
+            Payload::Call(call) | Payload::Response { call, .. } => {
+                self.calls.get(call).map(|call| call.request)
+            }
+            Payload::Publish(message) | Payload::Deliver { message, .. } => {
+                self.messages.get(message).map(|message| message.request)
+            }
+        };
+        request.unwrap_or(RequestId(0))
     }
 
     /// Transmissions on the wire now.
