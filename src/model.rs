@@ -43,7 +43,8 @@ pub struct Point {
 }
 
 impl Point {
-    fn lerp(self, other: Point, fraction: f64) -> Point {
+    /// The point `fraction` of the way to `other`.
+    pub fn lerp(self, other: Point, fraction: f64) -> Point {
         Point {
             x: self.x + (other.x - self.x) * fraction,
             y: self.y + (other.y - self.y) * fraction,
@@ -282,6 +283,29 @@ pub struct LogEntry {
     pub severity: Severity,
 }
 
+/// Which log entries are shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFilter {
+    /// Everything.
+    #[default]
+    All,
+    /// Faults, failures, breakers opening, dead letters.
+    Problems,
+    /// Recoveries and changes.
+    Recoveries,
+}
+
+impl LogFilter {
+    /// Whether an entry passes.
+    pub fn shows(self, entry: &LogEntry) -> bool {
+        match self {
+            LogFilter::All => true,
+            LogFilter::Problems => entry.severity == Severity::Bad,
+            LogFilter::Recoveries => entry.severity != Severity::Bad,
+        }
+    }
+}
+
 /// Entries the event log keeps.
 pub const LOG_CAPACITY: usize = 200;
 
@@ -316,6 +340,8 @@ pub struct Runner {
     log: VecDeque<LogEntry>,
     /// While true, new log entries are not added (the log can be read calmly).
     pub log_paused: bool,
+    /// Which entries the log shows.
+    pub log_filter: LogFilter,
     history: crate::editor::History,
     /// What the inspector shows.
     pub selected: Option<Selection>,
@@ -352,6 +378,7 @@ impl Runner {
             in_flight: Vec::new(),
             log: VecDeque::new(),
             log_paused: false,
+            log_filter: LogFilter::All,
             history: crate::editor::History::default(),
             selected: None,
             recent: VecDeque::new(),
@@ -723,6 +750,10 @@ pub enum UiAction {
     ClickAt { x: f64, y: f64, link: Option<usize> },
     /// Delete what is selected.
     DeleteSelected,
+    /// Tell the person something about what they just tried (shown like an error).
+    Hint(String),
+    /// Choose which log entries are shown.
+    SetLogFilter(LogFilter),
     /// A fault key on the selection: k kill/revive, f freeze/revive, s slow, e errors (a
     /// service); t sync/async, p cut/heal (a link).
     FaultKey(char),
@@ -769,6 +800,11 @@ impl Runner {
             UiAction::Redo => self.redo(),
             UiAction::Select(selection) => {
                 self.selected = selection;
+                Ok(())
+            }
+            UiAction::Hint(text) => Err(text),
+            UiAction::SetLogFilter(filter) => {
+                self.log_filter = filter;
                 Ok(())
             }
             UiAction::InspectRequest(request) => {

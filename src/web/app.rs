@@ -4,6 +4,7 @@
 
 use super::dots;
 use super::editing::{Block, Editing, Gesture};
+use crate::model::LogFilter;
 use crate::model::{
     compact_count, comparison, Chart, FrameTimes, Runner, Selection, Severity, UiAction,
     CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
@@ -513,7 +514,13 @@ fn stage(
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
                     </marker>
+                    <pattern id="grid" width="20" height="20" patternUnits="userSpaceOnUse">
+                        <circle cx="0" cy="0" r="1" class="grid-dot" />
+                    </pattern>
                 </defs>
+                if editing.is_some() {
+                    <rect width={CANVAS_WIDTH.to_string()} height={CANVAS_HEIGHT.to_string()} fill="url(#grid)" class="grid" />
+                }
                 { for simulation.links().map(|link| link_view(runner, link.id.index(), act, per_link.get(link.id.index()).copied(), editing.is_none())) }
                 { for simulation.nodes().map(|node| node_view(runner, node.id.index(), editing.map(|(editing, _)| editing))) }
                 if let Some((from, to)) = connecting {
@@ -529,6 +536,9 @@ fn stage(
                     <button data-testid="palette-client" class="small" title="Drag onto the canvas (or click) to add a load source"
                         onpointerdown={editing.on_palette_down(Block::Client)} onclick={editing.on_palette_click(Block::Client)}>
                         {"+ Load source"}</button>
+                    <button data-testid="palette-queue" class="small" title="Drag onto a link to put a broker queue in it"
+                        onpointerdown={editing.on_palette_down(Block::Queue)} onclick={editing.on_palette_click(Block::Queue)}>
+                        {"+ Queue"}</button>
                 </div>
             }
         </section>
@@ -679,13 +689,26 @@ fn event_log(runner: &Runner, dispatch: &Callback<UiAction>) -> Html {
         <section class="card log" aria-label="Event log">
             <div class="log-head">
                 <h2>{"What happened"}</h2>
+                <select class="log-filter" data-testid="log-filter" aria-label="Which events to show"
+                    onchange={dispatch.reform(|event: Event| {
+                        let value = event.target_dyn_into::<web_sys::HtmlSelectElement>().map(|select| select.value()).unwrap_or_default();
+                        UiAction::SetLogFilter(match value.as_str() {
+                            "problems" => LogFilter::Problems,
+                            "recoveries" => LogFilter::Recoveries,
+                            _ => LogFilter::All,
+                        })
+                    })}>
+                    <option value="all" selected={runner.log_filter == LogFilter::All}>{"everything"}</option>
+                    <option value="problems" selected={runner.log_filter == LogFilter::Problems}>{"problems"}</option>
+                    <option value="recoveries" selected={runner.log_filter == LogFilter::Recoveries}>{"recoveries and changes"}</option>
+                </select>
                 <button data-testid="log-pause" class="small" onclick={dispatch.reform(|_: MouseEvent| UiAction::ToggleLogPause)}
                     aria-pressed={runner.log_paused.to_string()}>
                     { if runner.log_paused { "Resume log" } else { "Pause log" } }
                 </button>
             </div>
             <ol class="entries" data-testid="log" aria-live="off">
-                { for runner.log().rev().take(40).map(|entry| {
+                { for runner.log().rev().filter(|entry| runner.log_filter.shows(entry)).take(40).map(|entry| {
                     let class = match entry.severity {
                         Severity::Bad => "bad",
                         Severity::Good => "good",
@@ -881,12 +904,22 @@ fn link_view(
             <title>{"Click to switch between sync and async"}</title>
         </line>
     };
+    // A link with a circuit breaker says what state it is in, next to the caller.
+    let breaker = (link.breaker != cascade_sim::breaker::BreakerState::Disabled).then(|| {
+        let at = start.lerp(end, 0.22);
+        let state = link.breaker.as_str();
+        html! {
+            <text x={at.x.to_string()} y={(at.y - 12.0).to_string()} class={classes!("breaker", state)}
+                text-anchor="middle" data-testid={format!("breaker-{index}")}>{format!("breaker {}", state.replace('_', "-"))}</text>
+        }
+    });
     if link.kind == LinkKind::Sync {
         return html! {
             <g class="link sync" data-testid={format!("link-{index}")} {onclick}>
                 <line x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()} marker-end="url(#arrow)" />
                 {hit}
                 {counter}
+                {breaker}
             </g>
         };
     }

@@ -29,6 +29,8 @@ pub(crate) enum Gesture {
 pub(crate) enum Block {
     Service,
     Client,
+    /// Dropped on a link, puts a broker queue in it (the link becomes async).
+    Queue,
 }
 
 /// Everything the canvas needs to turn pointer input into actions.
@@ -157,6 +159,15 @@ impl Editing {
                     y: point.y,
                     link,
                 },
+                Gesture::Add(Block::Queue) => match link {
+                    Some(index) => UiAction::Command(Box::new(cascade_sim::Command::SetLinkKind {
+                        link: index as u32,
+                        kind: LinkKind::Async,
+                    })),
+                    None => {
+                        UiAction::Hint("drop the queue onto a link to make it asynchronous".into())
+                    }
+                },
                 Gesture::Add(block) => add(block, point.x, point.y),
                 Gesture::Move { name, moved: true } => UiAction::Edit(Box::new(Edit::Move {
                     name,
@@ -184,8 +195,9 @@ impl Editing {
 }
 
 fn add(block: Block, x: f64, y: f64) -> UiAction {
-    UiAction::Edit(Box::new(match block {
-        Block::Service => Edit::AddService { x, y },
-        Block::Client => Edit::AddClient { x, y },
-    }))
+    match block {
+        Block::Service => UiAction::Edit(Box::new(Edit::AddService { x, y })),
+        Block::Client => UiAction::Edit(Box::new(Edit::AddClient { x, y })),
+        Block::Queue => UiAction::Hint("drop the queue onto a link to make it asynchronous".into()),
+    }
 }

@@ -342,27 +342,61 @@ test("a dead letter in the log opens its request's whole path; a click on a dot 
   await path.getByRole("button", { name: "Close" }).click();
   assert.equal(await path.count(), 0);
 
-  // Pause, find a dot on the canvas, and click it.
+  // Pause, find the dot nearest the middle of the Users → Orders line (away from the boxes),
+  // and click it.
   await page.getByTestId("play").click();
-  const hit = await page.evaluate(() => {
+  const users = await centre(page.getByTestId("node-Users"));
+  const orders = await centre(page.getByTestId("node-Orders"));
+  const middle = { x: (users.x + orders.x) / 2, y: (users.y + orders.y) / 2 };
+  const findDot = (target) => page.evaluate((target) => {
     const canvas = document.querySelector("canvas.dots");
-    const context = canvas.getContext("2d");
     const { width, height } = canvas;
-    const pixels = context.getImageData(0, 0, width, height).data;
-    for (let y = 0; y < height; y += 2) {
-      for (let x = 0; x < width; x += 2) {
-        if (pixels[(y * width + x) * 4 + 3] > 200) {
-          const rect = canvas.getBoundingClientRect();
-          return { x: rect.left + (x / width) * rect.width, y: rect.top + (y / height) * rect.height };
-        }
+    const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+    const rect = canvas.getBoundingClientRect();
+    let best = null;
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        if (pixels[(y * width + x) * 4 + 3] < 200) continue;
+        const point = { x: rect.left + (x / width) * rect.width, y: rect.top + (y / height) * rect.height };
+        const distance = Math.hypot(point.x - target.x, point.y - target.y);
+        if (distance < 60 && (!best || distance < best.distance)) best = { ...point, distance };
       }
     }
-    return null;
-  });
+    return best;
+  }, target);
+  // Step 100 ms at a time until a message is near the middle of that line.
+  let hit = await findDot(middle);
+  for (let tries = 0; !hit && tries < 30; tries++) {
+    await page.getByTestId("step").click();
+    await page.waitForTimeout(150);
+    hit = await findDot(middle);
+  }
   assert.ok(hit, "some message is on the wire");
-  await page.mouse.click(hit.x + 2, hit.y + 2);
+  await page.mouse.click(hit.x, hit.y);
   await path.waitFor();
   assert.match(await path.textContent(), /sends the request/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("a queue dropped on a link makes it async; shift-connect goes through a queue; the breaker shows its state; the log filters", async () => {
+  const page = await openPlayground();
+  await page.getByTestId("play").click();
+  await page.getByTestId("reset").click();
+  const orders = await centre(page.getByTestId("node-Orders"));
+  const inventory = await centre(page.getByTestId("node-Inventory"));
+  const onLink = { x: (orders.x + inventory.x) / 2, y: (orders.y + inventory.y) / 2 };
+  await drag(page, await centre(page.getByTestId("palette-queue")), onLink);
+  assert.equal(await page.getByTestId("link-2-kind").textContent(), "async", "the dropped queue made the link async");
+
+  await page.getByTestId("preset").selectOption("retry-storm-contained");
+  await setSpeed(page, 10);
+  await page.getByTestId("play").click();
+  const opened = await eventually(async () => /open/.test((await page.getByTestId("breaker-1").textContent()) ?? ""), 30000);
+  assert.ok(opened, "the breaker on API → Database is drawn open during the storm");
+  await page.getByTestId("log-filter").selectOption("problems");
+  const entries = await page.getByTestId("log").locator("li").allTextContents();
+  assert.ok(entries.length > 0 && entries.every((text) => !/is closed/.test(text)), "problems only");
   assert.deepEqual(page.problems, []);
   await page.close();
 });
