@@ -404,6 +404,9 @@ pub fn App() -> Html {
                             <div><dt>{"errors / s"}</dt><dd>{format!("{:.0}", rates.failed_per_second)}</dd></div>
                         </dl>
                     </section>
+                    if let (Some(text), Some(_)) = (&*message, &runner.selected) {
+                        <p class="message card" role="alert" data-testid="inspector-message">{text.clone()}</p>
+                    }
                     {super::inspector::inspector(runner, &dispatch)}
                     {controls(runner, &act, &dispatch)}
                     <section class="card legend" aria-label="Legend">

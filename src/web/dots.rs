@@ -44,7 +44,7 @@ pub(crate) enum Shape {
 }
 
 const RADIUS: f64 = 5.0;
-/// Above this many transmissions the dots are drawn as plain squares.
+/// Above this many transmissions the dots aggregate into small squares on a coarse grid.
 const MANY_DOTS: usize = 1_500;
 
 /// Redraws the dot layer for the runner's current instant.
@@ -73,10 +73,16 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
     context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
     let _ = context.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
     let (layout, in_flight, now) = runner.frame();
-    // Thousands of dots: small squares in one pass per colour, no paths (shape still differs
-    // by size so kinds stay apart without colour). Fewer: the full shapes.
+    // Thousands of dots aggregate: each kind marks the cells of a coarse grid it occupies and
+    // draws one small square per cell, so the cost stops growing with the number of messages
+    // (shape still differs by size, so kinds stay apart without colour).
     if in_flight.len() > MANY_DOTS {
+        const CELL: f64 = 4.0;
+        let columns = (CANVAS_WIDTH / CELL) as usize + 1;
+        let rows = (crate::model::CANVAS_HEIGHT / CELL) as usize + 1;
+        let mut occupied = vec![false; columns * rows];
         for (kind, colour, _, _) in STYLES {
+            occupied.iter_mut().for_each(|cell| *cell = false);
             context.set_fill_style_str(colour);
             let size = if matches!(kind, InFlightKind::Request | InFlightKind::Message) {
                 3.0
@@ -88,7 +94,19 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
                 .filter(|transmission| transmission.kind == kind)
             {
                 let point = layout.in_flight_position(transmission, now);
-                context.fill_rect(point.x - size / 2.0, point.y - size / 2.0, size, size);
+                let (column, row) = (
+                    (point.x / CELL).max(0.0) as usize,
+                    (point.y / CELL).max(0.0) as usize,
+                );
+                let Some(cell) =
+                    occupied.get_mut(row.min(rows - 1) * columns + column.min(columns - 1))
+                else {
+                    continue;
+                };
+                if !*cell {
+                    *cell = true;
+                    context.fill_rect(point.x - size / 2.0, point.y - size / 2.0, size, size);
+                }
             }
         }
         return;

@@ -400,3 +400,20 @@ test("a queue dropped on a link makes it async; shift-connect goes through a que
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("an impossible edit explains itself next to the inspector and changes nothing", async () => {
+  const page = await openPlayground();
+  const payments = await centre(page.getByTestId("node-Payments"));
+  await page.mouse.click(payments.x - 30, payments.y);
+  await page.getByTestId("inspector-name").fill("Inventory");
+  await page.getByTestId("inspector-name").blur();
+  await page.getByTestId("inspector-message").waitFor();
+  assert.match(await page.getByTestId("inspector-message").textContent(), /unique/);
+  assert.equal(await page.getByTestId("node-Payments").count(), 1, "Payments keeps its name");
+  // Connecting Payments back to Orders would make a cycle: refused with a reason.
+  await drag(page, await centre(page.getByTestId("connect-Payments")), await centre(page.getByTestId("node-Orders")));
+  assert.match(await page.getByTestId("message").textContent(), /cycle/);
+  assert.equal(await page.getByTestId("link-3-kind").count(), 0, "no link was added");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
