@@ -584,7 +584,7 @@ impl Runner {
     /// The live charts over the kept window: goodput, errors, p99, then queued messages and
     /// calls per request, or, when a service or link is selected, its busy threads and waiting
     /// requests or its queue's depth and dead letters.
-    pub fn charts(&self) -> [Chart; 5] {
+    pub fn charts(&self) -> [Chart; 6] {
         let samples: Vec<&cascade_sim::metrics::Sample> =
             self.simulation.series().samples().collect();
         let focus = match &self.selected {
@@ -617,6 +617,10 @@ impl Runner {
             },
             Chart {
                 title: "errors / s".into(),
+                points: Vec::new(),
+            },
+            Chart {
+                title: "p50 latency, ms".into(),
                 points: Vec::new(),
             },
             Chart {
@@ -676,6 +680,7 @@ impl Runner {
             let values = [
                 (after.succeeded - before.succeeded) as f64 / seconds,
                 (failed(after) - failed(before)) as f64 / seconds,
+                after.p50_ms,
                 after.p99_ms,
                 fourth,
                 fifth,
@@ -1427,7 +1432,7 @@ mod tests {
         assert!(runner
             .log()
             .all(|entry| entry.at <= runner.simulation().now()));
-        let [goodput, errors, p99, _, _] = runner.charts();
+        let [goodput, errors, _, p99, _, _] = runner.charts();
         assert!(goodput.points.len() > 20);
         let early: f64 = goodput.points[4..16].iter().map(|(_, ok)| ok).sum::<f64>() / 12.0;
         assert!(
@@ -1673,7 +1678,7 @@ mod tests {
             runner.advance(100.0);
         }
         runner.selected = Some(Selection::Node("Orders".into()));
-        let [_, _, _, busy, waiting] = runner.charts();
+        let [_, _, _, _, busy, waiting] = runner.charts();
         assert_eq!(busy.title, "Orders: busy threads");
         assert_eq!(
             busy.points.last().map(|(_, value)| *value),

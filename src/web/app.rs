@@ -403,6 +403,16 @@ pub fn App() -> Html {
                             <div><dt>{"ok / s"}</dt><dd>{format!("{:.0}", rates.succeeded_per_second)}</dd></div>
                             <div><dt>{"errors / s"}</dt><dd>{format!("{:.0}", rates.failed_per_second)}</dd></div>
                         </dl>
+                        if totals.failed() > 0 {
+                            <p class="hint" data-testid="errors-by-reason">
+                                {"Failures: "}
+                                {cascade_sim::Failure::ALL.iter()
+                                    .filter(|failure| totals.failed_by_reason[failure.index()] > 0)
+                                    .map(|failure| format!("{} {}", failure.label(), totals.failed_by_reason[failure.index()]))
+                                    .collect::<Vec<_>>()
+                                    .join(" · ")}
+                            </p>
+                        }
                     </section>
                     if let (Some(text), Some(_)) = (&*message, &runner.selected) {
                         <p class="message card" role="alert" data-testid="inspector-message">{text.clone()}</p>

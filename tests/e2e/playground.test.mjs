@@ -86,6 +86,7 @@ test("killing a sync dependency: its state changes, the caller runs out of threa
   assert.ok(exhausted, "Orders' worker threads all become busy");
   const errorsClimb = await eventually(async () => (await numberOf(page, "errors")) > errorsBefore + 20);
   assert.ok(errorsClimb, "users see errors");
+  assert.match(await page.getByTestId("errors-by-reason").textContent(), /5xx server error \d+|timeout \d+/, "by reason");
   await page.screenshot({ path: join(screenshots, "sync-payments-killed.png") });
   assert.deepEqual(page.problems, []);
   await page.close();
