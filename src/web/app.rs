@@ -906,7 +906,7 @@ fn link_view(
     // With reduced motion there are no moving dots: each link counts what is on it instead.
     let counter = in_flight.map(|count| {
         let middle = runner.layout().queue_center(index);
-        let y = if link.kind == LinkKind::Sync { middle.y - 10.0 } else { middle.y - 28.0 };
+        let y = if link.kind == LinkKind::Sync { middle.y + 22.0 } else { middle.y - 28.0 };
         html! {
             <text x={middle.x.to_string()} y={y.to_string()} class="in-flight-count" text-anchor="middle"
                 data-testid={format!("in-flight-{index}")}>{format!("{count} on the wire")}</text>
@@ -919,7 +919,7 @@ fn link_view(
     };
     // A link with a circuit breaker says what state it is in, next to the caller.
     let breaker = (link.breaker != cascade_sim::breaker::BreakerState::Disabled).then(|| {
-        let at = start.lerp(end, 0.22);
+        let at = start.lerp(end, 0.5);
         let state = link.breaker.as_str();
         html! {
             <text x={at.x.to_string()} y={(at.y - 12.0).to_string()} class={classes!("breaker", state)}
