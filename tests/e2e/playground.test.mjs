@@ -418,3 +418,25 @@ test("an impossible edit explains itself next to the inspector and changes nothi
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("with prefers-reduced-motion the dots give way to counts on each link", async () => {
+  const context = await browser.newContext({ reducedMotion: "reduce", viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(String(error)));
+  await page.goto(server.url);
+  await page.getByTestId("in-flight-0").waitFor();
+  const counted = await eventually(async () => /\d+ on the wire/.test(await page.getByTestId("in-flight-0").textContent()));
+  assert.ok(counted, "each link says how many messages are on it");
+  const painted = await page.evaluate(() => {
+    const canvas = document.querySelector("canvas.dots");
+    if (!canvas.width || !canvas.height) return 0;
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count++;
+    return count;
+  });
+  assert.equal(painted, 0, "nothing moves");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
