@@ -143,11 +143,9 @@ pub fn checkout() -> Scenario {
 pub fn frozen_dependency() -> Scenario {
     Scenario {
         name: "A hung dependency exhausts its caller".into(),
-        description: "At 5 s Payments hangs: it accepts calls and never answers. Every Orders \
-                      thread waits out a 1 s timeout three times, the thread pool fills, requests \
-                      queue, and users time out even for orders that never needed Payments to be \
-                      fast. Payments recovers at 20 s."
-            .into(),
+        description: "At 5 s Payments hangs: it accepts calls and never answers, so every Orders \
+                      thread waits out three 1 s timeouts and the pool runs dry. Users time out \
+                      until Payments recovers at 20 s.".into(),
         faults: vec![
             at(
                 5,
@@ -183,11 +181,9 @@ pub fn retry_storm() -> Scenario {
     };
     Scenario {
         name: "A retry storm outlives its trigger".into(),
-        description: "The database serves about 200 queries a second; users send 120. A spike \
-                      of 300 a second for 2 s builds a queue, calls time out, and the API retries \
-                      each one three times without backoff or jitter. The database now spends its \
-                      time on queries nobody waits for, and stays down after the spike ends."
-            .into(),
+        description: "A 2 s spike overloads the database, calls time out, and the API retries \
+                      each three times without backoff or jitter. The database then works on \
+                      queries nobody waits for, and stays down long after the spike.".into(),
         clients: vec![ClientSpec {
             name: "Users".into(),
             rate_per_second: 120.0,
@@ -237,12 +233,10 @@ pub fn retry_storm() -> Scenario {
 pub fn retry_storm_contained() -> Scenario {
     let mut scenario = retry_storm();
     scenario.name = "Backoff, jitter and a breaker contain it".into();
-    scenario.description = "The same spike, but the API backs off exponentially with full \
-                            jitter, spends retries from an AWS-style budget, and trips a circuit \
-                            breaker (lowered from Resilience4j's 100-call minimum so this small \
-                            demo can trip it). Load is shed while the database drains, and the \
-                            system recovers soon after the spike."
-        .into();
+    scenario.description = "The same spike, but with exponential backoff and full jitter, an \
+                            AWS-style retry budget and a circuit breaker (its minimum lowered from \
+                            Resilience4j's 100 calls so a demo can trip it). Load is shed while \
+                            the database drains, and the system recovers soon after the spike.".into();
     let call = &mut scenario.links[1].sync;
     call.max_attempts = 3;
     call.backoff = Backoff {
@@ -268,11 +262,9 @@ pub fn retry_storm_contained() -> Scenario {
 pub fn checkout_async() -> Scenario {
     let mut scenario = checkout();
     scenario.name = "The same chain, made async".into();
-    scenario.description = "Orders publishes payment requests to a queue and answers the user \
-                            at once. Payments dies at 5 s: the queue absorbs ten seconds of work \
-                            while Orders stays healthy, then drains after Payments returns at \
-                            15 s. Nothing is lost."
-        .into();
+    scenario.description = "Orders publishes payment requests to a queue and answers at once. \
+                            Payments dies from 5 s to 15 s: the queue absorbs the work, Orders \
+                            stays healthy, and the backlog drains after it returns.".into();
     scenario.links[1].kind = LinkKind::Async;
     scenario.faults = vec![
         at(
@@ -297,11 +289,8 @@ pub fn poison_message() -> Scenario {
     let mut scenario = checkout_async();
     scenario.name = "A poison message lands in the dead-letter queue".into();
     scenario.description = "One payment request in fifty is malformed and fails every time. \
-                            The broker redelivers it, and it fails again, until the delivery \
-                            limit (5 here, 20 by default on RabbitMQ quorum queues) moves it to \
-                            the dead-letter queue, where a person can look at it. Everything else \
-                            flows."
-        .into();
+                            The broker redelivers it until the delivery limit (5 here, 20 on \
+                            RabbitMQ quorum queues) moves it to the dead-letter queue.".into();
     scenario.faults.clear();
     scenario.services[1].poison_rate = 0.02;
     scenario.links[1].async_policy = AsyncPolicy {
@@ -316,11 +305,9 @@ pub fn poison_message() -> Scenario {
 pub fn broker_down() -> Scenario {
     let mut scenario = checkout_async();
     scenario.name = "When the broker dies, async is not magic".into();
-    scenario.description = "The broker goes down at 5 s. Orders cannot publish payment \
-                            requests, and with the default producer behaviour the orders fail. \
-                            Deliveries stop and acknowledgements are lost; when the broker \
-                            returns at 12 s the unacknowledged messages are delivered again."
-        .into();
+    scenario.description = "The broker is down from 5 s to 12 s: Orders cannot publish, so \
+                            orders fail. Acknowledgements are lost too, and those messages are \
+                            delivered again when it returns.".into();
     scenario.faults = vec![at(5, Command::KillBroker), at(12, Command::ReviveBroker)];
     scenario
 }
