@@ -145,7 +145,8 @@ pub fn frozen_dependency() -> Scenario {
         name: "A hung dependency exhausts its caller".into(),
         description: "At 5 s Payments hangs: it accepts calls and never answers, so every Orders \
                       thread waits out three 1 s timeouts and the pool runs dry. Users time out \
-                      until Payments recovers at 20 s.".into(),
+                      until Payments recovers at 20 s."
+            .into(),
         faults: vec![
             at(
                 5,
@@ -183,7 +184,8 @@ pub fn retry_storm() -> Scenario {
         name: "A retry storm outlives its trigger".into(),
         description: "A 2 s spike overloads the database, calls time out, and the API retries \
                       each three times without backoff or jitter. The database then works on \
-                      queries nobody waits for, and stays down long after the spike.".into(),
+                      queries nobody waits for, and stays down long after the spike."
+            .into(),
         clients: vec![ClientSpec {
             name: "Users".into(),
             rate_per_second: 120.0,
@@ -236,7 +238,8 @@ pub fn retry_storm_contained() -> Scenario {
     scenario.description = "The same spike, but with exponential backoff and full jitter, an \
                             AWS-style retry budget and a circuit breaker (its minimum lowered from \
                             Resilience4j's 100 calls so a demo can trip it). Load is shed while \
-                            the database drains, and the system recovers soon after the spike.".into();
+                            the database drains, and the system recovers soon after the spike."
+        .into();
     let call = &mut scenario.links[1].sync;
     call.max_attempts = 3;
     call.backoff = Backoff {
@@ -264,7 +267,8 @@ pub fn checkout_async() -> Scenario {
     scenario.name = "The same chain, made async".into();
     scenario.description = "Orders publishes payment requests to a queue and answers at once. \
                             Payments dies from 5 s to 15 s: the queue absorbs the work, Orders \
-                            stays healthy, and the backlog drains after it returns.".into();
+                            stays healthy, and the backlog drains after it returns."
+        .into();
     scenario.links[1].kind = LinkKind::Async;
     scenario.faults = vec![
         at(
@@ -290,7 +294,8 @@ pub fn poison_message() -> Scenario {
     scenario.name = "A poison message lands in the dead-letter queue".into();
     scenario.description = "One payment request in fifty is malformed and fails every time. \
                             The broker redelivers it until the delivery limit (5 here, 20 on \
-                            RabbitMQ quorum queues) moves it to the dead-letter queue.".into();
+                            RabbitMQ quorum queues) moves it to the dead-letter queue."
+        .into();
     scenario.faults.clear();
     scenario.services[1].poison_rate = 0.02;
     scenario.links[1].async_policy = AsyncPolicy {
@@ -307,7 +312,8 @@ pub fn broker_down() -> Scenario {
     scenario.name = "When the broker dies, async is not magic".into();
     scenario.description = "The broker is down from 5 s to 12 s: Orders cannot publish, so \
                             orders fail. Acknowledgements are lost too, and those messages are \
-                            delivered again when it returns.".into();
+                            delivered again when it returns."
+        .into();
     scenario.faults = vec![at(5, Command::KillBroker), at(12, Command::ReviveBroker)];
     scenario
 }
