@@ -3,9 +3,7 @@
 //! runner then takes the new scenario in the least disruptive way: a move only redraws, a knob
 //! is changed in the running simulation, and only a change of structure restarts it.
 
-use cascade_sim::{
-    ClientSpec, Command, LinkKind, LinkSpec, Position, Scenario, ScenarioError, ServiceSpec,
-};
+use cascade_sim::{ClientSpec, Command, LinkKind, LinkSpec, Position, Scenario, ServiceSpec};
 
 /// Positions snap to this grid.
 pub const GRID: f64 = 20.0;
@@ -304,11 +302,6 @@ fn without_position(spec: &ServiceSpec) -> ServiceSpec {
     }
 }
 
-/// The scenario from its saved JSON, if it is there and valid (autosave).
-pub fn restore(saved: &str) -> Result<Scenario, ScenarioError> {
-    Scenario::from_json(saved)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,7 +426,10 @@ mod tests {
     #[test]
     fn autosaved_json_comes_back_and_garbage_is_refused() {
         let text = serde_json::to_string(&presets::checkout()).expect("json");
-        assert_eq!(restore(&text).expect("valid"), presets::checkout());
-        assert!(restore("{\"services\": 7").is_err());
+        assert_eq!(
+            Scenario::from_json(&text).expect("valid"),
+            presets::checkout()
+        );
+        assert!(Scenario::from_json("{\"services\": 7").is_err());
     }
 }

@@ -56,7 +56,7 @@ impl Point {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     centers: Vec<Point>,
-    links: Vec<(NodeId, NodeId, LinkKind)>,
+    links: Vec<(NodeId, NodeId)>,
     /// Each leg's segment and lane offset per link, computed once: thousands of dots a frame
     /// are placed with a lerp each.
     legs: Vec<[Segment; 4]>,
@@ -80,15 +80,15 @@ impl Layout {
             .chain(scenario.services.iter().map(|service| service.position))
             .collect();
         let id_of = |name: &str| NodeId(names.iter().position(|n| *n == name).unwrap_or(0) as u32);
-        let links: Vec<(NodeId, NodeId, LinkKind)> = scenario
+        let links: Vec<(NodeId, NodeId)> = scenario
             .links
             .iter()
-            .map(|link| (id_of(&link.from), id_of(&link.to), link.kind))
+            .map(|link| (id_of(&link.from), id_of(&link.to)))
             .collect();
         // Depth = longest chain of calls leading to the node (the scenario has no cycles).
         let mut depth = vec![0usize; names.len()];
         for _ in 0..names.len() {
-            for (from, to, _) in &links {
+            for (from, to) in &links {
                 depth[to.index()] = depth[to.index()].max(depth[from.index()] + 1);
             }
         }
@@ -144,16 +144,9 @@ impl Layout {
         self.centers[node.index()]
     }
 
-    /// Updates a link's kind (it changes where its messages travel).
-    pub fn set_link_kind(&mut self, link: usize, kind: LinkKind) {
-        if let Some(entry) = self.links.get_mut(link) {
-            entry.2 = kind;
-        }
-    }
-
     /// Where a link's line starts and ends: on the borders of the two boxes.
     pub fn link_ends(&self, link: usize) -> (Point, Point) {
-        let (from, to, _) = self.links[link];
+        let (from, to) = self.links[link];
         let (a, b) = (self.center(from), self.center(to));
         (
             clip_to_box(a, b, NODE_WIDTH, NODE_HEIGHT),
@@ -530,32 +523,29 @@ impl Runner {
     /// Moves notable trace events into the event log, in words.
     fn collect_log(&mut self) {
         let events = self.simulation.trace_mut().take();
-        for event in &events {
+        for event in events {
+            if !self.log_paused {
+                if let Some((text, severity)) = describe(&self.simulation, &event.kind) {
+                    if self.log.len() == LOG_CAPACITY {
+                        self.log.pop_front();
+                    }
+                    let request = match event.kind {
+                        TraceKind::MessageDeadLettered { request, .. }
+                        | TraceKind::MessageDropped { request, .. } => Some(request),
+                        _ => None,
+                    };
+                    self.log.push_back(LogEntry {
+                        at: event.time,
+                        request,
+                        text,
+                        severity,
+                    });
+                }
+            }
             if self.recent.len() == RECENT_EVENTS {
                 self.recent.pop_front();
             }
-            self.recent.push_back(event.clone());
-        }
-        if self.log_paused {
-            return;
-        }
-        for event in events {
-            if let Some((text, severity)) = describe(&self.simulation, &event.kind) {
-                if self.log.len() == LOG_CAPACITY {
-                    self.log.pop_front();
-                }
-                let request = match event.kind {
-                    TraceKind::MessageDeadLettered { request, .. }
-                    | TraceKind::MessageDropped { request, .. } => Some(request),
-                    _ => None,
-                };
-                self.log.push_back(LogEntry {
-                    at: event.time,
-                    request,
-                    text,
-                    severity,
-                });
-            }
+            self.recent.push_back(event);
         }
     }
 
@@ -699,7 +689,6 @@ impl Runner {
         self.simulation.apply(command.clone())?;
         if let Command::SetLinkKind { link, kind } = command {
             self.scenario.links[link as usize].kind = kind;
-            self.layout.set_link_kind(link as usize, kind);
         }
         self.collect_log();
         Ok(())
@@ -1213,16 +1202,6 @@ fn describe(simulation: &Simulation, kind: &TraceKind) -> Option<(String, Severi
     })
 }
 
-/// The speed slider works on a log scale: position -2..2 is 0.01x..100x.
-pub fn speed_from_slider(position: f64) -> f64 {
-    10f64.powf(position.clamp(-2.0, 2.0))
-}
-
-/// The slider position for a speed.
-pub fn slider_from_speed(speed: f64) -> f64 {
-    speed.max(0.01).log10().clamp(-2.0, 2.0)
-}
-
 /// The two sides of the compare view: the same topology with every link sync, and with every
 /// link between services async (load sources still call over HTTP). Names say which is which.
 pub fn comparison(scenario: &Scenario) -> (Scenario, Scenario) {
@@ -1471,11 +1450,6 @@ mod tests {
         );
         runner.set_seed(7);
         assert_eq!(runner.seed(), 7);
-        assert!(
-            (speed_from_slider(-2.0) - 0.01).abs() < 1e-12
-                && (speed_from_slider(2.0) - 100.0).abs() < 1e-9
-        );
-        assert!((slider_from_speed(speed_from_slider(0.3)) - 0.3).abs() < 1e-12);
     }
 
     #[test]

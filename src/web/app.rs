@@ -133,6 +133,13 @@ pub fn App() -> Html {
     let twin = use_mut_ref(|| None::<Runner>);
     let before_compare = use_mut_ref(|| None::<cascade_sim::Scenario>);
     let force_update = use_force_update();
+    // The menu's names, built once (building a preset's scenario is not free).
+    let preset_names = use_memo((), |()| {
+        presets::ALL
+            .iter()
+            .map(|preset| (preset.id, (preset.build)().name))
+            .collect::<Vec<_>>()
+    });
     let message = use_state(|| None::<String>);
     let reduced_motion = use_state(|| {
         web_sys::window()
@@ -309,13 +316,13 @@ pub fn App() -> Html {
     let charts = runner.charts();
     let runner = &*runner;
     let simulation = runner.simulation();
-    let totals = simulation.client_totals();
+    let totals = simulation.client_counts();
     let rates = runner.rates();
     let scenario = runner.scenario();
-    let current_preset = presets::ALL
+    let current_preset = preset_names
         .iter()
-        .find(|preset| (preset.build)().name == scenario.name)
-        .map(|preset| preset.id);
+        .find(|(_, name)| *name == scenario.name)
+        .map(|(id, _)| *id);
 
     html! {
         <div class="playground">
@@ -323,13 +330,10 @@ pub fn App() -> Html {
                 <h1>{"Cascade"}</h1>
                 <label class="preset">{"Scenario "}
                     <select data-testid="preset" onchange={on_preset} aria-label="Preset scenario">
-                        { for presets::ALL.iter().enumerate().map(|(index, preset)| {
-                            let name = (preset.build)().name;
-                            html! {
-                                <option value={preset.id} selected={current_preset == Some(preset.id)}>
-                                    {format!("{}. {name}", index + 1)}
-                                </option>
-                            }
+                        { for preset_names.iter().enumerate().map(|(index, (id, name))| html! {
+                            <option value={*id} selected={current_preset == Some(*id)}>
+                                {format!("{}. {name}", index + 1)}
+                            </option>
                         }) }
                     </select>
                 </label>
@@ -566,7 +570,7 @@ fn side(
     per_link: &[u32],
     test_id: &'static str,
 ) -> Html {
-    let totals = runner.simulation().client_totals();
+    let totals = runner.simulation().client_counts();
     let rates = runner.rates();
     html! {
         <div class="side" data-testid={test_id}>

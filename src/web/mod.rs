@@ -83,7 +83,7 @@ pub(crate) fn save_scenario(scenario: &cascade_sim::Scenario) {
 /// The autosaved scenario, if there is one and it is still valid.
 pub(crate) fn load_saved_scenario() -> Option<cascade_sim::Scenario> {
     let text = storage()?.get_item(SAVE_KEY).ok().flatten()?;
-    crate::editor::restore(&text).ok()
+    cascade_sim::Scenario::from_json(&text).ok()
 }
 
 /// Removes the loading indicator (the app calls this once it has drawn).

@@ -52,7 +52,7 @@ pub use engine::{
     RunOutcome, Simulation, TimedCommand,
 };
 pub use ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
-pub use metrics::{ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};
+pub use metrics::{ClientCounts, ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};
 pub use policy::{
     AsyncPolicy, Backoff, Jitter, Overflow, PublishFailure, RetryBudget, RetryOn, SyncPolicy,
 };

@@ -177,6 +177,25 @@ pub struct QueueMetrics {
     pub overflowed: u64,
 }
 
+/// End-to-end counts without the latency histogram: what the time series samples (cheap to
+/// sum at every sample, unlike merging histograms).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct ClientCounts {
+    /// Requests sent.
+    pub started: u64,
+    /// Requests answered successfully.
+    pub succeeded: u64,
+    /// Failed requests by reason, indexed like [`crate::Failure::ALL`].
+    pub failed_by_reason: [u64; crate::trace::Failure::COUNT],
+}
+
+impl ClientCounts {
+    /// Failed requests, all reasons together.
+    pub fn failed(&self) -> u64 {
+        self.failed_by_reason.iter().sum()
+    }
+}
+
 /// What the users of the system experienced, end to end.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ClientMetrics {
@@ -255,8 +274,8 @@ impl Series {
     }
 
     /// When the next sample is due.
-    pub fn next_sample_due(&self) -> Option<SimTime> {
-        Some(self.next_due)
+    pub fn next_sample_due(&self) -> SimTime {
+        self.next_due
     }
 
     /// Counts one successful request's latency into the current interval.
@@ -268,7 +287,7 @@ impl Series {
     pub fn record(
         &mut self,
         at: SimTime,
-        totals: &ClientMetrics,
+        totals: &ClientCounts,
         nodes: impl Iterator<Item = (u32, u32)>,
         queues: impl Iterator<Item = (u32, u32, u64)>,
         downstream_calls: u64,
@@ -340,9 +359,9 @@ mod tests {
     #[test]
     fn the_series_keeps_a_bounded_window_of_samples() {
         let mut series = Series::new(1, 0);
-        let totals = ClientMetrics::default();
+        let totals = ClientCounts::default();
         for step in 0..(SERIES_CAPACITY as u64 + 50) {
-            let at = series.next_sample_due().expect("always due");
+            let at = series.next_sample_due();
             assert_eq!(at, SimTime::from_micros(step * SAMPLE_INTERVAL.as_micros()));
             series.record_latency(SimDuration::from_millis(step));
             series.record(at, &totals, [(1, 2)].into_iter(), [].into_iter(), 0);

@@ -457,8 +457,6 @@ impl TraceEvent {
 pub enum TraceRetention {
     /// Keep nothing: benchmarks and long CLI runs.
     HashOnly,
-    /// Keep the most recent `n` events: the UI's event log.
-    Recent(usize),
     /// Keep everything: tests and `cascade trace`.
     Everything,
 }
@@ -489,14 +487,6 @@ impl Trace {
         self.count += 1;
         match self.retention {
             TraceRetention::HashOnly => {}
-            TraceRetention::Recent(limit) => {
-                if limit > 0 {
-                    if self.kept.len() == limit {
-                        self.kept.pop_front();
-                    }
-                    self.kept.push_back(event);
-                }
-            }
             TraceRetention::Everything => self.kept.push_back(event),
         }
     }

@@ -524,7 +524,8 @@ impl Simulation {
 
     /// Moves the clock, taking every metrics sample due on the way.
     fn advance_clock(&mut self, time: SimTime) {
-        while let Some(due) = self.series.next_sample_due() {
+        loop {
+            let due = self.series.next_sample_due();
             if due > time {
                 break;
             }
@@ -766,7 +767,7 @@ impl Simulation {
     // ---- metrics ----------------------------------------------------------------------------
 
     fn take_sample(&mut self) {
-        let totals = self.client_totals();
+        let totals = self.client_counts();
         let nodes = self
             .nodes
             .iter()

@@ -181,7 +181,24 @@ impl Simulation {
 
     /// End-to-end figures summed over every load source.
     pub fn client_totals(&self) -> ClientMetrics {
-        let mut total = ClientMetrics::default();
+        let counts = self.client_counts();
+        let mut total = ClientMetrics {
+            started: counts.started,
+            succeeded: counts.succeeded,
+            failed_by_reason: counts.failed_by_reason,
+            ..ClientMetrics::default()
+        };
+        for node in &self.nodes {
+            if node.client_metrics.latency.count() > 0 {
+                total.latency.merge(&node.client_metrics.latency);
+            }
+        }
+        total
+    }
+
+    /// End-to-end counts summed over every load source, without latency (cheap).
+    pub fn client_counts(&self) -> crate::metrics::ClientCounts {
+        let mut total = crate::metrics::ClientCounts::default();
         for node in &self.nodes {
             let metrics = &node.client_metrics;
             total.started += metrics.started;
@@ -192,9 +209,6 @@ impl Simulation {
                 .zip(metrics.failed_by_reason)
             {
                 *sum += count;
-            }
-            if metrics.latency.count() > 0 {
-                total.latency.merge(&metrics.latency);
             }
         }
         total
