@@ -373,6 +373,7 @@ pub fn App() -> Html {
                             {side(runner, canvas.clone(), &act, &per_link, "compare-sync")}
                             {side(twin, twin_canvas.clone(), &act, &twin_per_link, "compare-async")}
                         </div>
+                        <p class="hint">{"The charts, the figures on the right and the log follow the sync side; both sides get every fault you apply."}</p>
                     } else {
                         {stage(runner, canvas.clone(), &act, &per_link, Some((&editing, &current_gesture)))}
                     }
