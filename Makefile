@@ -82,8 +82,9 @@ bench: build browser-tools node-deps ## Simulation speed (native and wasm), CLI 
 	subprocess.run(["target/release/cascade", "run", "--preset", "reference", "--rate", "1000", "--duration", "1h"], stdout=subprocess.DEVNULL, check=True); \
 	print("%-46s %14.1f MB (%.1f s wall)" % ("CLI peak memory, 1 simulated hour at 1,000/s", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, time.time() - start))'
 
-soak: ## The seed swarm with 50,000 random topologies (release build)
+soak: ## The seed swarm with 50,000 random topologies and a million fuzzed share links (release)
 	SWARM_CASES=50000 cargo test --release --locked -p cascade-sim --test swarm
+	SHARE_FUZZ_CASES=1000000 cargo test --release --locked -p cascade --test share_fuzz -- --nocapture
 
 clean: ## Remove build output
 	cargo clean

@@ -322,6 +322,9 @@ enum Focus {
 /// The simulation as the UI drives it: scenario, seed, play state and speed.
 pub struct Runner {
     scenario: Scenario,
+    /// The scenario the running simulation started from (the command log holds what changed
+    /// since): with the seed and the log, a full reproduction.
+    started_from: Scenario,
     seed: u64,
     simulation: Simulation,
     layout: Layout,
@@ -362,6 +365,7 @@ impl Runner {
         let simulation = Simulation::new(&scenario, seed, TraceRetention::Everything)?;
         let layout = Layout::new(&scenario);
         Ok(Runner {
+            started_from: scenario.clone(),
             scenario,
             seed,
             simulation,
@@ -443,6 +447,7 @@ impl Runner {
             crate::editor::Change::Structure => {
                 self.simulation = Simulation::new(&scenario, self.seed, TraceRetention::Everything)
                     .map_err(|error| error.to_string())?;
+                self.started_from = scenario.clone();
                 self.log.clear();
             }
         }
@@ -686,6 +691,9 @@ impl Runner {
     /// Applies a fault or change now. A link switch is also written into the scenario, so a
     /// reset keeps the topology the user built.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        // A frame may stop on its event budget with events still due now; they happen first,
+        // as they do when the command log is replayed.
+        self.simulation.run_until(self.simulation.now(), u64::MAX);
         self.simulation.apply(command.clone())?;
         if let Command::SetLinkKind { link, kind } = command {
             self.scenario.links[link as usize].kind = kind;
@@ -698,7 +706,67 @@ impl Runner {
     pub fn reset(&mut self) {
         self.simulation = Simulation::new(&self.scenario, self.seed, TraceRetention::Everything)
             .expect("a scenario that ran once stays valid");
+        self.started_from = self.scenario.clone();
         self.log.clear();
+    }
+
+    /// Everything a share link needs to reproduce this run and view.
+    pub fn capture(&self) -> crate::share::SharedState {
+        crate::share::SharedState {
+            scenario: self.scenario.clone(),
+            started_from: (self.started_from != self.scenario).then(|| self.started_from.clone()),
+            seed: self.seed,
+            commands: self.simulation.command_log().to_vec(),
+            at: self.simulation.now(),
+            view: crate::share::View {
+                speed: self.speed,
+                playing: self.playing,
+                selected: self.selected.as_ref().map(Into::into),
+                log: self.log_filter.into(),
+                compare: false,
+            },
+        }
+    }
+
+    /// Rebuilds a run from a shared state: `started_from` (or `scenario`) with the seed, the
+    /// commands replayed at their times, up to the time reached; then the view. The same
+    /// state always gives the same run.
+    pub fn restore(state: &crate::share::SharedState) -> Result<Self, String> {
+        let started_from = state.started_from.as_ref().unwrap_or(&state.scenario);
+        Runner::replay(started_from.clone(), state.scenario.clone(), state)
+    }
+
+    /// Replays `state`'s commands and time on `started_from`, then takes `scenario` as the
+    /// current one (the compare view replays each side this way).
+    pub fn replay(
+        started_from: Scenario,
+        scenario: Scenario,
+        state: &crate::share::SharedState,
+    ) -> Result<Self, String> {
+        let mut runner =
+            Runner::new(started_from, state.seed).map_err(|error| error.to_string())?;
+        for (index, timed) in state.commands.iter().enumerate() {
+            runner.run_to(timed.at);
+            runner
+                .apply(timed.command.clone())
+                .map_err(|error| format!("commands[{index}]: {error}"))?;
+        }
+        runner.run_to(state.at);
+        runner.layout = Layout::new(&scenario);
+        runner.scenario = scenario;
+        runner.speed = state.view.speed.clamp(0.01, 100.0);
+        runner.playing = state.view.playing;
+        runner.selected = state.view.selected.as_ref().map(Into::into);
+        runner.log_filter = state.view.log.into();
+        Ok(runner)
+    }
+
+    /// Runs to `time` with no frame budget, in slices so the kept trace stays small.
+    fn run_to(&mut self, time: SimTime) {
+        while self.simulation.run_until(time, 50_000) == RunOutcome::BudgetExhausted {
+            self.collect_log();
+        }
+        self.collect_log();
     }
 
     /// What a frame draws: the geometry, the transmissions on the wire now (buffer reused

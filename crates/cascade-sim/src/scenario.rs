@@ -241,29 +241,38 @@ impl ScenarioError {
     }
 }
 
+/// Reads a JSON document into `T`; an error names the path of the field and the problem.
+#[inline]
+pub fn read_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ScenarioError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        // serde_json appends " at line L column C"; the path says where already.
+        let message = error.into_inner().to_string();
+        let problem = match message.rfind(" at line ") {
+            Some(cut) if path != "." => message[..cut].to_string(),
+            _ => message,
+        };
+        let path = if path == "." {
+            "(document)".to_string()
+        } else {
+            path
+        };
+        ScenarioError::new(path, problem)
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| ScenarioError::new("(document)", error.to_string()))?;
+    Ok(value)
+}
+
 impl Scenario {
     /// Parses JSON and validates it.
+    // Inlined, so the deserialising code is generated in the calling crate: the browser app
+    // builds it for size, while this crate is built for speed.
+    #[inline]
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let scenario: Scenario =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-                let path = error.path().to_string();
-                // serde_json appends " at line L column C"; the path says where already.
-                let message = error.into_inner().to_string();
-                let problem = match message.rfind(" at line ") {
-                    Some(cut) if path != "." => message[..cut].to_string(),
-                    _ => message,
-                };
-                let path = if path == "." {
-                    "(document)".to_string()
-                } else {
-                    path
-                };
-                ScenarioError::new(path, problem)
-            })?;
-        deserializer
-            .end()
-            .map_err(|error| ScenarioError::new("(document)", error.to_string()))?;
+        let scenario: Scenario = read_json(text)?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -409,7 +418,7 @@ impl Scenario {
     }
 
     /// Checks that a command names things this scenario has.
-    fn check_command(&self, command: &Command) -> Result<(), String> {
+    pub fn check_command(&self, command: &Command) -> Result<(), String> {
         let service = |name: &str| {
             if self.services.iter().any(|service| service.name == name) {
                 Ok(())

@@ -1,0 +1,195 @@
+//! Share links natively: a link reproduces the run exactly, stays short, keeps opening in
+//! every format version (fixtures in `tests/fixtures/`), and every bad link is a clear error.
+//! The fuzzing lives in `share_fuzz.rs`.
+
+use cascade::editor::Edit;
+use cascade::model::{LogFilter, Runner, Selection, UiAction};
+use cascade::share::{self, ShareError, SharedState};
+use cascade_sim::{presets, Command, LinkKind, SimTime};
+
+/// Runs `runner` for `seconds` of simulated time in frame-sized steps, as the page does.
+fn play(runner: &mut Runner, seconds: f64) {
+    runner.speed = 1.0;
+    runner.playing = true;
+    for _ in 0..(seconds * 60.0) as u32 {
+        runner.advance(1000.0 / 60.0);
+    }
+}
+
+/// A run a person might share: a preset, faults by hand, knobs changed, a link switched,
+/// a node moved, and the view changed.
+fn modified_run(id: &str) -> Runner {
+    let scenario = presets::by_id(id).expect("preset");
+    let mut runner = Runner::new(scenario, 42).expect("valid");
+    play(&mut runner, 3.0);
+    let service = runner.scenario().services[0].name.clone();
+    runner
+        .handle(UiAction::Command(Box::new(Command::Kill {
+            node: service.clone(),
+        })))
+        .expect("kill");
+    play(&mut runner, 1.5);
+    runner
+        .handle(UiAction::Command(Box::new(Command::Revive {
+            node: service.clone(),
+        })))
+        .expect("revive");
+    let mut spec = runner.scenario().services[0].clone();
+    spec.workers += 3;
+    runner
+        .handle(UiAction::Edit(Box::new(Edit::SetService(Box::new(spec)))))
+        .expect("knobs");
+    if !runner.scenario().links.is_empty() {
+        let kind = runner.scenario().links[0].kind;
+        runner
+            .handle(UiAction::Command(Box::new(Command::SetLinkKind {
+                link: 0,
+                kind: if kind == LinkKind::Sync {
+                    LinkKind::Async
+                } else {
+                    LinkKind::Sync
+                },
+            })))
+            .expect("switch");
+    }
+    runner
+        .handle(UiAction::Edit(Box::new(Edit::Move {
+            name: service.clone(),
+            x: 120.0,
+            y: 300.0,
+        })))
+        .expect("move");
+    play(&mut runner, 2.0);
+    runner
+        .handle(UiAction::Select(Some(Selection::Node(service))))
+        .expect("select");
+    runner
+        .handle(UiAction::SetLogFilter(LogFilter::Problems))
+        .expect("filter");
+    runner.handle(UiAction::SetSpeed(2.0)).expect("speed");
+    runner
+}
+
+#[test]
+fn a_link_reproduces_the_run_and_the_view_exactly() {
+    for preset in presets::ALL {
+        let original = modified_run(preset.id);
+        let link = share::encode(&original.capture());
+        let state = share::decode(&link)
+            .expect("decodes")
+            .expect("is a share link");
+        let restored = Runner::restore(&state).expect("restores");
+        let (a, b) = (original.simulation(), restored.simulation());
+        assert_eq!(b.now(), a.now(), "{}: time", preset.id);
+        assert_eq!(b.trace().hash(), a.trace().hash(), "{}: trace", preset.id);
+        assert_eq!(
+            b.trace().count(),
+            a.trace().count(),
+            "{}: events",
+            preset.id
+        );
+        assert_eq!(b.client_counts(), a.client_counts(), "{}", preset.id);
+        assert_eq!(restored.scenario(), original.scenario(), "{}", preset.id);
+        assert_eq!(restored.seed(), 42);
+        assert_eq!(restored.selected, original.selected);
+        assert_eq!(restored.log_filter, LogFilter::Problems);
+        assert!((restored.speed - 2.0).abs() < 1e-12);
+        // Both go on the same way.
+        let (mut a, mut b) = (original, restored);
+        play(&mut a, 1.0);
+        play(&mut b, 1.0);
+        assert_eq!(
+            a.simulation().trace().hash(),
+            b.simulation().trace().hash(),
+            "{}: after more time",
+            preset.id
+        );
+        // And a reset of the restored run starts the current scenario, as the original's would.
+        a.reset();
+        b.reset();
+        play(&mut a, 1.0);
+        play(&mut b, 1.0);
+        assert_eq!(a.simulation().trace().hash(), b.simulation().trace().hash());
+    }
+}
+
+#[test]
+fn typical_links_stay_under_two_thousand_characters() {
+    let mut longest = (0, "");
+    for preset in presets::ALL {
+        let length = share::encode(&modified_run(preset.id).capture()).len();
+        if length > longest.0 {
+            longest = (length, preset.id);
+        }
+    }
+    // The fragment plus a typical site address.
+    let url = "https://example.github.io/cascade/#".len() + longest.0;
+    assert!(url < 2_000, "the {} link is {url} characters", longest.1);
+}
+
+/// Each format version's fixture: a link made by that version and the state it holds, as
+/// plain JSON. Old links must keep opening to the same state.
+#[test]
+fn links_from_every_format_version_keep_opening() {
+    for version in 1..=share::SHARE_VERSION {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let link = std::fs::read_to_string(format!("{dir}/share-v{version}.link"))
+            .unwrap_or_else(|error| panic!("fixture for version {version}: {error}"));
+        let json =
+            std::fs::read_to_string(format!("{dir}/share-v{version}.json")).expect("fixture state");
+        let expected: SharedState = serde_json::from_str(&json).expect("fixture state parses");
+        let state = share::decode(link.trim())
+            .expect("the link opens")
+            .expect("is a share link");
+        assert_eq!(state, expected, "version {version}");
+        Runner::restore(&state).expect("and replays");
+    }
+}
+
+/// Writes the fixture for the current version when asked (`SHARE_WRITE_FIXTURE=1`): run once
+/// when a new format version is introduced, then keep the files forever.
+#[test]
+fn write_the_current_fixture_when_asked() {
+    if std::env::var_os("SHARE_WRITE_FIXTURE").is_none() {
+        return;
+    }
+    let state = modified_run("retry-storm").capture();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let version = share::SHARE_VERSION;
+    std::fs::write(
+        format!("{dir}/share-v{version}.link"),
+        share::encode(&state) + "\n",
+    )
+    .expect("write");
+    std::fs::write(
+        format!("{dir}/share-v{version}.json"),
+        serde_json::to_string_pretty(&state).expect("json") + "\n",
+    )
+    .expect("write");
+}
+
+#[test]
+fn states_that_cannot_be_replayed_are_refused_with_the_field() {
+    let mut state = modified_run("checkout").capture();
+    state.commands.push(cascade_sim::TimedCommand {
+        at: state.at,
+        command: Command::Kill {
+            node: "Nobody".into(),
+        },
+    });
+    let error = share::decode(&share::encode(&state)).expect_err("unknown node");
+    assert!(
+        matches!(&error, ShareError::Invalid(text) if text.contains("commands[") && text.contains("Nobody")),
+        "{error}"
+    );
+
+    let mut state = modified_run("checkout").capture();
+    state.at = SimTime::from_secs(10 * 3600);
+    let error = share::decode(&share::encode(&state)).expect_err("too long");
+    assert!(error.to_string().contains("at:"), "{error}");
+
+    let mut state = modified_run("checkout").capture();
+    state.scenario.services[0].workers = 0;
+    let error = share::decode(&share::encode(&state)).expect_err("invalid scenario");
+    assert!(error.to_string().contains("workers"), "{error}");
+}
