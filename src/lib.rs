@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod editor;
+pub mod embed;
 pub mod model;
 pub mod share;
 

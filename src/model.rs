@@ -777,6 +777,88 @@ impl Runner {
     }
 }
 
+/// A cell for CSV: quoted when it holds a comma, a quote or a line break.
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+impl Runner {
+    /// The time series kept for the charts (the last minute, a sample every 250 ms) as CSV:
+    /// one row per sample, end-to-end counts and latency first, then every node and queue.
+    pub fn metrics_csv(&self) -> String {
+        let simulation = &self.simulation;
+        let mut header: Vec<String> = ["time_s", "started", "succeeded", "failed"]
+            .iter()
+            .map(|name| name.to_string())
+            .collect();
+        header.extend(
+            cascade_sim::Failure::ALL
+                .iter()
+                .map(|failure| format!("failed {}", failure.label())),
+        );
+        header.extend(["p50_ms", "p99_ms", "downstream_calls"].map(String::from));
+        for node in simulation.nodes() {
+            header.push(format!("{} busy", node.name));
+            header.push(format!("{} waiting", node.name));
+        }
+        for queue in simulation.queues() {
+            for column in ["ready", "unacked", "dead-lettered"] {
+                header.push(format!("{} {column}", queue.name));
+            }
+        }
+        let mut text = header
+            .iter()
+            .map(|cell| csv_cell(cell))
+            .collect::<Vec<_>>()
+            .join(",");
+        text.push('\n');
+        for sample in simulation.series().samples() {
+            let mut row = vec![
+                format!("{:.3}", sample.at.as_secs_f64()),
+                sample.started.to_string(),
+                sample.succeeded.to_string(),
+                sample.failed_by_reason.iter().sum::<u64>().to_string(),
+            ];
+            row.extend(sample.failed_by_reason.iter().map(u64::to_string));
+            row.push(format!("{:.3}", sample.p50_ms));
+            row.push(format!("{:.3}", sample.p99_ms));
+            row.push(sample.downstream_calls.to_string());
+            for (busy, waiting) in sample.busy.iter().zip(&sample.inbound) {
+                row.push(busy.to_string());
+                row.push(waiting.to_string());
+            }
+            for index in 0..sample.queue_depth.len() {
+                row.push(sample.queue_depth[index].to_string());
+                row.push(sample.unacked.get(index).copied().unwrap_or(0).to_string());
+                row.push(
+                    sample
+                        .dead_lettered
+                        .get(index)
+                        .copied()
+                        .unwrap_or(0)
+                        .to_string(),
+                );
+            }
+            text.push_str(&row.join(","));
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// A shared state opened in the compare view: each side replays the commands on its version
+/// of the scenario. Returns (sync side, async side).
+pub fn restore_comparison(state: &crate::share::SharedState) -> Result<(Runner, Runner), String> {
+    let (sync, asynchronous) = comparison(&state.scenario);
+    let sync_side = Runner::replay(sync.clone(), sync, state)?;
+    let async_side = Runner::replay(asynchronous.clone(), asynchronous, state)?;
+    Ok((sync_side, async_side))
+}
+
 /// Everything a person can do to the running playground, as plain data: the components turn
 /// clicks and key presses into these, and [`Runner::handle`] carries them out.
 #[derive(Clone, Debug, PartialEq)]
@@ -793,6 +875,8 @@ pub enum UiAction {
     SetSpeed(f64),
     /// Load a preset by id.
     LoadPreset(String),
+    /// Load a scenario (an imported file).
+    LoadScenario(Box<Scenario>),
     /// Change the seed and start again.
     SetSeed(u64),
     /// Stop or resume adding entries to the event log.
@@ -819,6 +903,26 @@ pub enum UiAction {
     /// A fault key on the selection: k kill/revive, f freeze/revive, s slow, e errors (a
     /// service); t sync/async, p cut/heal (a link).
     FaultKey(char),
+}
+
+impl UiAction {
+    /// Whether the action only looks (play, pause, step, reset, speed, what is shown) and
+    /// changes neither the scenario nor the run: all a read-only embed allows.
+    pub fn only_looks(&self) -> bool {
+        matches!(
+            self,
+            UiAction::TogglePlay
+                | UiAction::Step
+                | UiAction::Reset
+                | UiAction::SetSpeed(_)
+                | UiAction::ToggleLogPause
+                | UiAction::Select(_)
+                | UiAction::InspectRequest(_)
+                | UiAction::Hint(_)
+                | UiAction::SetLogFilter(_)
+                | UiAction::ClickAt { link: None, .. }
+        )
+    }
 }
 
 impl Runner {
@@ -848,6 +952,9 @@ impl Runner {
                 let scenario = cascade_sim::presets::by_id(&id)
                     .ok_or(format!("no preset is called {id:?}"))?;
                 self.load(scenario).map_err(|error| error.to_string())
+            }
+            UiAction::LoadScenario(scenario) => {
+                self.load(*scenario).map_err(|error| error.to_string())
             }
             UiAction::SetSeed(seed) => {
                 self.set_seed(seed);

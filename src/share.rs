@@ -208,6 +208,63 @@ pub fn encode(state: &SharedState) -> String {
     pack(&serde_json::to_vec(state).unwrap_or_default())
 }
 
+/// `value` as indented JSON for a file people read. Written compactly and then indented as
+/// text, so the browser carries one serializer per type, not a second, pretty one.
+pub fn pretty_json<T: Serialize>(value: &T) -> String {
+    indent_json(&serde_json::to_string(value).unwrap_or_default())
+}
+
+/// Indents compact JSON by two spaces per level, keeping the order of the keys.
+fn indent_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', depth * 2));
+    };
+    let mut characters = compact.chars().peekable();
+    while let Some(character) = characters.next() {
+        if in_string {
+            out.push(character);
+            match character {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match character {
+            '"' => {
+                in_string = true;
+                out.push('"');
+            }
+            '{' | '[' => {
+                out.push(character);
+                if matches!(characters.peek(), Some('}' | ']')) {
+                    out.extend(characters.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(character);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(character),
+        }
+    }
+    out.push('\n');
+    out
+}
+
 /// The fragment that carries `json` as it is, valid or not (the fuzzer packs broken states).
 pub fn pack(json: &[u8]) -> String {
     let packed = miniz_oxide::deflate::compress_to_vec_zlib(json, 9);
@@ -362,6 +419,25 @@ mod tests {
         let mut text = String::new();
         base64url_encode(b"Man", &mut text);
         assert_eq!(text, "TWFu", "the RFC 4648 example");
+    }
+
+    #[test]
+    fn pretty_json_is_the_same_document_in_the_same_order() {
+        let scenario = cascade_sim::presets::retry_storm();
+        let pretty = pretty_json(&scenario);
+        assert!(
+            pretty.starts_with("{\n  \"version\": 1,\n  \"name\": "),
+            "{pretty}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&pretty).expect("valid"),
+            serde_json::to_value(&scenario).expect("value")
+        );
+        let tricky = indent_json(r#"{"a":"x,{}[]:\"\\","b":[],"c":{}}"#);
+        assert_eq!(
+            tricky,
+            "{\n  \"a\": \"x,{}[]:\\\"\\\\\",\n  \"b\": [],\n  \"c\": {}\n}\n"
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ struct FrameLoop {
     /// The async side of the compare view, when it is open, and its dot layer.
     twin: Rc<RefCell<Option<Runner>>>,
     twin_canvas: NodeRef,
+    /// False while the playground is scrolled out of view (an embed below the fold): then no
+    /// frames run at all, and the simulation waits.
+    visible: Cell<bool>,
 }
 
 impl FrameLoop {
@@ -44,9 +47,22 @@ impl FrameLoop {
         let this = Rc::clone(self);
         let handle = request_animation_frame(move |timestamp_ms| {
             this.frame(timestamp_ms);
-            this.schedule();
+            if this.visible.get() {
+                this.schedule();
+            } else {
+                this.handle.borrow_mut().take();
+            }
         });
         *self.handle.borrow_mut() = Some(handle);
+    }
+
+    /// Stops the loop while out of view and starts it again (without a leap) when back.
+    fn set_visible(self: &Rc<Self>, visible: bool) {
+        self.visible.set(visible);
+        if visible && self.handle.borrow().is_none() {
+            self.last_frame_ms.set(None);
+            self.schedule();
+        }
     }
 
     fn frame(&self, timestamp_ms: f64) {
@@ -103,26 +119,139 @@ impl FrameLoop {
     }
 }
 
+/// How the page starts: from a share link, a `?preset=`, the autosaved scenario or the
+/// default, with the page options and anything to tell the person.
+struct Boot {
+    runner: Runner,
+    twin: Option<(Runner, cascade_sim::Scenario)>,
+    page: crate::embed::PageOptions,
+    message: Option<String>,
+}
+
+impl Boot {
+    fn from_location() -> Self {
+        let page = super::page_options();
+        super::set_theme(page.theme);
+        let mut message =
+            (!page.problems.is_empty()).then(|| format!("Ignored: {}.", page.problems.join("; ")));
+        let mut twin = None;
+        let shared = match crate::share::decode(&super::fragment()) {
+            Ok(Some(state)) => match open_shared(&state) {
+                Ok((runner, side)) => {
+                    twin = side;
+                    Some(runner)
+                }
+                Err(error) => {
+                    message = Some(error);
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                message = Some(error.to_string());
+                None
+            }
+        };
+        let mut runner = shared.unwrap_or_else(|| {
+            // An explicit ?preset= wins; an embed never reads the autosave (several embeds on
+            // one page must not share it); otherwise the autosaved scenario, if still valid.
+            let saved = if page.preset.is_some() || page.embed {
+                None
+            } else {
+                super::load_saved_scenario()
+            };
+            let preset = page.preset.as_deref().unwrap_or("checkout");
+            if presets::by_id(preset).is_none() {
+                message = Some(format!(
+                    "There is no preset called {preset:?}; showing the first one."
+                ));
+            }
+            let scenario = saved
+                .or_else(|| presets::by_id(preset))
+                .unwrap_or_else(presets::checkout);
+            Runner::new(scenario, DEFAULT_SEED).expect("the built-in presets are valid")
+        });
+        if let Some(speed) = page.speed {
+            runner.speed = speed.clamp(0.01, 100.0);
+        }
+        if let Some(autoplay) = page.autoplay {
+            runner.playing = autoplay;
+        }
+        if let Some((side, _)) = &mut twin {
+            side.playing = runner.playing;
+            side.speed = runner.speed;
+        }
+        Boot {
+            runner,
+            twin,
+            page,
+            message,
+        }
+    }
+}
+
+/// Replays a shared state: the runner, and the async side with the scenario to go back to
+/// when the link was made in the compare view.
+#[allow(clippy::type_complexity)]
+fn open_shared(
+    state: &crate::share::SharedState,
+) -> Result<(Runner, Option<(Runner, cascade_sim::Scenario)>), String> {
+    let replay_error = |error: String| format!("This share link could not be replayed: {error}");
+    if state.view.compare {
+        let (sync, asynchronous) = crate::model::restore_comparison(state).map_err(replay_error)?;
+        Ok((sync, Some((asynchronous, state.scenario.clone()))))
+    } else {
+        Ok((Runner::restore(state).map_err(replay_error)?, None))
+    }
+}
+
+/// What a share link of the playground as it is now holds (in the compare view: the scenario
+/// compared, and the commands both sides got).
+fn capture(
+    runner: &Runner,
+    twin: &Option<Runner>,
+    before_compare: &Option<cascade_sim::Scenario>,
+) -> crate::share::SharedState {
+    let mut state = runner.capture();
+    if let (Some(_), Some(scenario)) = (twin, before_compare) {
+        state.scenario = scenario.clone();
+        state.started_from = None;
+        state.view.compare = true;
+    }
+    state
+}
+
+/// An open dialog under the top bar.
+#[derive(Clone, PartialEq)]
+enum Panel {
+    /// The share link, ready to copy.
+    Share(String),
+    /// The iframe snippet: the fragments of the scenario from time zero and of this run.
+    Embed { from_start: String, run: String },
+}
+
 /// The whole playground.
 #[function_component]
 pub fn App() -> Html {
+    let boot = use_mut_ref(|| Some(Boot::from_location()));
+    let page = use_memo((), |()| {
+        boot.borrow()
+            .as_ref()
+            .map(|boot| boot.page.clone())
+            .unwrap_or_else(super::page_options)
+    });
+    let booted_twin = boot.borrow_mut().as_mut().and_then(|boot| boot.twin.take());
+    let booted_message = boot
+        .borrow_mut()
+        .as_mut()
+        .and_then(|boot| boot.message.take());
     let runner = use_mut_ref(|| {
-        let start = super::StartOptions::from_location();
-        // An explicit ?preset= wins; otherwise the autosaved scenario, if it is still valid.
-        let saved = if start.preset_given {
-            None
-        } else {
-            super::load_saved_scenario()
-        };
-        let scenario = saved
-            .or_else(|| presets::by_id(&start.preset))
-            .unwrap_or_else(presets::checkout);
-        let mut runner =
-            Runner::new(scenario, DEFAULT_SEED).expect("the built-in presets are valid");
-        if let Some(speed) = start.speed {
-            runner.speed = speed.clamp(0.01, 100.0);
-        }
-        runner
+        boot.borrow_mut()
+            .take()
+            .map(|boot| boot.runner)
+            .unwrap_or_else(|| {
+                Runner::new(presets::checkout(), DEFAULT_SEED).expect("the presets are valid")
+            })
     });
     let canvas = use_node_ref();
     let twin_canvas = use_node_ref();
@@ -130,8 +259,8 @@ pub fn App() -> Html {
     let gesture = use_mut_ref(Gesture::default);
     // The compare view: the async side runs beside `runner`, which then holds the sync side;
     // `before_compare` is the scenario to go back to.
-    let twin = use_mut_ref(|| None::<Runner>);
-    let before_compare = use_mut_ref(|| None::<cascade_sim::Scenario>);
+    let before_compare = use_mut_ref(|| booted_twin.as_ref().map(|(_, scenario)| scenario.clone()));
+    let twin = use_mut_ref(|| booted_twin.map(|(side, _)| side));
     let force_update = use_force_update();
     // The menu's names, built once (building a preset's scenario is not free).
     let preset_names = use_memo((), |()| {
@@ -140,7 +269,10 @@ pub fn App() -> Html {
             .map(|preset| (preset.id, (preset.build)().name))
             .collect::<Vec<_>>()
     });
-    let message = use_state(|| None::<String>);
+    let message = use_state(|| booted_message);
+    let panel = use_state(|| None::<Panel>);
+    let snippet = use_state(crate::embed::Snippet::default);
+    let root = use_node_ref();
     let reduced_motion = use_state(|| {
         web_sys::window()
             .and_then(|window| {
@@ -158,9 +290,14 @@ pub fn App() -> Html {
         let message = message.clone();
         let twin = twin.clone();
         let before_compare = before_compare.clone();
+        let page = page.clone();
         Callback::from(move |action: UiAction| {
-            let result = act_on_both(&runner, &twin, &before_compare, action);
-            if result.is_ok() && twin.borrow().is_none() {
+            let result = if page.readonly && !action.only_looks() {
+                Err("This embed is read-only: open it in the playground to change things.".into())
+            } else {
+                act_on_both(&runner, &twin, &before_compare, action)
+            };
+            if result.is_ok() && twin.borrow().is_none() && !page.embed {
                 super::save_scenario(runner.borrow().scenario());
             }
             super::remember_reproduction(&runner.borrow());
@@ -177,9 +314,41 @@ pub fn App() -> Html {
         let force_update = force_update.clone();
         let dispatch = dispatch.clone();
         let draw_dots = !*reduced_motion;
+        let root = root.clone();
+        let message = message.clone();
+        let before_compare = before_compare.clone();
         use_effect_with((), move |_| {
             super::hide_loading();
+            super::mark_first_topology();
             super::remember_reproduction(&runner.borrow());
+            let opened = {
+                let runner = runner.clone();
+                let twin = twin.clone();
+                let force_update = force_update.clone();
+                let before_compare = before_compare.clone();
+                let message = message.clone();
+                web_sys::window().map(|window| {
+                    // A share link pasted into this tab only changes the fragment: open it, or
+                    // say what is wrong with it and keep the scenario as it is.
+                    EventListener::new(&window, "hashchange", move |_| {
+                        match crate::share::decode(&super::fragment()) {
+                            Ok(None) => return,
+                            Ok(Some(state)) => match open_shared(&state) {
+                                Ok((opened, side)) => {
+                                    *runner.borrow_mut() = opened;
+                                    *before_compare.borrow_mut() =
+                                        side.as_ref().map(|(_, scenario)| scenario.clone());
+                                    *twin.borrow_mut() = side.map(|(side, _)| side);
+                                    message.set(None);
+                                }
+                                Err(error) => message.set(Some(error)),
+                            },
+                            Err(error) => message.set(Some(error.to_string())),
+                        }
+                        force_update.force_update();
+                    })
+                })
+            };
             let frame_loop = Rc::new(FrameLoop {
                 runner: runner.clone(),
                 canvas: if draw_dots {
@@ -198,8 +367,29 @@ pub fn App() -> Html {
                 } else {
                     NodeRef::default()
                 },
+                visible: Cell::new(true),
             });
             frame_loop.schedule();
+            let observer = root.cast::<web_sys::Element>().and_then(|element| {
+                let frame_loop = Rc::clone(&frame_loop);
+                let observed = element.clone();
+                let callback = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+                    move |entries: js_sys::Array| {
+                        let Some(entry) = entries.iter().last().and_then(|entry| {
+                            entry.dyn_into::<web_sys::IntersectionObserverEntry>().ok()
+                        }) else {
+                            return;
+                        };
+                        let visible = entry.is_intersecting();
+                        let _ = observed.set_attribute("data-visible", &visible.to_string());
+                        frame_loop.set_visible(visible);
+                    },
+                );
+                let observer =
+                    web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+                observer.observe(&element);
+                Some((observer, callback))
+            });
             let keys = web_sys::window().map(|window| {
                 // Not passive: space must not scroll the page, so the listener prevents the default.
                 let options = EventListenerOptions::enable_prevent_default();
@@ -240,8 +430,12 @@ pub fn App() -> Html {
                 })
             });
             move || {
+                frame_loop.visible.set(false);
                 frame_loop.handle.borrow_mut().take();
-                drop(keys);
+                if let Some((observer, _)) = &observer {
+                    observer.disconnect();
+                }
+                drop((keys, opened, observer));
             }
         });
     }
@@ -290,6 +484,149 @@ pub fn App() -> Html {
             force_update.force_update();
         })
     };
+    // What a link to the playground as it is now holds.
+    let current_state: Rc<dyn Fn() -> crate::share::SharedState> = {
+        let (runner, twin, before_compare) = (runner.clone(), twin.clone(), before_compare.clone());
+        Rc::new(move || capture(&runner.borrow(), &twin.borrow(), &before_compare.borrow()))
+    };
+    // Share: the whole state in the address bar and in a field to copy.
+    let on_share = {
+        let (state, panel) = (current_state.clone(), panel.clone());
+        Callback::from(move |_: MouseEvent| {
+            let fragment = crate::share::encode(&state());
+            super::show_fragment(&fragment);
+            panel.set(Some(Panel::Share(format!(
+                "{}#{fragment}",
+                super::page_address()
+            ))));
+        })
+    };
+    let on_embed = {
+        let (state, panel) = (current_state.clone(), panel.clone());
+        Callback::from(move |_: MouseEvent| {
+            let run = state();
+            let from_start = crate::share::SharedState {
+                started_from: None,
+                commands: Vec::new(),
+                at: cascade_sim::SimTime::ZERO,
+                ..run.clone()
+            };
+            panel.set(Some(Panel::Embed {
+                from_start: crate::share::encode(&from_start),
+                run: crate::share::encode(&run),
+            }));
+        })
+    };
+    // The full playground at this state, from an embed.
+    let open_full = {
+        let state = current_state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let fragment = crate::share::encode(&state());
+            if let Some(window) = web_sys::window() {
+                let _ = window.open_with_url_and_target(
+                    &format!("{}#{fragment}", super::page_address()),
+                    "_blank",
+                );
+            }
+        })
+    };
+    let file_name = |runner: &Runner, extension: &str| {
+        let slug: String = runner
+            .scenario()
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let slug = slug
+            .split('-')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        format!(
+            "cascade-{}.{extension}",
+            if slug.is_empty() { "scenario" } else { &slug }
+        )
+    };
+    let on_export_json = {
+        let (runner, before_compare, message) =
+            (runner.clone(), before_compare.clone(), message.clone());
+        Callback::from(move |_: MouseEvent| {
+            let runner = runner.borrow();
+            let compared = before_compare.borrow();
+            let scenario = compared.as_ref().unwrap_or(runner.scenario());
+            let text = crate::share::pretty_json(scenario);
+            if let Err(error) =
+                super::files::download_text(&file_name(&runner, "json"), "application/json", &text)
+            {
+                message.set(Some(error));
+            }
+        })
+    };
+    let on_export_csv = {
+        let (runner, message) = (runner.clone(), message.clone());
+        Callback::from(move |_: MouseEvent| {
+            let runner = runner.borrow();
+            if let Err(error) = super::files::download_text(
+                &file_name(&runner, "csv"),
+                "text/csv",
+                &runner.metrics_csv(),
+            ) {
+                message.set(Some(error));
+            }
+        })
+    };
+    let on_export_png = {
+        let (runner, message) = (runner.clone(), message.clone());
+        Callback::from(move |_: MouseEvent| {
+            let document = web_sys::window().and_then(|window| window.document());
+            let svg = document.as_ref().and_then(|document| {
+                document
+                    .query_selector(".stage svg.topology")
+                    .ok()
+                    .flatten()
+            });
+            let dots = document
+                .as_ref()
+                .and_then(|document| document.query_selector(".stage canvas.dots").ok().flatten())
+                .and_then(|canvas| canvas.dyn_into::<HtmlCanvasElement>().ok());
+            let result = match svg {
+                Some(svg) => super::files::export_png(
+                    &svg,
+                    dots.as_ref(),
+                    file_name(&runner.borrow(), "png"),
+                ),
+                None => Err("there is no topology to save".into()),
+            };
+            if let Err(error) = result {
+                message.set(Some(error));
+            }
+        })
+    };
+    let on_import = {
+        let (dispatch, message) = (dispatch.clone(), message.clone());
+        Callback::from(move |event: Event| {
+            let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            let (dispatch, message) = (dispatch.clone(), message.clone());
+            super::files::read_chosen_file(&input, move |name, text| {
+                match text.and_then(|text| {
+                    cascade_sim::Scenario::from_json(&text).map_err(|error| error.to_string())
+                }) {
+                    Ok(scenario) => dispatch.emit(UiAction::LoadScenario(Box::new(scenario))),
+                    Err(error) => message.set(Some(format!(
+                        "Could not open {name}: {error}. The current scenario is unchanged."
+                    ))),
+                }
+            });
+        })
+    };
     let editing = Editing {
         svg: svg.clone(),
         gesture: gesture.clone(),
@@ -324,8 +661,22 @@ pub fn App() -> Html {
         .find(|(_, name)| *name == scenario.name)
         .map(|(id, _)| *id);
 
+    if page.embed {
+        let controls = EmbedControls {
+            dispatch: &dispatch,
+            act: &act,
+            open_full: &open_full,
+            message: message.as_deref(),
+        };
+        return embed_view(runner, canvas, &root, &page, &per_link, controls);
+    }
+    let close_panel = {
+        let panel = panel.clone();
+        Callback::from(move |_: MouseEvent| panel.set(None))
+    };
+
     html! {
-        <div class="playground">
+        <div class="playground" ref={root.clone()} data-testid="playground">
             <header class="topbar">
                 <h1>{"Cascade"}</h1>
                 <label class="preset">{"Scenario "}
@@ -349,6 +700,8 @@ pub fn App() -> Html {
                     <button data-testid="compare" onclick={toggle_compare} aria-pressed={twin_view.is_some().to_string()}
                         title="Run this topology twice, all sync and async between services, with the same seed and faults">
                         {"Compare sync and async"}</button>
+                    <button data-testid="share" onclick={on_share} title="Put this run (scenario, seed, faults, view) into a link">{"Share"}</button>
+                    <button data-testid="embed" onclick={on_embed} title="An iframe snippet for a blog post or course page">{"Embed"}</button>
                     <label>{"Speed "}
                         <select data-testid="speed" onchange={on_speed} aria-label="Simulation speed">
                             { for SPEEDS.iter().map(|speed| html! {
@@ -364,6 +717,9 @@ pub fn App() -> Html {
                 </div>
                 if let Some(text) = &*message {
                     <p class="message" role="alert" data-testid="message">{text.clone()}</p>
+                }
+                if let Some(open) = &*panel {
+                    {panel_view(open, &snippet, close_panel, &scenario.name)}
                 }
             </header>
             <main class="layout">
@@ -424,6 +780,17 @@ pub fn App() -> Html {
                     }
                     {super::inspector::inspector(runner, &dispatch)}
                     {controls(runner, &act, &dispatch)}
+                    <section class="card files" aria-label="Files">
+                        <h2>{"Files"}</h2>
+                        <div class="row-buttons">
+                            <button class="small" data-testid="export-json" onclick={on_export_json} title="The scenario as JSON, the format the command-line tool reads">{"Export scenario"}</button>
+                            <label class="button small" title="Open a scenario JSON file (from Export or the command-line tool)">{"Import scenario…"}
+                                <input type="file" accept=".json,application/json" data-testid="import" onchange={on_import} class="visually-hidden" />
+                            </label>
+                            <button class="small" data-testid="export-png" onclick={on_export_png} title="The topology as drawn now, as a PNG picture">{"Save picture"}</button>
+                            <button class="small" data-testid="export-csv" onclick={on_export_csv} title="The last minute of metrics, a row every 250 ms">{"Metrics CSV"}</button>
+                        </div>
+                    </section>
                     <section class="card legend" aria-label="Legend">
                         <h2>{"Legend"}</h2>
                         <ul>
@@ -436,6 +803,209 @@ pub fn App() -> Html {
                 </aside>
             </main>
         </div>
+    }
+}
+
+/// The embed's control bar: what it needs from the page.
+struct EmbedControls<'a> {
+    dispatch: &'a Callback<UiAction>,
+    act: &'a Callback<Command>,
+    open_full: &'a Callback<MouseEvent>,
+    message: Option<&'a str>,
+}
+
+/// `?embed=1`: the canvas filling the frame and a compact control bar.
+fn embed_view(
+    runner: &Runner,
+    canvas: NodeRef,
+    root: &NodeRef,
+    page: &crate::embed::PageOptions,
+    per_link: &[u32],
+    controls: EmbedControls,
+) -> Html {
+    use crate::embed::Controls;
+    let simulation = runner.simulation();
+    let totals = simulation.client_counts();
+    let dispatch = controls.dispatch;
+    // Read-only embeds do not switch links on click; the others do.
+    let act = if page.readonly {
+        Callback::noop()
+    } else {
+        controls.act.clone()
+    };
+    let bar = (page.controls != Controls::None).then(|| {
+        let full = page.controls == Controls::Full;
+        let faults = full && !page.readonly;
+        html! {
+            <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
+                <button data-testid="play" onclick={dispatch.reform(|_: MouseEvent| UiAction::TogglePlay)}
+                    aria-pressed={runner.playing.to_string()}>{ if runner.playing { "Pause" } else { "Play" } }</button>
+                <button data-testid="reset" onclick={dispatch.reform(|_: MouseEvent| UiAction::Reset)}>{"Reset"}</button>
+                if full {
+                    <select data-testid="speed" aria-label="Simulation speed" onchange={dispatch.reform(|event: Event| {
+                        UiAction::SetSpeed(event.target_dyn_into::<web_sys::HtmlSelectElement>()
+                            .and_then(|select| select.value().parse::<f64>().ok()).unwrap_or(f64::NAN))
+                    })}>
+                        { for SPEEDS.iter().map(|speed| html! {
+                            <option value={speed.to_string()} selected={(*speed - runner.speed).abs() < 1e-9}>{format!("{speed}x")}</option>
+                        }) }
+                    </select>
+                }
+                <span class="clock" data-testid="clock">{format!("t = {:.1} s", simulation.now().as_secs_f64())}</span>
+                if full {
+                    <span class="embed-figures" data-testid="embed-figures">
+                        <span data-testid="delivered">{format!("{} ok", totals.succeeded)}</span>
+                        {" · "}
+                        <span data-testid="errors" class={classes!((totals.failed() > 0).then_some("bad"))}>{format!("{} failed", totals.failed())}</span>
+                    </span>
+                }
+                if faults {
+                    <span class="embed-faults">
+                        { for simulation.nodes().filter(|node| !node.is_client).map(|node| {
+                            let name = node.name.to_string();
+                            let up = node.state == NodeState::Up;
+                            let command = if up { Command::Kill { node: name.clone() } } else { Command::Revive { node: name.clone() } };
+                            html! {
+                                <button class={classes!("small", "danger", (!up).then_some("revive"))} data-testid={format!("kill-{name}")}
+                                    onclick={controls.act.reform(move |_: MouseEvent| command.clone())}>
+                                    {format!("{} {name}", if up { "Kill" } else { "Revive" })}</button>
+                            }
+                        }) }
+                    </span>
+                }
+                <button class="small open-full" data-testid="open-full" onclick={controls.open_full.clone()}
+                    title="Open this run in the full playground, in a new tab">{"Open in Cascade ↗"}</button>
+                if let Some(text) = controls.message {
+                    <p class="message" role="alert" data-testid="message">{text.to_string()}</p>
+                }
+            </div>
+        }
+    });
+    // What is happening, for a reader who has not read the story: the title and the scheduled
+    // fault that happened last or comes next.
+    let caption = (page.controls != Controls::None).then(|| {
+        let faults = &runner.scenario().faults;
+        let now = simulation.now();
+        let line = match (
+            faults.iter().rev().find(|f| f.at <= now),
+            faults.iter().find(|f| f.at > now),
+        ) {
+            (_, Some(next)) => format!(
+                "At {:.0} s: {}",
+                next.at.as_secs_f64(),
+                command_text(&next.command)
+            ),
+            (Some(last), None) => format!(
+                "Since {:.0} s: {}",
+                last.at.as_secs_f64(),
+                command_text(&last.command)
+            ),
+            (None, None) => String::new(),
+        };
+        html! {
+            <div class="embed-caption" data-testid="embed-caption">
+                <strong>{runner.scenario().name.clone()}</strong>
+                if !line.is_empty() { <span>{line}</span> }
+            </div>
+        }
+    });
+    html! {
+        <div class={classes!("playground", "embed", format!("controls-{}", page.controls.as_str()))} ref={root.clone()}
+            data-testid="embed-root" data-readonly={page.readonly.to_string()}>
+            {stage(runner, canvas, &act, per_link, None)}
+            {caption}
+            {bar}
+        </div>
+    }
+}
+
+/// The Share or Embed dialog.
+fn panel_view(
+    panel: &Panel,
+    snippet: &UseStateHandle<crate::embed::Snippet>,
+    close: Callback<MouseEvent>,
+    scenario_name: &str,
+) -> Html {
+    use crate::embed::{Controls, Theme};
+    let copy = |text: String| {
+        Callback::from(move |_: MouseEvent| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&text);
+            }
+        })
+    };
+    let select_all = Callback::from(|event: FocusEvent| {
+        if let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() {
+            input.select();
+        } else if let Some(area) = event.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
+            area.select();
+        }
+    });
+    match panel {
+        Panel::Share(url) => html! {
+            <section class="card dialog" data-testid="share-panel" aria-label="Share this run">
+                <h2>{"Share this run"}</h2>
+                <p class="hint">{format!("The link holds the scenario, the seed, every fault and change you made with its time, and the view: opening it replays the run to where it is now. {} characters; nothing is stored anywhere else.", url.len())}</p>
+                <input class="wide" readonly=true value={url.clone()} data-testid="share-link" aria-label="Share link" onfocus={select_all} />
+                <div class="row-buttons">
+                    <button onclick={copy(url.clone())} data-testid="copy-link">{"Copy link"}</button>
+                    <button class="small" onclick={close}>{"Close"}</button>
+                </div>
+            </section>
+        },
+        Panel::Embed { from_start, run } => {
+            let current = (**snippet).clone();
+            let fragment = if current.from_start { from_start } else { run };
+            let html = current.html(&super::page_address(), fragment, scenario_name);
+            let update = |change: fn(&mut crate::embed::Snippet, &str, bool)| {
+                let snippet = snippet.clone();
+                Callback::from(move |event: Event| {
+                    let mut next = (*snippet).clone();
+                    if let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() {
+                        change(&mut next, &input.value(), input.checked());
+                    } else if let Some(select) =
+                        event.target_dyn_into::<web_sys::HtmlSelectElement>()
+                    {
+                        change(&mut next, &select.value(), false);
+                    }
+                    snippet.set(next);
+                })
+            };
+            html! {
+                <section class="card dialog" data-testid="embed-panel" aria-label="Embed this run">
+                    <h2>{"Embed this run in a page"}</h2>
+                    <div class="embed-options">
+                        <label>{"Controls "}
+                            <select data-testid="embed-controls" onchange={update(|s, value, _| s.controls = match value { "none" => Controls::None, "full" => Controls::Full, _ => Controls::Minimal })}>
+                                { for [Controls::Minimal, Controls::Full, Controls::None].iter().map(|c| html! {
+                                    <option value={c.as_str()} selected={*c == current.controls}>{c.as_str()}</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label>{"Theme "}
+                            <select data-testid="embed-theme" onchange={update(|s, value, _| s.theme = match value { "light" => Theme::Light, "dark" => Theme::Dark, _ => Theme::Auto })}>
+                                { for [Theme::Auto, Theme::Light, Theme::Dark].iter().map(|t| html! {
+                                    <option value={t.as_str()} selected={*t == current.theme}>{t.as_str()}</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label title="Unticked, the embed replays this run to where it is now, with the faults you applied"><input type="checkbox" data-testid="embed-from-start" checked={current.from_start} onchange={update(|s, _, checked| s.from_start = checked)} />{" From time zero"}</label>
+                        <label><input type="checkbox" data-testid="embed-autoplay" checked={current.autoplay} onchange={update(|s, _, checked| s.autoplay = checked)} />{" Autoplay"}</label>
+                        <label><input type="checkbox" data-testid="embed-readonly" checked={current.readonly} onchange={update(|s, _, checked| s.readonly = checked)} />{" Read-only"}</label>
+                        <label>{"Width "}<input type="number" class="seed" min="240" max="2000" value={current.width.to_string()} data-testid="embed-width"
+                            onchange={update(|s, value, _| if let Ok(width) = value.parse::<u32>() { s.width = width.clamp(240, 2000) })} /></label>
+                        <label>{"Height "}<input type="number" class="seed" min="160" max="2000" value={current.height.to_string()} data-testid="embed-height"
+                            onchange={update(|s, value, _| if let Ok(height) = value.parse::<u32>() { s.height = height.clamp(160, 2000) })} /></label>
+                    </div>
+                    <textarea class="wide" readonly=true rows="4" data-testid="embed-snippet" aria-label="Iframe snippet" onfocus={select_all} value={html.clone()} />
+                    <p class="hint">{"Paste this into your page's HTML. It loads this playground from where it is hosted now; several embeds on one page run independently and pause while scrolled out of view."}</p>
+                    <div class="row-buttons">
+                        <button onclick={copy(html)} data-testid="copy-snippet">{"Copy snippet"}</button>
+                        <button class="small" onclick={close}>{"Close"}</button>
+                    </div>
+                </section>
+            }
+        }
     }
 }
 
@@ -455,8 +1025,14 @@ fn act_on_both(
         UiAction::Command(command) if matches!(**command, Command::SetLinkKind { .. }) => {
             Err("while comparing, one side is all sync and the other async; close the comparison to switch links".into())
         }
-        UiAction::LoadPreset(id) => {
-            let scenario = presets::by_id(id).ok_or(format!("no preset is called {id:?}"))?;
+        UiAction::LoadPreset(_) | UiAction::LoadScenario(_) => {
+            let scenario = match action {
+                UiAction::LoadPreset(id) => {
+                    presets::by_id(&id).ok_or(format!("no preset is called {id:?}"))?
+                }
+                UiAction::LoadScenario(scenario) => *scenario,
+                _ => return Ok(()),
+            };
             let (sync, asynchronous) = comparison(&scenario);
             runner.borrow_mut().load(sync).map_err(|error| error.to_string())?;
             twin.load(asynchronous).map_err(|error| error.to_string())?;

@@ -2,7 +2,7 @@
 //! with its own colour (Okabe-Ito, colour-blind safe) and shape, so meaning survives without
 //! colour.
 
-use crate::model::{Runner, CANVAS_WIDTH};
+use crate::model::{Runner, CANVAS_HEIGHT, CANVAS_WIDTH};
 use cascade_sim::InFlightKind;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -68,10 +68,13 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
         canvas.set_width(width);
         canvas.set_height(height);
     }
-    let scale = css_width * ratio / CANVAS_WIDTH;
+    // As the SVG under it draws (`xMidYMid meet`): the whole canvas, centred, aspect kept.
+    let scale = (css_width / CANVAS_WIDTH).min(css_height / CANVAS_HEIGHT) * ratio;
+    let offset_x = (css_width * ratio - CANVAS_WIDTH * scale) / 2.0;
+    let offset_y = (css_height * ratio - CANVAS_HEIGHT * scale) / 2.0;
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
-    let _ = context.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+    let _ = context.set_transform(scale, 0.0, 0.0, scale, offset_x, offset_y);
     let (layout, in_flight, now) = runner.frame();
     // Thousands of dots aggregate: each kind marks the cells of a coarse grid it occupies and
     // draws one small square per cell, so the cost stops growing with the number of messages

@@ -5,6 +5,7 @@ mod app;
 mod bench;
 mod dots;
 mod editing;
+mod files;
 mod inspector;
 
 pub use app::App;
@@ -34,35 +35,63 @@ pub fn start() {
     yew::Renderer::<App>::with_root(root).render();
 }
 
-/// What the page's query string asks for at start: `?preset=ID&speed=X`.
-pub(crate) struct StartOptions {
-    /// A preset id (the menu's, or `stress` and `reference`).
-    pub preset: String,
-    /// Whether the URL named the preset (then it wins over the autosaved scenario).
-    pub preset_given: bool,
-    /// Simulated seconds per second.
-    pub speed: Option<f64>,
+/// The page's query parameters (see [`crate::embed::PageOptions`]).
+pub(crate) fn page_options() -> crate::embed::PageOptions {
+    let search = web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default();
+    let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    crate::embed::PageOptions::parse(|name| {
+        parameters
+            .as_ref()
+            .and_then(|parameters| parameters.get(name))
+    })
 }
 
-impl StartOptions {
-    /// Reads the current page's query string; anything missing or invalid keeps the default.
-    pub(crate) fn from_location() -> Self {
-        let search = web_sys::window()
-            .and_then(|window| window.location().search().ok())
-            .unwrap_or_default();
-        let parameters = web_sys::UrlSearchParams::new_with_str(&search).ok();
-        let get = |name: &str| {
-            parameters
-                .as_ref()
-                .and_then(|parameters| parameters.get(name))
-        };
-        StartOptions {
-            preset_given: get("preset").is_some(),
-            preset: get("preset").unwrap_or_else(|| "checkout".into()),
-            speed: get("speed")
-                .and_then(|speed| speed.parse().ok())
-                .filter(|speed: &f64| *speed > 0.0),
-        }
+/// The page's fragment (with its `#`), where share links carry their state.
+pub(crate) fn fragment() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The playground's own address: no query, no fragment (works from any sub-path).
+pub(crate) fn page_address() -> String {
+    let Some(location) = web_sys::window().map(|window| window.location()) else {
+        return String::new();
+    };
+    format!(
+        "{}{}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    )
+}
+
+/// Puts a share fragment into the address bar without reloading or adding a history entry.
+pub(crate) fn show_fragment(fragment: &str) {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("#{fragment}")),
+        );
+    }
+}
+
+/// Applies the theme to the whole page (`auto` follows the system).
+pub(crate) fn set_theme(theme: crate::embed::Theme) {
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("data-theme", theme.as_str());
+    }
+}
+
+/// Marks the moment the topology is first on screen (read by `make bench`).
+pub(crate) fn mark_first_topology() {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark("cascade-topology-drawn");
     }
 }
 
@@ -101,15 +130,10 @@ thread_local! {
     static REPRODUCTION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// Remembers how to reproduce the current run, in case a bug stops the page.
+/// Remembers how to reproduce the current run, in case a bug stops the page: the shared
+/// state as JSON (scenario, seed, the commands applied and the time reached).
 pub(crate) fn remember_reproduction(runner: &crate::model::Runner) {
-    let text = serde_json::json!({
-        "scenario": runner.scenario(),
-        "seed": runner.seed(),
-        "commands": runner.simulation().command_log(),
-        "at_us": runner.simulation().now(),
-    })
-    .to_string();
+    let text = serde_json::to_string(&runner.capture()).unwrap_or_default();
     REPRODUCTION.with(|slot| *slot.borrow_mut() = text);
 }
 

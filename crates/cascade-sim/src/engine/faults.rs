@@ -5,9 +5,10 @@
 use super::*;
 use crate::scenario::{LinkSpec, ServiceSpec};
 
-/// A fault or change applied to a running simulation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+/// A fault or change applied to a running simulation. In JSON it is read as part of a
+/// [`TimedCommand`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     /// Crash a service: in-progress requests get a connection reset, unacked messages return
     /// to their queue, new calls are refused.
@@ -81,14 +82,152 @@ pub enum Command {
     },
 }
 
-/// A command with the simulated time it was applied at.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A command with the simulated time it was applied at. In JSON, one flat object:
+/// `{"at": 2000000, "command": "kill", "node": "Payments"}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimedCommand {
     /// When.
     pub at: SimTime,
     /// What.
     #[serde(flatten)]
     pub command: Command,
+}
+
+/// The command names, as written in JSON.
+const COMMAND_NAMES: [&str; 13] = [
+    "kill",
+    "revive",
+    "freeze",
+    "slow",
+    "set_error_rate",
+    "partition",
+    "heal",
+    "set_link_kind",
+    "kill_broker",
+    "revive_broker",
+    "update_service",
+    "update_client",
+    "update_link",
+];
+
+// Read by hand rather than derived: a derived internally tagged enum inside a flattened struct
+// buffers every value and deserialises each spec type twice more, which cost the browser
+// bundle about 60 KB. Each field's raw JSON is kept and read once the command is known, so
+// the fields may come in any order.
+impl<'de> Deserialize<'de> for TimedCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TimedCommandVisitor)
+    }
+}
+
+struct TimedCommandVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TimedCommandVisitor {
+    type Value = TimedCommand;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str(
+            "a command such as {\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"}",
+        )
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TimedCommand, A::Error> {
+        use serde::de::Error;
+        let (mut at, mut name) = (None, None::<String>);
+        let mut fields: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "at" => at = Some(map.next_value::<SimTime>()?),
+                "command" => name = Some(map.next_value()?),
+                _ => fields.push((key, map.next_value()?)),
+            }
+        }
+        let at = at.ok_or_else(|| A::Error::missing_field("at"))?;
+        let name = name.ok_or_else(|| A::Error::missing_field("command"))?;
+        let command = Command::from_fields(&name, fields).map_err(A::Error::custom)?;
+        Ok(TimedCommand { at, command })
+    }
+}
+
+impl Command {
+    /// Builds the command called `name` from its fields' raw JSON. Inlined, so the spec
+    /// readers are the caller's own (the browser builds them once, for size).
+    #[inline]
+    fn from_fields(
+        name: &str,
+        mut fields: Vec<(String, Box<serde_json::value::RawValue>)>,
+    ) -> Result<Command, String> {
+        #[inline]
+        fn take<T: serde::de::DeserializeOwned>(
+            fields: &mut Vec<(String, Box<serde_json::value::RawValue>)>,
+            field: &str,
+        ) -> Result<T, String> {
+            let index = fields
+                .iter()
+                .position(|(key, _)| key == field)
+                .ok_or_else(|| format!("missing field `{field}`"))?;
+            let (_, raw) = fields.remove(index);
+            serde_json::from_str(raw.get()).map_err(|error| {
+                let message = error.to_string();
+                let problem = message
+                    .rfind(" at line ")
+                    .map_or(&*message, |cut| &message[..cut]);
+                format!("{field}: {problem}")
+            })
+        }
+        let fields = &mut fields;
+        let command = match name {
+            "kill" => Command::Kill {
+                node: take(fields, "node")?,
+            },
+            "revive" => Command::Revive {
+                node: take(fields, "node")?,
+            },
+            "freeze" => Command::Freeze {
+                node: take(fields, "node")?,
+            },
+            "slow" => Command::Slow {
+                node: take(fields, "node")?,
+                factor: take(fields, "factor")?,
+            },
+            "set_error_rate" => Command::SetErrorRate {
+                node: take(fields, "node")?,
+                error_rate: take(fields, "error_rate")?,
+            },
+            "partition" => Command::Partition {
+                link: take(fields, "link")?,
+            },
+            "heal" => Command::Heal {
+                link: take(fields, "link")?,
+            },
+            "set_link_kind" => Command::SetLinkKind {
+                link: take(fields, "link")?,
+                kind: take(fields, "kind")?,
+            },
+            "kill_broker" => Command::KillBroker,
+            "revive_broker" => Command::ReviveBroker,
+            "update_service" => Command::UpdateService {
+                spec: take(fields, "spec")?,
+            },
+            "update_client" => Command::UpdateClient {
+                spec: take(fields, "spec")?,
+            },
+            "update_link" => Command::UpdateLink {
+                link: take(fields, "link")?,
+                spec: take(fields, "spec")?,
+            },
+            other => {
+                return Err(format!(
+                    "unknown variant `{other}` for `command`, expected one of `{}`",
+                    COMMAND_NAMES.join("`, `")
+                ))
+            }
+        };
+        match fields.first() {
+            Some((extra, _)) => Err(format!("unknown field `{extra}` for command `{name}`")),
+            None => Ok(command),
+        }
+    }
 }
 
 /// A command that cannot be applied. The simulation is unchanged.
