@@ -68,7 +68,8 @@ test-browser: tools browser-tools ## wasm-bindgen tests in headless Chromium
 	cargo test --target wasm32-unknown-unknown --test browser --locked
 
 test-e2e: build browser-tools node-deps ## End-to-end tests against dist/ in headless Chromium
-	npm test --prefix $(E2E)
+	cargo build --locked -p cascade-cli
+	CASCADE_CLI=$(CURDIR)/target/debug/cascade npm test --prefix $(E2E)
 
 test: tools browser-tools node-deps lint check-core-web-free test-native test-browser test-e2e ## Everything CI runs
 	@echo "make test: all checks passed"

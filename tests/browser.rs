@@ -53,3 +53,21 @@ async fn app_mounts_and_renders_the_default_scenario() {
         .expect("kill button");
     assert_eq!(kill.text_content().as_deref(), Some("Kill"));
 }
+
+/// The share format in wasm: the version-1 fixture (made natively) opens to the same state,
+/// and a link made here opens back to it.
+#[wasm_bindgen_test]
+fn share_links_open_the_same_in_the_browser() {
+    let link = include_str!("fixtures/share-v1.link").trim();
+    let expected: cascade::share::SharedState =
+        serde_json::from_str(include_str!("fixtures/share-v1.json")).expect("fixture state");
+    let state = cascade::share::decode(link)
+        .expect("opens")
+        .expect("is a share link");
+    assert_eq!(state, expected);
+    let again = cascade::share::decode(&cascade::share::encode(&state))
+        .expect("opens")
+        .expect("is a share link");
+    assert_eq!(again, expected);
+    cascade::model::Runner::restore(&state).expect("replays");
+}

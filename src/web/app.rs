@@ -87,6 +87,10 @@ impl FrameLoop {
             }
         }
         let work_ms = performance.as_ref().map_or(0.0, |p| p.now()) - started_ms;
+        if self.work_ms.borrow().count() == 0 {
+            // The first frame: the topology is in the page and this frame paints it.
+            super::mark_first_topology();
+        }
         self.work_ms.borrow_mut().record(work_ms);
         if timestamp_ms - self.last_refresh_ms.get() >= UI_REFRESH_MS {
             self.last_refresh_ms.set(timestamp_ms);
@@ -319,7 +323,6 @@ pub fn App() -> Html {
         let before_compare = before_compare.clone();
         use_effect_with((), move |_| {
             super::hide_loading();
-            super::mark_first_topology();
             super::remember_reproduction(&runner.borrow());
             let opened = {
                 let runner = runner.clone();
@@ -596,11 +599,21 @@ pub fn App() -> Html {
                 .and_then(|document| document.query_selector(".stage canvas.dots").ok().flatten())
                 .and_then(|canvas| canvas.dyn_into::<HtmlCanvasElement>().ok());
             let result = match svg {
-                Some(svg) => super::files::export_png(
-                    &svg,
-                    dots.as_ref(),
-                    file_name(&runner.borrow(), "png"),
-                ),
+                Some(svg) => {
+                    let runner = runner.borrow();
+                    let caption = format!(
+                        "{} · t = {:.1} s · seed {}",
+                        runner.scenario().name,
+                        runner.simulation().now().as_secs_f64(),
+                        runner.seed()
+                    );
+                    super::files::export_png(
+                        &svg,
+                        dots.as_ref(),
+                        &caption,
+                        file_name(&runner, "png"),
+                    )
+                }
                 None => Err("there is no topology to save".into()),
             };
             if let Err(error) = result {

@@ -52,10 +52,11 @@ const PICTURE_PROPERTIES: [&str; 13] = [
 ];
 
 /// Saves the topology as it is drawn now (boxes, links, figures and the moving messages) as a
-/// PNG at twice the canvas resolution.
+/// PNG at twice the canvas resolution, with `caption` (what and when) in the corner.
 pub(crate) fn export_png(
     svg: &web_sys::Element,
     dots: Option<&web_sys::HtmlCanvasElement>,
+    caption: &str,
     name: String,
 ) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
@@ -96,6 +97,13 @@ pub(crate) fn export_png(
     let _ = clone.set_attribute("width", &width.to_string());
     let _ = clone.set_attribute("height", &height.to_string());
     let _ = clone.set_attribute("xmlns", "http://www.w3.org/2000/svg");
+    let text_colour = window
+        .get_computed_style(svg)
+        .ok()
+        .flatten()
+        .and_then(|style| style.get_property_value("color").ok())
+        .unwrap_or_else(|| "black".into());
+    let caption = caption.to_string();
     let background = window
         .get_computed_style(svg.parent_element().as_ref().unwrap_or(svg))
         .ok()
@@ -153,6 +161,9 @@ pub(crate) fn export_png(
                 height * scale,
             );
         }
+        context.set_fill_style_str(&text_colour);
+        context.set_font(&format!("600 {}px system-ui, sans-serif", 14.0 * scale));
+        let _ = context.fill_text(&caption, 12.0 * scale, 22.0 * scale);
         if let Ok(url) = canvas.to_data_url() {
             let _ = click_download(&url, &name);
         }

@@ -13,6 +13,7 @@ const runs = Number(process.argv[4] ?? 3);
 const server = await serve();
 const browser = await launch();
 const samples = [];
+const firstTopology = [];
 let frame;
 try {
   for (let run = 0; run < runs; run++) {
@@ -34,6 +35,24 @@ try {
   }));
   if (page.problems.length) console.log("WARNING: console errors in the stress page:", page.problems);
   await page.close();
+  // Navigation to the first drawn topology: a fresh context each time (nothing cached), the
+  // page marks the first animation frame after the topology is in the document.
+  for (let run = 0; run < 5; run++) {
+    const context = await browser.newContext();
+    const fresh = await context.newPage();
+    await fresh.goto(server.url);
+    await fresh.locator("svg.topology g.node").first().waitFor();
+    const mark = await fresh.evaluate(async () => {
+      for (let tries = 0; tries < 100; tries++) {
+        const [entry] = performance.getEntriesByName("cascade-topology-drawn");
+        if (entry) return entry.startTime;
+        await new Promise((wait) => setTimeout(wait, 20));
+      }
+      return NaN;
+    });
+    firstTopology.push(mark);
+    await context.close();
+  }
 } finally {
   await browser.close();
   await server.close();
@@ -68,4 +87,9 @@ row("frames rendered in 16 s", frame.frames, "frames");
 row("bundle, wasm gzipped", (sizes.wasm / 1000).toFixed(1), "KB");
 row("bundle, js gzipped", (sizes.js / 1000).toFixed(1), "KB");
 row("bundle, css gzipped", (sizes.css / 1000).toFixed(1), "KB");
-row("bundle, wasm + js + css gzipped", totalKb.toFixed(1), "KB");
+row("bundle, wasm + js + css gzipped (budget 300 KB)", totalKb.toFixed(1), "KB");
+firstTopology.sort((a, b) => a - b);
+row("navigation to first drawn topology, median of 5", firstTopology[2].toFixed(0), "ms");
+row("navigation to first drawn topology, worst (budget 1000 ms)", firstTopology[4].toFixed(0), "ms");
+if (totalKb > 300) console.log("OVER BUDGET: the bundle is above 300 KB gzipped");
+if (firstTopology[4] > 1000) console.log("OVER BUDGET: the first topology took more than 1 s");

@@ -12,14 +12,15 @@ Usage:
   cascade run   (SCENARIO.json | --preset NAME) [--seed N] [--duration 60s] [--commands FILE] [--rate N]
                 [--format table|json]
   cascade trace (SCENARIO.json | --preset NAME) [--seed N] [--duration 10s] [--commands FILE]
-  cascade presets
+  cascade presets [NAME]
   cascade --help
 
 Commands:
   run      Run the scenario from time 0 and print a metrics summary: end to end, per service,
            per link, per queue, with the seed and the trace hash that fingerprint the run.
   trace    Run the scenario and print every trace event as one JSON object per line.
-  presets  List the built-in scenarios.
+  presets  List the built-in scenarios; with a NAME, print that one as a scenario file (the
+           playground's \"Import scenario\" opens it, and its \"Export scenario\" writes the same format).
 
 Options:
   SCENARIO.json        A scenario file as saved by the playground (`-` reads standard input).
@@ -55,6 +56,8 @@ pub enum Invocation {
     Help,
     /// List the built-in scenarios.
     Presets,
+    /// Print one built-in scenario as a scenario file.
+    Preset(String),
     /// Run and print a metrics summary.
     Run(RunOptions),
     /// Run and stream the trace as JSON lines.
@@ -118,11 +121,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
     };
     match command.as_str() {
         "-h" | "--help" | "help" => Ok(Invocation::Help),
-        "presets" => match rest.first() {
-            None => Ok(Invocation::Presets),
-            Some(flag) if is_help(flag) => Ok(Invocation::Help),
-            Some(extra) => Err(format!(
-                "`presets` takes no arguments, got {extra:?}; see `cascade --help`"
+        "presets" => match rest {
+            [] => Ok(Invocation::Presets),
+            [flag, ..] if is_help(flag) => Ok(Invocation::Help),
+            [name] if !name.starts_with('-') => Ok(Invocation::Preset(name.clone())),
+            [extra, ..] => Err(format!(
+                "`presets` takes at most one preset name, got {extra:?}; see `cascade --help`"
             )),
         },
         "run" => parse_run_or_trace("run", rest),
@@ -417,6 +421,10 @@ mod tests {
             }))
         );
         assert_eq!(parse(&args("presets")), Ok(Invocation::Presets));
+        assert_eq!(
+            parse(&args("presets checkout")),
+            Ok(Invocation::Preset("checkout".into()))
+        );
     }
 
     #[test]
@@ -495,7 +503,7 @@ mod tests {
                 "run --seed 3",
                 "`run` needs a scenario file or --preset NAME",
             ),
-            ("presets extra", "`presets` takes no arguments"),
+            ("presets a b", "`presets` takes at most one preset name"),
         ];
         for (text, expected) in cases {
             match parse(&args(text)) {

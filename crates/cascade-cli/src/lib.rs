@@ -106,6 +106,15 @@ pub fn execute(invocation: &Invocation, out: &mut impl Write) -> Result<(), CliE
     match invocation {
         Invocation::Help => out.write_all(USAGE.as_bytes())?,
         Invocation::Presets => out.write_all(presets_text().as_bytes())?,
+        Invocation::Preset(id) => {
+            let scenario =
+                load_scenario(&ScenarioSource::Preset(id.clone())).map_err(CliError::Invalid)?;
+            let text = serde_json::to_string_pretty(&scenario).map_err(|error| {
+                CliError::Invalid(format!("could not write the scenario: {error}"))
+            })?;
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
         Invocation::Run(options) => {
             let report = run(&options.spec)?;
             let text = match options.format {
@@ -360,6 +369,20 @@ mod tests {
                 node: "Payments".into(),
             },
         }
+    }
+
+    #[test]
+    fn a_preset_prints_as_a_scenario_file_that_reads_back() {
+        let mut out = Vec::new();
+        execute(&Invocation::Preset("poison-message".into()), &mut out).expect("prints");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(
+            Scenario::from_json(&text).expect("a valid scenario file"),
+            presets::poison_message()
+        );
+        let error = execute(&Invocation::Preset("nope".into()), &mut Vec::new())
+            .expect_err("no such preset");
+        assert!(error.to_string().contains("no preset is named"), "{error}");
     }
 
     #[test]

@@ -8,9 +8,14 @@ use serde::{Deserialize, Serialize};
 /// The 99th percentile of the standard normal distribution.
 const NORMAL_Z_P99: f64 = 2.326_347_874_040_840_8;
 
-/// A distribution of durations, in milliseconds.
+/// A distribution of durations, in milliseconds. In JSON: `{"kind": "exponential",
+/// "mean_ms": 20}`, read through [`DistributionFields`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    try_from = "DistributionFields"
+)]
 pub enum Distribution {
     /// Always the same duration.
     Constant {
@@ -29,6 +34,70 @@ pub enum Distribution {
         /// The 99th percentile in milliseconds (at least the median).
         p99_ms: f64,
     },
+}
+
+/// The fields any distribution may have. A derived internally tagged enum buffers the whole
+/// value before reading it (more code in the browser bundle); this plain struct is read
+/// directly, in any field order, and then checked against its kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionFields {
+    kind: DistributionKind,
+    ms: Option<f64>,
+    mean_ms: Option<f64>,
+    median_ms: Option<f64>,
+    p99_ms: Option<f64>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DistributionKind {
+    Constant,
+    Exponential,
+    LogNormal,
+}
+
+impl TryFrom<DistributionFields> for Distribution {
+    type Error = String;
+
+    fn try_from(fields: DistributionFields) -> Result<Self, String> {
+        let (kind, needs): (&str, &[&str]) = match fields.kind {
+            DistributionKind::Constant => ("constant", &["ms"]),
+            DistributionKind::Exponential => ("exponential", &["mean_ms"]),
+            DistributionKind::LogNormal => ("log_normal", &["median_ms", "p99_ms"]),
+        };
+        let given = [
+            ("ms", fields.ms),
+            ("mean_ms", fields.mean_ms),
+            ("median_ms", fields.median_ms),
+            ("p99_ms", fields.p99_ms),
+        ];
+        for (name, value) in given {
+            match (needs.contains(&name), value) {
+                (true, None) => return Err(format!("missing field `{name}` for kind `{kind}`")),
+                (false, Some(_)) => {
+                    return Err(format!(
+                        "unknown field `{name}` for kind `{kind}`, expected `{}`",
+                        needs.join("`, `")
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let value = |field: Option<f64>| field.unwrap_or_default();
+        Ok(match fields.kind {
+            DistributionKind::Constant => Distribution::Constant {
+                ms: value(fields.ms),
+            },
+            DistributionKind::Exponential => Distribution::Exponential {
+                mean_ms: value(fields.mean_ms),
+            },
+            DistributionKind::LogNormal => Distribution::LogNormal {
+                median_ms: value(fields.median_ms),
+                p99_ms: value(fields.p99_ms),
+            },
+        })
+    }
 }
 
 impl Distribution {

@@ -636,10 +636,33 @@ mod json_error_tests {
         let error = error_of(
             r#"{"services": [{"name": "A", "service_time": {"kind": "constant", "ms": "slow"}}]}"#,
         );
-        // Internally tagged values are read whole, so the error points at the value.
         assert!(
-            error.starts_with("services[0].service_time: invalid type: string \"slow\""),
+            error.starts_with("services[0].service_time.ms: invalid type: string \"slow\""),
             "{error}"
+        );
+        let error = error_of(
+            r#"{"services": [{"name": "A", "service_time": {"mean_ms": 3, "kind": "constant", "ms": 2}}]}"#,
+        );
+        assert!(
+            error.starts_with(
+                "services[0].service_time: unknown field `mean_ms` for kind `constant`"
+            ),
+            "{error}"
+        );
+        let error = error_of(
+            r#"{"services": [{"name": "A", "service_time": {"kind": "log_normal", "median_ms": 3}}]}"#,
+        );
+        assert!(
+            error.contains("missing field `p99_ms` for kind `log_normal`"),
+            "{error}"
+        );
+        let read: Scenario = read_json(r#"{"services": [{"name": "A", "service_time": {"p99_ms": 9, "median_ms": 3, "kind": "log_normal"}}]}"#).expect("any order");
+        assert_eq!(
+            read.services[0].service_time,
+            Distribution::LogNormal {
+                median_ms: 3.0,
+                p99_ms: 9.0
+            }
         );
         let error = error_of(
             r#"{"links": [{"from": "a", "to": "b", "sync": {"timeout_ms": 5, "max_attempts": "x"}}]}"#,
