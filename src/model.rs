@@ -743,30 +743,9 @@ impl Runner {
         scenario: Scenario,
         state: &crate::share::SharedState,
     ) -> Result<Self, String> {
-        let mut runner =
-            Runner::new(started_from, state.seed).map_err(|error| error.to_string())?;
-        for (index, timed) in state.commands.iter().enumerate() {
-            runner.run_to(timed.at);
-            runner
-                .apply(timed.command.clone())
-                .map_err(|error| format!("commands[{index}]: {error}"))?;
-        }
-        runner.run_to(state.at);
-        runner.layout = Layout::new(&scenario);
-        runner.scenario = scenario;
-        runner.speed = state.view.speed.clamp(0.01, 100.0);
-        runner.playing = state.view.playing;
-        runner.selected = state.view.selected.as_ref().map(Into::into);
-        runner.log_filter = state.view.log.into();
+        let (mut runner, mut replay) = Replay::begin(started_from, scenario, state)?;
+        while !replay.advance(&mut runner, u64::MAX)? {}
         Ok(runner)
-    }
-
-    /// Runs to `time` with no frame budget, in slices so the kept trace stays small.
-    fn run_to(&mut self, time: SimTime) {
-        while self.simulation.run_until(time, 50_000) == RunOutcome::BudgetExhausted {
-            self.collect_log();
-        }
-        self.collect_log();
     }
 
     /// What a frame draws: the geometry, the transmissions on the wire now (buffer reused
@@ -774,6 +753,85 @@ impl Runner {
     pub fn frame(&mut self) -> (&Layout, &[InFlight], SimTime) {
         self.simulation.fill_in_flight(&mut self.in_flight);
         (&self.layout, &self.in_flight, self.simulation.now())
+    }
+}
+
+/// A shared run being replayed a slice at a time, so a long one does not freeze the page:
+/// [`Replay::advance`] until it returns true, then the runner is exactly the shared run.
+#[derive(Debug)]
+pub struct Replay {
+    commands: Vec<cascade_sim::TimedCommand>,
+    next: usize,
+    at: SimTime,
+    scenario: Scenario,
+    view: crate::share::View,
+}
+
+impl Replay {
+    /// A paused runner at time zero of `started_from`, and the replay that takes it to the
+    /// shared moment and then to `scenario` and the shared view.
+    pub fn begin(
+        started_from: Scenario,
+        scenario: Scenario,
+        state: &crate::share::SharedState,
+    ) -> Result<(Runner, Replay), String> {
+        let mut runner =
+            Runner::new(started_from, state.seed).map_err(|error| error.to_string())?;
+        runner.playing = false;
+        let replay = Replay {
+            commands: state.commands.clone(),
+            next: 0,
+            at: state.at,
+            scenario,
+            view: state.view.clone(),
+        };
+        Ok((runner, replay))
+    }
+
+    /// Replays at most about `max_events` events (and any commands due); true when done.
+    pub fn advance(&mut self, runner: &mut Runner, max_events: u64) -> Result<bool, String> {
+        let mut budget = max_events;
+        loop {
+            let target = self
+                .commands
+                .get(self.next)
+                .map_or(self.at, |timed| timed.at);
+            let before = runner.simulation.events_processed();
+            let outcome = runner.simulation.run_until(target, budget.min(50_000));
+            runner.collect_log();
+            budget = budget.saturating_sub((runner.simulation.events_processed() - before).max(1));
+            if outcome != RunOutcome::BudgetExhausted {
+                match self.commands.get(self.next) {
+                    Some(timed) => {
+                        runner
+                            .apply(timed.command.clone())
+                            .map_err(|error| format!("commands[{}]: {error}", self.next))?;
+                        self.next += 1;
+                    }
+                    None => {
+                        self.finish(runner);
+                        return Ok(true);
+                    }
+                }
+            }
+            if budget == 0 {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// The simulated time the replay goes to.
+    pub fn target(&self) -> SimTime {
+        self.at
+    }
+
+    fn finish(&self, runner: &mut Runner) {
+        runner.layout = Layout::new(&self.scenario);
+        runner.scenario = self.scenario.clone();
+        runner.speed = self.view.speed.clamp(0.01, 100.0);
+        runner.playing = self.view.playing;
+        runner.selected = self.view.selected.as_ref().map(Into::into);
+        runner.log_filter = self.view.log.into();
     }
 }
 

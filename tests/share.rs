@@ -193,3 +193,29 @@ fn states_that_cannot_be_replayed_are_refused_with_the_field() {
     let error = share::decode(&share::encode(&state)).expect_err("invalid scenario");
     assert!(error.to_string().contains("workers"), "{error}");
 }
+
+#[test]
+fn a_replay_in_small_slices_ends_exactly_where_one_in_one_go_does() {
+    for preset in ["checkout", "retry-storm", "broker-down"] {
+        let original = modified_run(preset);
+        let state = original.capture();
+        let started_from = state.started_from.clone().unwrap_or(state.scenario.clone());
+        let (mut runner, mut replay) =
+            cascade::model::Replay::begin(started_from, state.scenario.clone(), &state)
+                .expect("begins");
+        assert!(!runner.playing, "paused while it replays");
+        let mut slices = 0;
+        while !replay.advance(&mut runner, 97).expect("replays") {
+            slices += 1;
+            assert!(runner.simulation().now() <= replay.target());
+        }
+        assert!(slices > 10, "{preset}: it took {slices} slices");
+        assert_eq!(
+            runner.simulation().trace().hash(),
+            original.simulation().trace().hash(),
+            "{preset}"
+        );
+        assert_eq!(runner.scenario(), original.scenario());
+        assert_eq!(runner.selected, original.selected);
+    }
+}

@@ -4,11 +4,11 @@
 
 use super::dots;
 use super::editing::{Block, Editing, Gesture};
-use crate::model::LogFilter;
 use crate::model::{
     compact_count, comparison, Chart, FrameTimes, Runner, Selection, Severity, UiAction,
     CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH, SPEEDS,
 };
+use crate::model::{LogFilter, Replay};
 use cascade_sim::{presets, Command, LinkKind, NodeState};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -40,6 +40,13 @@ struct FrameLoop {
     /// False while the playground is scrolled out of view (an embed below the fold): then no
     /// frames run at all, and the simulation waits.
     visible: Cell<bool>,
+    /// A shared run still replaying, a slice per frame; swapped in when done.
+    pending: Rc<RefCell<Option<(Runner, Replay)>>>,
+    before_compare: Rc<RefCell<Option<cascade_sim::Scenario>>>,
+    /// `?speed=` and `?autoplay=`, which win over a shared view.
+    page: Rc<crate::embed::PageOptions>,
+    /// Says something to the person (or clears the message).
+    notice: Callback<Option<String>>,
 }
 
 impl FrameLoop {
@@ -65,7 +72,35 @@ impl FrameLoop {
         }
     }
 
+    /// Replays a slice of a pending shared run; swaps it in when it is done.
+    fn replay_slice(&self) {
+        let mut pending = self.pending.borrow_mut();
+        let Some((side, replay)) = pending.as_mut() else {
+            return;
+        };
+        match replay.advance(side, REPLAY_SLICE_EVENTS) {
+            Ok(false) => return,
+            Ok(true) => {
+                if let Some((mut side, _)) = pending.take() {
+                    apply_page_options(&self.page, &mut side);
+                    *self.runner.borrow_mut() = side;
+                    self.twin.borrow_mut().take();
+                    self.before_compare.borrow_mut().take();
+                    self.notice.emit(None);
+                }
+            }
+            Err(error) => {
+                pending.take();
+                self.notice.emit(Some(format!(
+                    "This share link could not be replayed: {error}"
+                )));
+            }
+        }
+        self.last_refresh_ms.set(0.0);
+    }
+
     fn frame(&self, timestamp_ms: f64) {
+        self.replay_slice();
         let elapsed_ms = self
             .last_frame_ms
             .replace(Some(timestamp_ms))
@@ -128,6 +163,8 @@ impl FrameLoop {
 struct Boot {
     runner: Runner,
     twin: Option<(Runner, cascade_sim::Scenario)>,
+    /// A long shared run still replaying (the frame loop finishes it, then swaps it in).
+    pending: Option<(Runner, Replay)>,
     page: crate::embed::PageOptions,
     message: Option<String>,
 }
@@ -138,24 +175,19 @@ impl Boot {
         super::set_theme(page.theme);
         let mut message =
             (!page.problems.is_empty()).then(|| format!("Ignored: {}.", page.problems.join("; ")));
-        let mut twin = None;
-        let shared = match crate::share::decode(&super::fragment()) {
-            Ok(Some(state)) => match open_shared(&state) {
-                Ok((runner, side)) => {
-                    twin = side;
-                    Some(runner)
+        let (mut shared, mut twin, mut pending) = (None, None, None);
+        match crate::share::decode(&super::fragment()).map_err(|error| error.to_string()) {
+            Ok(Some(state)) => match open_shared(&state, BOOT_REPLAY_MS) {
+                Ok(Opening::Ready(runner, side)) => {
+                    shared = Some(runner);
+                    twin = side.map(|side| *side);
                 }
-                Err(error) => {
-                    message = Some(error);
-                    None
-                }
+                Ok(Opening::Replaying(runner, replay)) => pending = Some((runner, replay)),
+                Err(error) => message = Some(error),
             },
-            Ok(None) => None,
-            Err(error) => {
-                message = Some(error.to_string());
-                None
-            }
-        };
+            Ok(None) => {}
+            Err(error) => message = Some(error),
+        }
         let mut runner = shared.unwrap_or_else(|| {
             // An explicit ?preset= wins; an embed never reads the autosave (several embeds on
             // one page must not share it); otherwise the autosaved scenario, if still valid.
@@ -175,11 +207,10 @@ impl Boot {
                 .unwrap_or_else(presets::checkout);
             Runner::new(scenario, DEFAULT_SEED).expect("the built-in presets are valid")
         });
-        if let Some(speed) = page.speed {
-            runner.speed = speed.clamp(0.01, 100.0);
-        }
-        if let Some(autoplay) = page.autoplay {
-            runner.playing = autoplay;
+        apply_page_options(&page, &mut runner);
+        if pending.is_some() {
+            // What is on screen until the shared run is ready waits for it.
+            runner.playing = false;
         }
         if let Some((side, _)) = &mut twin {
             side.playing = runner.playing;
@@ -188,24 +219,71 @@ impl Boot {
         Boot {
             runner,
             twin,
+            pending,
             page,
             message,
         }
     }
 }
 
-/// Replays a shared state: the runner, and the async side with the scenario to go back to
-/// when the link was made in the compare view.
-#[allow(clippy::type_complexity)]
-fn open_shared(
-    state: &crate::share::SharedState,
-) -> Result<(Runner, Option<(Runner, cascade_sim::Scenario)>), String> {
+/// `?speed=` and `?autoplay=` win over a shared state's view.
+fn apply_page_options(page: &crate::embed::PageOptions, runner: &mut Runner) {
+    if let Some(speed) = page.speed {
+        runner.speed = speed.clamp(0.01, 100.0);
+    }
+    if let Some(autoplay) = page.autoplay {
+        runner.playing = autoplay;
+    }
+}
+
+/// Wall-clock milliseconds a page load spends replaying a shared run before it shows the
+/// page and finishes the replay frame by frame.
+const BOOT_REPLAY_MS: f64 = 250.0;
+/// Events replayed per slice and per animation frame (about 20 to 40 ms in wasm).
+const REPLAY_SLICE_EVENTS: u64 = 100_000;
+
+/// A share link being opened.
+enum Opening {
+    /// Replayed: the runner, and in the compare view the async side and the scenario compared.
+    Ready(Runner, Option<Box<(Runner, cascade_sim::Scenario)>>),
+    /// Still replaying after the wall-clock budget: the frame loop finishes it.
+    Replaying(Runner, Replay),
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or(0.0, |performance| performance.now())
+}
+
+/// Replays a shared state for at most `budget_ms` of wall-clock time (the compare view, rare,
+/// all at once).
+fn open_shared(state: &crate::share::SharedState, budget_ms: f64) -> Result<Opening, String> {
     let replay_error = |error: String| format!("This share link could not be replayed: {error}");
     if state.view.compare {
         let (sync, asynchronous) = crate::model::restore_comparison(state).map_err(replay_error)?;
-        Ok((sync, Some((asynchronous, state.scenario.clone()))))
-    } else {
-        Ok((Runner::restore(state).map_err(replay_error)?, None))
+        return Ok(Opening::Ready(
+            sync,
+            Some(Box::new((asynchronous, state.scenario.clone()))),
+        ));
+    }
+    let started_from = state
+        .started_from
+        .clone()
+        .unwrap_or_else(|| state.scenario.clone());
+    let (mut runner, mut replay) =
+        Replay::begin(started_from, state.scenario.clone(), state).map_err(replay_error)?;
+    let deadline = now_ms() + budget_ms;
+    loop {
+        if replay
+            .advance(&mut runner, REPLAY_SLICE_EVENTS)
+            .map_err(replay_error)?
+        {
+            return Ok(Opening::Ready(runner, None));
+        }
+        if now_ms() >= deadline {
+            return Ok(Opening::Replaying(runner, replay));
+        }
     }
 }
 
@@ -245,6 +323,10 @@ pub fn App() -> Html {
             .unwrap_or_else(super::page_options)
     });
     let booted_twin = boot.borrow_mut().as_mut().and_then(|boot| boot.twin.take());
+    let booted_pending = boot
+        .borrow_mut()
+        .as_mut()
+        .and_then(|boot| boot.pending.take());
     let booted_message = boot
         .borrow_mut()
         .as_mut()
@@ -265,6 +347,7 @@ pub fn App() -> Html {
     // `before_compare` is the scenario to go back to.
     let before_compare = use_mut_ref(|| booted_twin.as_ref().map(|(_, scenario)| scenario.clone()));
     let twin = use_mut_ref(|| booted_twin.map(|(side, _)| side));
+    let pending = use_mut_ref(|| booted_pending);
     let force_update = use_force_update();
     // The menu's names, built once (building a preset's scenario is not free).
     let preset_names = use_memo((), |()| {
@@ -296,11 +379,16 @@ pub fn App() -> Html {
         let before_compare = before_compare.clone();
         let page = page.clone();
         Callback::from(move |action: UiAction| {
-            let result = if page.readonly && !action.only_looks() {
+            let changes_nothing = action.only_looks();
+            let result = if page.readonly && !changes_nothing {
                 Err("This embed is read-only: open it in the playground to change things.".into())
             } else {
                 act_on_both(&runner, &twin, &before_compare, action)
             };
+            if result.is_ok() && !page.embed && !changes_nothing {
+                // The address no longer describes what is on screen.
+                super::forget_share_fragment();
+            }
             if result.is_ok() && twin.borrow().is_none() && !page.embed {
                 super::save_scenario(runner.borrow().scenario());
             }
@@ -321,10 +409,13 @@ pub fn App() -> Html {
         let root = root.clone();
         let message = message.clone();
         let before_compare = before_compare.clone();
+        let pending = pending.clone();
+        let page = page.clone();
         use_effect_with((), move |_| {
             super::hide_loading();
             super::remember_reproduction(&runner.borrow());
             let opened = {
+                let pending = pending.clone();
                 let runner = runner.clone();
                 let twin = twin.clone();
                 let force_update = force_update.clone();
@@ -336,13 +427,17 @@ pub fn App() -> Html {
                     EventListener::new(&window, "hashchange", move |_| {
                         match crate::share::decode(&super::fragment()) {
                             Ok(None) => return,
-                            Ok(Some(state)) => match open_shared(&state) {
-                                Ok((opened, side)) => {
+                            Ok(Some(state)) => match open_shared(&state, 0.0) {
+                                Ok(Opening::Ready(opened, side)) => {
                                     *runner.borrow_mut() = opened;
+                                    let side = side.map(|side| *side);
                                     *before_compare.borrow_mut() =
                                         side.as_ref().map(|(_, scenario)| scenario.clone());
                                     *twin.borrow_mut() = side.map(|(side, _)| side);
                                     message.set(None);
+                                }
+                                Ok(Opening::Replaying(opened, replay)) => {
+                                    *pending.borrow_mut() = Some((opened, replay));
                                 }
                                 Err(error) => message.set(Some(error)),
                             },
@@ -371,6 +466,13 @@ pub fn App() -> Html {
                     NodeRef::default()
                 },
                 visible: Cell::new(true),
+                pending: pending.clone(),
+                before_compare: before_compare.clone(),
+                page: page.clone(),
+                notice: {
+                    let message = message.clone();
+                    Callback::from(move |text| message.set(text))
+                },
             });
             frame_loop.schedule();
             let observer = root.cast::<web_sys::Element>().and_then(|element| {
@@ -674,8 +776,16 @@ pub fn App() -> Html {
         .find(|(_, name)| *name == scenario.name)
         .map(|(id, _)| *id);
 
+    let replaying = pending.borrow().as_ref().map(|(side, replay)| {
+        format!(
+            "Opening the shared run: {:.0} of {:.0} simulated seconds replayed…",
+            side.simulation().now().as_secs_f64(),
+            replay.target().as_secs_f64()
+        )
+    });
     if page.embed {
         let controls = EmbedControls {
+            replaying,
             dispatch: &dispatch,
             act: &act,
             open_full: &open_full,
@@ -730,6 +840,9 @@ pub fn App() -> Html {
                 </div>
                 if let Some(text) = &*message {
                     <p class="message" role="alert" data-testid="message">{text.clone()}</p>
+                }
+                if let Some(text) = replaying {
+                    <p class="message info" role="status" data-testid="replaying">{text}</p>
                 }
                 if let Some(open) = &*panel {
                     {panel_view(open, &snippet, close_panel, &scenario.name)}
@@ -821,6 +934,8 @@ pub fn App() -> Html {
 
 /// The embed's control bar: what it needs from the page.
 struct EmbedControls<'a> {
+    /// A shared run still being replayed, in words.
+    replaying: Option<String>,
     dispatch: &'a Callback<UiAction>,
     act: &'a Callback<Command>,
     open_full: &'a Callback<MouseEvent>,
@@ -919,6 +1034,7 @@ fn embed_view(
             <div class="embed-caption" data-testid="embed-caption">
                 <strong>{runner.scenario().name.clone()}</strong>
                 if !line.is_empty() { <span>{line}</span> }
+                if let Some(text) = &controls.replaying { <span data-testid="replaying">{text.clone()}</span> }
             </div>
         }
     });

@@ -78,6 +78,29 @@ pub(crate) fn show_fragment(fragment: &str) {
     }
 }
 
+/// Takes a share fragment out of the address once the person changes the run, so a reload
+/// brings back their work (autosaved) rather than the link they opened.
+pub(crate) fn forget_share_fragment() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    if !location
+        .hash()
+        .is_ok_and(|hash| hash.starts_with(&format!("#{}", crate::share::FRAGMENT_PREFIX)))
+    {
+        return;
+    }
+    let address = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+    }
+}
+
 /// Applies the theme to the whole page (`auto` follows the system).
 pub(crate) fn set_theme(theme: crate::embed::Theme) {
     if let Some(root) = web_sys::window()

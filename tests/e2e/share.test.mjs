@@ -367,3 +367,25 @@ test("served from a sub-path with no outside request, it keeps working offline o
     await hosted.close();
   }
 });
+
+test("a long shared run opens without freezing the page: it replays frame by frame, then runs on", async () => {
+  // The link is made here, in JavaScript (zlib + base64url), from the CLI's copy of the
+  // 50-service stress topology: the format is simple enough for anyone to write.
+  const { deflateSync } = await import("node:zlib");
+  const scenario = JSON.parse((await run(cli, ["presets", "stress"])).stdout);
+  const state = { scenario, seed: 3, at: 20_000_000, view: { speed: 1, playing: true } };
+  const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
+  const page = await openPage(browser, `${server.url}#share=1.${payload}`);
+  await page.locator("svg.topology g.node").first().waitFor();
+  const replaying = page.getByTestId("replaying");
+  assert.ok(await replaying.count(), "the page is up while the replay goes on");
+  assert.match(await replaying.textContent(), /Opening the shared run: \d+ of 20 simulated seconds/);
+  await replaying.waitFor({ state: "detached", timeout: 60000 });
+  assert.ok((await clock(page)) >= 20, "it reached the shared moment");
+  assert.ok((await page.locator("svg.topology g.node").count()) > 50, "the shared topology");
+  const reached = await clock(page);
+  await page.waitForTimeout(500);
+  assert.ok((await clock(page)) > reached, "and plays on");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
