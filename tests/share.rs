@@ -142,8 +142,28 @@ fn links_from_every_format_version_keep_opening() {
             .expect("the link opens")
             .expect("is a share link");
         assert_eq!(state, expected, "version {version}");
-        Runner::restore(&state).expect("and replays");
+        // And shows what it showed: the fixture's run, pinned when the fixture was made. An
+        // engine change that alters it changes what every old link shows; if that is meant,
+        // say so in the change and rewrite this file (SHARE_WRITE_FIXTURE=1).
+        let restored = Runner::restore(&state).expect("and replays");
+        let shown = std::fs::read_to_string(format!("{dir}/share-v{version}.shows"))
+            .expect("fixture outcome");
+        assert_eq!(outcome(&restored), shown.trim(), "version {version}");
     }
+}
+
+/// What a restored run shows, in one line: time, trace hash, events, users' counts.
+fn outcome(runner: &Runner) -> String {
+    let simulation = runner.simulation();
+    let counts = simulation.client_counts();
+    format!(
+        "at_us={} trace_hash={:#018x} events={} succeeded={} failed={}",
+        simulation.now().as_micros(),
+        simulation.trace().hash(),
+        simulation.trace().count(),
+        counts.succeeded,
+        counts.failed()
+    )
 }
 
 /// Writes the fixture for the current version when asked (`SHARE_WRITE_FIXTURE=1`): run once
@@ -164,6 +184,12 @@ fn write_the_current_fixture_when_asked() {
     std::fs::write(
         format!("{dir}/share-v{version}.json"),
         serde_json::to_string_pretty(&state).expect("json") + "\n",
+    )
+    .expect("write");
+    let restored = Runner::restore(&state).expect("replays");
+    std::fs::write(
+        format!("{dir}/share-v{version}.shows"),
+        outcome(&restored) + "\n",
     )
     .expect("write");
 }

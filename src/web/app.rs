@@ -41,7 +41,7 @@ struct FrameLoop {
     /// frames run at all, and the simulation waits.
     visible: Cell<bool>,
     /// A shared run still replaying, a slice per frame; swapped in when done.
-    pending: Rc<RefCell<Option<(Runner, Replay)>>>,
+    pending: Rc<RefCell<Option<Box<PendingRun>>>>,
     before_compare: Rc<RefCell<Option<cascade_sim::Scenario>>>,
     /// `?speed=` and `?autoplay=`, which win over a shared view.
     page: Rc<crate::embed::PageOptions>,
@@ -75,17 +75,25 @@ impl FrameLoop {
     /// Replays a slice of a pending shared run; swaps it in when it is done.
     fn replay_slice(&self) {
         let mut pending = self.pending.borrow_mut();
-        let Some((side, replay)) = pending.as_mut() else {
+        let Some(run) = pending.as_mut() else {
             return;
         };
-        match replay.advance(side, REPLAY_SLICE_EVENTS) {
+        match run.advance(REPLAY_SLICE_EVENTS) {
             Ok(false) => return,
             Ok(true) => {
-                if let Some((mut side, _)) = pending.take() {
-                    apply_page_options(&self.page, &mut side);
-                    *self.runner.borrow_mut() = side;
-                    self.twin.borrow_mut().take();
-                    self.before_compare.borrow_mut().take();
+                if let Some(Opening::Ready(mut opened, side)) =
+                    pending.take().map(|run| run.into_opening())
+                {
+                    apply_page_options(&self.page, &mut opened);
+                    let side = side.map(|side| *side);
+                    *self.before_compare.borrow_mut() =
+                        side.as_ref().map(|(_, scenario)| scenario.clone());
+                    *self.twin.borrow_mut() = side.map(|(mut side, _)| {
+                        side.playing = opened.playing;
+                        side.speed = opened.speed;
+                        side
+                    });
+                    *self.runner.borrow_mut() = opened;
                     self.notice.emit(None);
                 }
             }
@@ -114,9 +122,10 @@ impl FrameLoop {
             dots::draw(canvas, &mut runner);
         }
         let in_flight = runner.simulation().in_flight_count();
+        let now = runner.simulation().now();
         drop(runner);
         if let Some(twin) = self.twin.borrow_mut().as_mut() {
-            twin.advance(elapsed_ms);
+            twin.follow(now);
             if let Some(canvas) = self.twin_canvas.cast::<HtmlCanvasElement>() {
                 dots::draw(&canvas, twin);
             }
@@ -164,7 +173,7 @@ struct Boot {
     runner: Runner,
     twin: Option<(Runner, cascade_sim::Scenario)>,
     /// A long shared run still replaying (the frame loop finishes it, then swaps it in).
-    pending: Option<(Runner, Replay)>,
+    pending: Option<Box<PendingRun>>,
     page: crate::embed::PageOptions,
     message: Option<String>,
 }
@@ -182,7 +191,7 @@ impl Boot {
                     shared = Some(runner);
                     twin = side.map(|side| *side);
                 }
-                Ok(Opening::Replaying(runner, replay)) => pending = Some((runner, replay)),
+                Ok(Opening::Replaying(run)) => pending = Some(run),
                 Err(error) => message = Some(error),
             },
             Ok(None) => {}
@@ -242,12 +251,53 @@ const BOOT_REPLAY_MS: f64 = 250.0;
 /// Events replayed per slice and per animation frame (about 20 to 40 ms in wasm).
 const REPLAY_SLICE_EVENTS: u64 = 100_000;
 
-/// A share link being opened.
+/// A shared run still replaying: the runner, and in the compare view the async side and the
+/// scenario compared.
+struct PendingRun {
+    main: (Runner, Replay),
+    twin: Option<(Runner, Replay, cascade_sim::Scenario)>,
+}
+
+impl PendingRun {
+    /// Replays a slice on each side; true when both are done.
+    fn advance(&mut self, max_events: u64) -> Result<bool, String> {
+        let (runner, replay) = &mut self.main;
+        let main_done = replay.advance(runner, max_events)?;
+        let twin_done = match &mut self.twin {
+            Some((side, replay, _)) => replay.advance(side, max_events)?,
+            None => true,
+        };
+        Ok(main_done && twin_done)
+    }
+
+    /// How far it is, in words.
+    fn progress(&self) -> String {
+        let (runner, replay) = &self.main;
+        format!(
+            "Opening the shared run: {:.0} of {:.0} simulated seconds replayed…",
+            runner.simulation().now().as_secs_f64(),
+            replay.target().as_secs_f64()
+        )
+    }
+}
+
+/// A share link being opened (one value per opened link: its size does not matter).
+#[allow(clippy::large_enum_variant)]
 enum Opening {
     /// Replayed: the runner, and in the compare view the async side and the scenario compared.
     Ready(Runner, Option<Box<(Runner, cascade_sim::Scenario)>>),
     /// Still replaying after the wall-clock budget: the frame loop finishes it.
-    Replaying(Runner, Replay),
+    Replaying(Box<PendingRun>),
+}
+
+impl PendingRun {
+    fn into_opening(self) -> Opening {
+        Opening::Ready(
+            self.main.0,
+            self.twin
+                .map(|(side, _, scenario)| Box::new((side, scenario))),
+        )
+    }
 }
 
 fn now_ms() -> f64 {
@@ -256,33 +306,35 @@ fn now_ms() -> f64 {
         .map_or(0.0, |performance| performance.now())
 }
 
-/// Replays a shared state for at most `budget_ms` of wall-clock time (the compare view, rare,
-/// all at once).
+/// Replays a shared state for at most `budget_ms` of wall-clock time; the rest is left to the
+/// frame loop.
 fn open_shared(state: &crate::share::SharedState, budget_ms: f64) -> Result<Opening, String> {
     let replay_error = |error: String| format!("This share link could not be replayed: {error}");
-    if state.view.compare {
-        let (sync, asynchronous) = crate::model::restore_comparison(state).map_err(replay_error)?;
-        return Ok(Opening::Ready(
-            sync,
-            Some(Box::new((asynchronous, state.scenario.clone()))),
-        ));
-    }
-    let started_from = state
-        .started_from
-        .clone()
-        .unwrap_or_else(|| state.scenario.clone());
-    let (mut runner, mut replay) =
-        Replay::begin(started_from, state.scenario.clone(), state).map_err(replay_error)?;
+    let mut pending = if state.view.compare {
+        let (sync, (side, replay)) =
+            crate::model::comparison_replays(state).map_err(replay_error)?;
+        PendingRun {
+            main: sync,
+            twin: Some((side, replay, state.scenario.clone())),
+        }
+    } else {
+        let started_from = state
+            .started_from
+            .clone()
+            .unwrap_or_else(|| state.scenario.clone());
+        PendingRun {
+            main: Replay::begin(started_from, state.scenario.clone(), state)
+                .map_err(replay_error)?,
+            twin: None,
+        }
+    };
     let deadline = now_ms() + budget_ms;
     loop {
-        if replay
-            .advance(&mut runner, REPLAY_SLICE_EVENTS)
-            .map_err(replay_error)?
-        {
-            return Ok(Opening::Ready(runner, None));
+        if pending.advance(REPLAY_SLICE_EVENTS).map_err(replay_error)? {
+            return Ok(pending.into_opening());
         }
         if now_ms() >= deadline {
-            return Ok(Opening::Replaying(runner, replay));
+            return Ok(Opening::Replaying(Box::new(pending)));
         }
     }
 }
@@ -301,6 +353,19 @@ fn capture(
         state.view.compare = true;
     }
     state
+}
+
+/// A state to put in a link, and a note for the person when it had to be shortened.
+type Shareable = (crate::share::SharedState, Option<String>);
+
+/// The same scenario, seed and view from time zero, without the commands applied by hand.
+fn from_time_zero(state: crate::share::SharedState) -> crate::share::SharedState {
+    crate::share::SharedState {
+        started_from: None,
+        commands: Vec::new(),
+        at: cascade_sim::SimTime::ZERO,
+        ..state
+    }
 }
 
 /// An open dialog under the top bar.
@@ -358,6 +423,7 @@ pub fn App() -> Html {
     });
     let message = use_state(|| booted_message);
     let panel = use_state(|| None::<Panel>);
+    let copied = use_state(|| None::<&'static str>);
     let snippet = use_state(crate::embed::Snippet::default);
     let root = use_node_ref();
     let reduced_motion = use_state(|| {
@@ -378,9 +444,13 @@ pub fn App() -> Html {
         let twin = twin.clone();
         let before_compare = before_compare.clone();
         let page = page.clone();
+        let pending = pending.clone();
         Callback::from(move |action: UiAction| {
             let changes_nothing = action.only_looks();
-            let result = if page.readonly && !changes_nothing {
+            let result = if pending.borrow().is_some() {
+                // Whatever is done now would be replaced when the shared run is ready.
+                Err(WAIT_FOR_REPLAY.into())
+            } else if page.readonly && !changes_nothing {
                 Err("This embed is read-only: open it in the playground to change things.".into())
             } else {
                 act_on_both(&runner, &twin, &before_compare, action)
@@ -388,9 +458,11 @@ pub fn App() -> Html {
             if result.is_ok() && !page.embed && !changes_nothing {
                 // The address no longer describes what is on screen.
                 super::forget_share_fragment();
-            }
-            if result.is_ok() && twin.borrow().is_none() && !page.embed {
-                super::save_scenario(runner.borrow().scenario());
+                // Only changes are saved: opening someone's link and pausing it keeps your own
+                // autosaved work.
+                if twin.borrow().is_none() {
+                    super::save_scenario(runner.borrow().scenario());
+                }
             }
             super::remember_reproduction(&runner.borrow());
             message.set(result.err());
@@ -411,6 +483,7 @@ pub fn App() -> Html {
         let before_compare = before_compare.clone();
         let pending = pending.clone();
         let page = page.clone();
+        let panel = panel.clone();
         use_effect_with((), move |_| {
             super::hide_loading();
             super::remember_reproduction(&runner.borrow());
@@ -429,6 +502,7 @@ pub fn App() -> Html {
                             Ok(None) => return,
                             Ok(Some(state)) => match open_shared(&state, 0.0) {
                                 Ok(Opening::Ready(opened, side)) => {
+                                    pending.borrow_mut().take();
                                     *runner.borrow_mut() = opened;
                                     let side = side.map(|side| *side);
                                     *before_compare.borrow_mut() =
@@ -436,8 +510,8 @@ pub fn App() -> Html {
                                     *twin.borrow_mut() = side.map(|(side, _)| side);
                                     message.set(None);
                                 }
-                                Ok(Opening::Replaying(opened, replay)) => {
-                                    *pending.borrow_mut() = Some((opened, replay));
+                                Ok(Opening::Replaying(run)) => {
+                                    *pending.borrow_mut() = Some(run);
                                 }
                                 Err(error) => message.set(Some(error)),
                             },
@@ -511,6 +585,10 @@ pub fn App() -> Html {
                                 "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
                             )
                         });
+                    if event.key() == "Escape" {
+                        // Closes the Share or Embed panel wherever the focus is.
+                        panel.set(None);
+                    }
                     if typing || event.alt_key() {
                         return;
                     }
@@ -589,44 +667,68 @@ pub fn App() -> Html {
             force_update.force_update();
         })
     };
-    // What a link to the playground as it is now holds.
-    let current_state: Rc<dyn Fn() -> crate::share::SharedState> = {
-        let (runner, twin, before_compare) = (runner.clone(), twin.clone(), before_compare.clone());
-        Rc::new(move || capture(&runner.borrow(), &twin.borrow(), &before_compare.borrow()))
+    // What a link to the playground as it is now holds; a run too long to share (past an
+    // hour of simulated time, or too many commands) is shared from time zero with a note.
+    let current_state: Rc<dyn Fn() -> Result<Shareable, String>> = {
+        let (runner, twin, before_compare, pending) = (
+            runner.clone(),
+            twin.clone(),
+            before_compare.clone(),
+            pending.clone(),
+        );
+        Rc::new(move || {
+            if pending.borrow().is_some() {
+                return Err(WAIT_FOR_REPLAY.into());
+            }
+            let state = capture(&runner.borrow(), &twin.borrow(), &before_compare.borrow());
+            match state.check() {
+                Ok(()) => Ok((state, None)),
+                Err(problem) => Ok((
+                    from_time_zero(state),
+                    Some(format!("This run cannot travel whole ({problem}), so the link starts the scenario from time zero.")),
+                )),
+            }
+        })
+    };
+    // Share and Embed open their panel on what a link holds now.
+    let opener = |make: fn(crate::share::SharedState) -> Panel| {
+        let (state, panel, message, copied) = (
+            current_state.clone(),
+            panel.clone(),
+            message.clone(),
+            copied.clone(),
+        );
+        Callback::from(move |_: MouseEvent| match state() {
+            Ok((state, note)) => {
+                message.set(note);
+                copied.set(None);
+                panel.set(Some(make(state)));
+            }
+            Err(error) => message.set(Some(error)),
+        })
     };
     // Share: the whole state in the address bar and in a field to copy.
-    let on_share = {
-        let (state, panel) = (current_state.clone(), panel.clone());
-        Callback::from(move |_: MouseEvent| {
-            let fragment = crate::share::encode(&state());
-            super::show_fragment(&fragment);
-            panel.set(Some(Panel::Share(format!(
-                "{}#{fragment}",
-                super::page_address()
-            ))));
-        })
-    };
-    let on_embed = {
-        let (state, panel) = (current_state.clone(), panel.clone());
-        Callback::from(move |_: MouseEvent| {
-            let run = state();
-            let from_start = crate::share::SharedState {
-                started_from: None,
-                commands: Vec::new(),
-                at: cascade_sim::SimTime::ZERO,
-                ..run.clone()
-            };
-            panel.set(Some(Panel::Embed {
-                from_start: crate::share::encode(&from_start),
-                run: crate::share::encode(&run),
-            }));
-        })
-    };
+    let on_share = opener(|state| {
+        let fragment = crate::share::encode(&state);
+        super::show_fragment(&fragment);
+        Panel::Share(format!("{}#{fragment}", super::page_address()))
+    });
+    let on_embed = opener(|mut run| {
+        // The embed's own autoplay parameter decides whether it plays.
+        run.view.playing = true;
+        Panel::Embed {
+            from_start: crate::share::encode(&from_time_zero(run.clone())),
+            run: crate::share::encode(&run),
+        }
+    });
     // The full playground at this state, from an embed.
     let open_full = {
         let state = current_state.clone();
         Callback::from(move |_: MouseEvent| {
-            let fragment = crate::share::encode(&state());
+            let Ok((state, _)) = state() else {
+                return;
+            };
+            let fragment = crate::share::encode(&state);
             if let Some(window) = web_sys::window() {
                 let _ = window.open_with_url_and_target(
                     &format!("{}#{fragment}", super::page_address()),
@@ -658,10 +760,28 @@ pub fn App() -> Html {
             if slug.is_empty() { "scenario" } else { &slug }
         )
     };
+    // While a shared run opens, what is on screen is a placeholder: nothing to export yet.
+    let waiting = {
+        let (pending, message) = (pending.clone(), message.clone());
+        move || {
+            let waiting = pending.borrow().is_some();
+            if waiting {
+                message.set(Some(WAIT_FOR_REPLAY.into()));
+            }
+            waiting
+        }
+    };
     let on_export_json = {
-        let (runner, before_compare, message) =
-            (runner.clone(), before_compare.clone(), message.clone());
+        let (runner, before_compare, message, waiting) = (
+            runner.clone(),
+            before_compare.clone(),
+            message.clone(),
+            waiting.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
+            if waiting() {
+                return;
+            }
             let runner = runner.borrow();
             let compared = before_compare.borrow();
             let scenario = compared.as_ref().unwrap_or(runner.scenario());
@@ -674,8 +794,11 @@ pub fn App() -> Html {
         })
     };
     let on_export_csv = {
-        let (runner, message) = (runner.clone(), message.clone());
+        let (runner, message, waiting) = (runner.clone(), message.clone(), waiting.clone());
         Callback::from(move |_: MouseEvent| {
+            if waiting() {
+                return;
+            }
             let runner = runner.borrow();
             if let Err(error) = super::files::download_text(
                 &file_name(&runner, "csv"),
@@ -689,6 +812,9 @@ pub fn App() -> Html {
     let on_export_png = {
         let (runner, message) = (runner.clone(), message.clone());
         Callback::from(move |_: MouseEvent| {
+            if waiting() {
+                return;
+            }
             let document = web_sys::window().and_then(|window| window.document());
             let svg = document.as_ref().and_then(|document| {
                 document
@@ -709,11 +835,13 @@ pub fn App() -> Html {
                         runner.simulation().now().as_secs_f64(),
                         runner.seed()
                     );
+                    let message = message.clone();
                     super::files::export_png(
                         &svg,
                         dots.as_ref(),
                         &caption,
                         file_name(&runner, "png"),
+                        move |error| message.set(Some(error)),
                     )
                 }
                 None => Err("there is no topology to save".into()),
@@ -776,13 +904,7 @@ pub fn App() -> Html {
         .find(|(_, name)| *name == scenario.name)
         .map(|(id, _)| *id);
 
-    let replaying = pending.borrow().as_ref().map(|(side, replay)| {
-        format!(
-            "Opening the shared run: {:.0} of {:.0} simulated seconds replayed…",
-            side.simulation().now().as_secs_f64(),
-            replay.target().as_secs_f64()
-        )
-    });
+    let replaying = pending.borrow().as_ref().map(|run| run.progress());
     if page.embed {
         let controls = EmbedControls {
             replaying,
@@ -791,7 +913,8 @@ pub fn App() -> Html {
             open_full: &open_full,
             message: message.as_deref(),
         };
-        return embed_view(runner, canvas, &root, &page, &per_link, controls);
+        let twin_side = twin_view.map(|twin| (twin, twin_canvas.clone(), &twin_per_link[..]));
+        return embed_view(runner, canvas, twin_side, &root, &page, &per_link, controls);
     }
     let close_panel = {
         let panel = panel.clone();
@@ -845,7 +968,7 @@ pub fn App() -> Html {
                     <p class="message info" role="status" data-testid="replaying">{text}</p>
                 }
                 if let Some(open) = &*panel {
-                    {panel_view(open, &snippet, close_panel, &scenario.name)}
+                    {panel_view(open, &snippet, &copied, close_panel, &scenario.name)}
                 }
             </header>
             <main class="layout">
@@ -946,6 +1069,7 @@ struct EmbedControls<'a> {
 fn embed_view(
     runner: &Runner,
     canvas: NodeRef,
+    twin: Option<(&Runner, NodeRef, &[u32])>,
     root: &NodeRef,
     page: &crate::embed::PageOptions,
     per_link: &[u32],
@@ -1011,7 +1135,10 @@ fn embed_view(
     });
     // What is happening, for a reader who has not read the story: the title and the scheduled
     // fault that happened last or comes next.
-    let caption = (page.controls != Controls::None).then(|| {
+    let titled = page.controls != Controls::None;
+    // With no controls there is no bar: problems (a bad link) are said here instead.
+    let problem = (!titled).then_some(controls.message).flatten();
+    let caption = (titled || problem.is_some() || controls.replaying.is_some()).then(|| {
         let faults = &runner.scenario().faults;
         let now = simulation.now();
         let line = match (
@@ -1032,16 +1159,33 @@ fn embed_view(
         };
         html! {
             <div class="embed-caption" data-testid="embed-caption">
-                <strong>{runner.scenario().name.clone()}</strong>
-                if !line.is_empty() { <span>{line}</span> }
+                if titled {
+                    <strong>{runner.scenario().name.clone()}</strong>
+                    if !line.is_empty() { <span>{line}</span> }
+                }
                 if let Some(text) = &controls.replaying { <span data-testid="replaying">{text.clone()}</span> }
+                if let Some(text) = problem { <span class="bad" role="alert" data-testid="message">{text.to_string()}</span> }
             </div>
         }
     });
     html! {
         <div class={classes!("playground", "embed", format!("controls-{}", page.controls.as_str()))} ref={root.clone()}
             data-testid="embed-root" data-readonly={page.readonly.to_string()}>
-            {stage(runner, canvas, &act, per_link, None)}
+            if let Some((twin, twin_canvas, twin_per_link)) = twin {
+                // A shared comparison: both sides, labelled.
+                <div class="compare" data-testid="compare-view">
+                    <div class="side" data-testid="compare-sync">
+                        <span class="side-label">{"all sync"}</span>
+                        {stage(runner, canvas, &act, per_link, None)}
+                    </div>
+                    <div class="side" data-testid="compare-async">
+                        <span class="side-label">{"async between services"}</span>
+                        {stage(twin, twin_canvas, &act, twin_per_link, None)}
+                    </div>
+                </div>
+            } else {
+                {stage(runner, canvas, &act, per_link, None)}
+            }
             {caption}
             {bar}
         </div>
@@ -1052,17 +1196,31 @@ fn embed_view(
 fn panel_view(
     panel: &Panel,
     snippet: &UseStateHandle<crate::embed::Snippet>,
+    copied: &UseStateHandle<Option<&'static str>>,
     close: Callback<MouseEvent>,
     scenario_name: &str,
 ) -> Html {
     use crate::embed::{Controls, Theme};
     let copy = |text: String| {
+        let copied = copied.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(window) = web_sys::window() {
-                let _ = window.navigator().clipboard().write_text(&text);
-            }
+            // The clipboard exists only on secure pages (https or localhost).
+            let clipboard = web_sys::window()
+                .map(|window| window.navigator())
+                .and_then(|navigator| js_sys::Reflect::get(&navigator, &"clipboard".into()).ok())
+                .filter(|clipboard| !clipboard.is_undefined() && !clipboard.is_null())
+                .map(|clipboard| clipboard.unchecked_into::<web_sys::Clipboard>());
+            copied.set(Some(match clipboard {
+                Some(clipboard) => {
+                    let _ = clipboard.write_text(&text);
+                    "Copied to the clipboard."
+                }
+                None => "This page cannot reach the clipboard: select the text and copy it.",
+            }));
         })
     };
+    let copied_note = (**copied)
+        .map(|note| html! { <span class="hint" role="status" data-testid="copied">{note}</span> });
     let select_all = Callback::from(|event: FocusEvent| {
         if let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() {
             input.select();
@@ -1078,6 +1236,7 @@ fn panel_view(
                 <input class="wide" readonly=true value={url.clone()} data-testid="share-link" aria-label="Share link" onfocus={select_all} />
                 <div class="row-buttons">
                     <button onclick={copy(url.clone())} data-testid="copy-link">{"Copy link"}</button>
+                    {copied_note.clone()}
                     <button class="small" onclick={close}>{"Close"}</button>
                 </div>
             </section>
@@ -1130,6 +1289,7 @@ fn panel_view(
                     <p class="hint">{"Paste this into your page's HTML. It loads this playground from where it is hosted now; several embeds on one page run independently and pause while scrolled out of view."}</p>
                     <div class="row-buttons">
                         <button onclick={copy(html)} data-testid="copy-snippet">{"Copy snippet"}</button>
+                        {copied_note}
                         <button class="small" onclick={close}>{"Close"}</button>
                     </div>
                 </section>
@@ -1168,10 +1328,20 @@ fn act_on_both(
             *before_compare.borrow_mut() = Some(scenario);
             Ok(())
         }
+        UiAction::Edit(edit) if edit.changes_structure() => Err(COMPARE_FIXED.into()),
+        UiAction::Undo | UiAction::Redo | UiAction::DeleteSelected => Err(COMPARE_FIXED.into()),
         _ => {
+            // Both sides share a clock: whatever the async side has not done yet up to now, it
+            // does first, so the action lands at the same instant on both (as a share link
+            // replays it).
+            twin.catch_up(runner.borrow().simulation().now());
             runner.borrow_mut().handle(action.clone())?;
-            // The sides share a topology, so what worked on one works on the other.
-            let _ = twin.handle(action);
+            if action == UiAction::Step {
+                twin.catch_up(runner.borrow().simulation().now());
+            } else {
+                // The sides share a topology, so what worked on one works on the other.
+                let _ = twin.handle(action);
+            }
             let runner = runner.borrow();
             twin.playing = runner.playing;
             twin.speed = runner.speed;
@@ -1179,6 +1349,13 @@ fn act_on_both(
         }
     }
 }
+
+/// Why nothing can be done while a shared run opens.
+const WAIT_FOR_REPLAY: &str = "One moment: the shared run is still opening.";
+
+/// Why the topology cannot change while comparing.
+const COMPARE_FIXED: &str =
+    "While comparing, the topology is fixed: close the comparison to add, remove, connect or rename.";
 
 /// Opens the compare view (the current scenario twice: all sync, and async between services)
 /// or closes it and goes back to the scenario as it was.
@@ -1491,7 +1668,12 @@ fn command_text(command: &Command) -> String {
         Command::Partition { link } => format!("link {link} is cut"),
         Command::Heal { link } => format!("link {link} heals"),
         Command::SetLinkKind { link, kind } => {
-            format!("link {link} becomes {kind:?}").to_lowercase()
+            let kind = if *kind == LinkKind::Sync {
+                "sync"
+            } else {
+                "async"
+            };
+            format!("link {link} becomes {kind}")
         }
         Command::KillBroker => "the broker dies".into(),
         Command::ReviveBroker => "the broker comes back".into(),

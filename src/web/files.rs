@@ -58,7 +58,9 @@ pub(crate) fn export_png(
     dots: Option<&web_sys::HtmlCanvasElement>,
     caption: &str,
     name: String,
+    fail: impl Fn(String) + 'static,
 ) -> Result<(), String> {
+    let fail = std::rc::Rc::new(fail);
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let clone: web_sys::Element = svg
@@ -142,6 +144,11 @@ pub(crate) fn export_png(
     });
     let image = web_sys::HtmlImageElement::new().map_err(|_| "no image")?;
     let loaded = image.clone();
+    let failed = std::rc::Rc::clone(&fail);
+    let onerror = Closure::once_into_js(move || {
+        failed("the browser could not draw the picture".to_string());
+    });
+    image.set_onerror(Some(onerror.unchecked_ref()));
     let onload = Closure::once_into_js(move || {
         context.set_fill_style_str(&background);
         context.fill_rect(0.0, 0.0, width * scale, height * scale);
@@ -164,8 +171,13 @@ pub(crate) fn export_png(
         context.set_fill_style_str(&text_colour);
         context.set_font(&format!("600 {}px system-ui, sans-serif", 14.0 * scale));
         let _ = context.fill_text(&caption, 12.0 * scale, 22.0 * scale);
-        if let Ok(url) = canvas.to_data_url() {
-            let _ = click_download(&url, &name);
+        match canvas.to_data_url() {
+            Ok(url) => {
+                if let Err(error) = click_download(&url, &name) {
+                    fail(error);
+                }
+            }
+            Err(_) => fail("the browser could not encode the picture".to_string()),
         }
     });
     image.set_onload(Some(onload.unchecked_ref()));

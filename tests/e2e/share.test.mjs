@@ -72,6 +72,8 @@ test("a shared link of a modified run opens in a fresh browser with the same top
   };
   await page.getByTestId("share").click();
   const link = await page.getByTestId("share-link").inputValue();
+  await page.getByTestId("copy-link").click();
+  assert.match(await page.getByTestId("copied").textContent(), /Copied|select the text/);
   assert.ok(link.startsWith(server.url + "#share=1."), link);
   assert.ok(link.length < 2000, `the link is ${link.length} characters`);
   assert.equal(await page.evaluate(() => location.hash), link.slice(link.indexOf("#")), "the address bar holds it too");
@@ -196,7 +198,9 @@ test("export and import: the scenario JSON round-trips and runs in the CLI, the 
   const fromCli = JSON.parse((await run(cli, ["presets", "poison-message"])).stdout);
   assert.deepEqual(exported, fromCli);
   const report = JSON.parse((await run(cli, ["run", json.path, "--duration", "5s", "--format", "json"])).stdout);
-  assert.ok(report.clients?.length ?? report.end_to_end ?? report, "the CLI ran it");
+  assert.equal(report.scenario, exported.name, "the CLI ran the exported file");
+  assert.equal(report.duration_us, 5_000_000);
+  assert.ok(report.end_to_end.succeeded > 0, "and requests went through");
 
   // The CLI's file opens in the browser.
   const cliFile = join(scratch, "from-cli.json");
@@ -263,15 +267,21 @@ test("embed parameters: controls, autoplay, readonly, theme, preset and shared s
   await full.screenshot({ path: join(screenshots, "embed-full-dark.png") });
   await full.context().close();
 
+  // A click on a link switches it in an ordinary embed, and does nothing in a read-only one.
+  const editable = await embed("preset=checkout&controls=full");
+  await editable.getByTestId("node-Payments").waitFor();
+  await editable.getByTestId("link-1").locator("line.hit").click({ force: true });
+  assert.match(await editable.getByTestId("link-1").getAttribute("class"), /async/, "a click switches the link");
+  await editable.context().close();
   const readonly = await embed("preset=checkout&controls=full&readonly=1");
   await readonly.getByTestId("node-Payments").waitFor();
   assert.equal(await readonly.getByTestId("kill-Payments").count(), 0, "readonly: no fault buttons");
   const link = readonly.getByTestId("link-1");
-  const kind = await link.getAttribute("class");
   await link.locator("line.hit").click({ force: true });
-  await readonly.keyboard.press("k");
   await readonly.waitForTimeout(200);
-  assert.equal(await link.getAttribute("class"), kind, "readonly: a click does not switch the link");
+  assert.match(await link.getAttribute("class"), /sync/, "readonly: a click does not switch the link");
+  assert.doesNotMatch(await link.getAttribute("class"), /async/);
+  await readonly.getByTestId("reset").click();
   assert.equal(await readonly.getByTestId("node-Payments").getAttribute("data-state"), "up");
   assert.equal(await readonly.evaluate(() => document.documentElement.dataset.theme), "auto");
   await readonly.context().close();
@@ -387,5 +397,50 @@ test("a long shared run opens without freezing the page: it replays frame by fra
   await page.waitForTimeout(500);
   assert.ok((await clock(page)) > reached, "and plays on");
   assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("a shared comparison opens as a comparison, both sides at the same instant; your autosave survives it", async () => {
+  const page = await openPage(browser, server.url + "?preset=checkout");
+  await page.getByTestId("node-Orders").waitFor();
+  await page.getByTestId("compare").click();
+  await page.getByTestId("compare-view").waitFor();
+  await page.getByTestId("speed").selectOption("2");
+  await page.waitForTimeout(800);
+  await page.getByTestId("kill-Payments").click();
+  await page.waitForTimeout(1200);
+  await page.getByTestId("play").click();
+  const figures = async (target) =>
+    Promise.all(["compare-sync-delivered", "compare-sync-errors", "compare-async-delivered", "compare-async-errors"].map((id) => numberOf(target, id)));
+  const before = await figures(page);
+  const clockBefore = await page.getByTestId("clock").textContent();
+  await page.getByTestId("share").click();
+  const link = await page.getByTestId("share-link").inputValue();
+  // Structure is fixed while comparing (a link could not say how it got there).
+  await page.keyboard.press("Escape");
+  assert.equal(await page.getByTestId("share-panel").count(), 0, "Escape closes the panel");
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const mine = await context.newPage();
+  await mine.goto(server.url + "?preset=broker-down");
+  await mine.getByTestId("node-Orders").waitFor();
+  await mine.getByTestId("kill-Payments").click(); // a change: autosaved
+  await mine.goto(link);
+  await mine.getByTestId("compare-view").waitFor();
+  assert.deepEqual(await figures(mine), before, "both sides, exactly as shared");
+  assert.equal(await mine.getByTestId("clock").textContent(), clockBefore);
+  // The same link as an embed shows both sides too.
+  const embedded = await context.newPage();
+  await embedded.setViewportSize({ width: 800, height: 420 });
+  await embedded.goto(server.url + "?embed=1&controls=full" + link.slice(link.indexOf("#")));
+  await embedded.getByTestId("compare-view").waitFor();
+  assert.equal(await embedded.locator(".stage").count(), 2, "both sides in the embed");
+  await embedded.screenshot({ path: join(screenshots, "embed-compare.png") });
+  await embedded.close();
+  await mine.keyboard.press(" "); // looking, not changing
+  await mine.goto(server.url);
+  await mine.getByTestId("node-Orders").waitFor();
+  assert.match(await mine.locator(".story h2").textContent(), /When the broker dies/, "your own work is still there");
+  await context.close();
   await page.context().close();
 });

@@ -10,6 +10,14 @@ use std::collections::BTreeMap;
 
 /// The scenario format version this build writes and reads.
 pub const SCENARIO_VERSION: u32 = 1;
+/// The most services, load sources and links a scenario may have: far more than a canvas
+/// shows (the stress preset has 50 services), and a bound on what a hostile file or link can
+/// make the page do.
+pub const MAX_NODES: usize = 1_000;
+/// See [`MAX_NODES`].
+pub const MAX_LINKS: usize = 5_000;
+/// The most scheduled faults.
+pub const MAX_FAULTS: usize = 10_000;
 
 /// A whole topology: services, load sources and the links between them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -267,7 +275,8 @@ pub fn json_error(text: &str, error: &serde_json::Error) -> ScenarioError {
     )
 }
 
-/// The path (`services[0].workers`) of the value being read at a 1-based line and column.
+/// The path (`services[0].workers`) of the value being read at a 1-based line and byte column
+/// (serde_json counts columns in bytes).
 fn json_path_at(text: &str, line: usize, column: usize) -> String {
     enum Frame {
         Object {
@@ -280,9 +289,9 @@ fn json_path_at(text: &str, line: usize, column: usize) -> String {
     }
     let mut stack: Vec<Frame> = Vec::new();
     let (mut at_line, mut at_column) = (1, 0);
-    let mut characters = text.chars();
-    while let Some(character) = characters.next() {
-        if character == '\n' {
+    let mut bytes = text.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte == b'\n' {
             at_line += 1;
             at_column = 0;
         } else {
@@ -291,43 +300,43 @@ fn json_path_at(text: &str, line: usize, column: usize) -> String {
         if at_line > line || (at_line == line && at_column >= column) {
             break;
         }
-        match character {
-            '{' => stack.push(Frame::Object {
+        match byte {
+            b'{' => stack.push(Frame::Object {
                 key: None,
                 expect_key: true,
             }),
-            '[' => stack.push(Frame::Array { index: 0 }),
-            '}' | ']' => {
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
                 stack.pop();
             }
-            ',' => match stack.last_mut() {
+            b',' => match stack.last_mut() {
                 Some(Frame::Array { index }) => *index += 1,
                 Some(Frame::Object { expect_key, .. }) => *expect_key = true,
                 None => {}
             },
-            ':' => {
+            b':' => {
                 if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
                     *expect_key = false;
                 }
             }
-            '"' => {
-                let mut string = String::new();
+            b'"' => {
+                let mut string = Vec::new();
                 let mut escaped = false;
-                for inner in characters.by_ref() {
+                for inner in bytes.by_ref() {
                     at_column += 1;
                     match inner {
                         _ if escaped => {
                             escaped = false;
                             string.push(inner);
                         }
-                        '\\' => escaped = true,
-                        '"' => break,
+                        b'\\' => escaped = true,
+                        b'"' => break,
                         _ => string.push(inner),
                     }
                 }
                 if let Some(Frame::Object { key, expect_key }) = stack.last_mut() {
                     if *expect_key {
-                        *key = Some(string);
+                        *key = Some(String::from_utf8_lossy(&string).into_owned());
                     }
                 }
             }
@@ -379,6 +388,22 @@ impl Scenario {
                     self.version
                 ),
             ));
+        }
+        for (field, count, most) in [
+            (
+                "services",
+                self.services.len() + self.clients.len(),
+                MAX_NODES,
+            ),
+            ("links", self.links.len(), MAX_LINKS),
+            ("faults", self.faults.len(), MAX_FAULTS),
+        ] {
+            if count > most {
+                return Err(ScenarioError::new(
+                    field,
+                    format!("{count} is more than this playground handles ({most})"),
+                ));
+            }
         }
         let mut names: BTreeMap<&str, bool> = BTreeMap::new(); // name -> is a client
         for (index, client) in self.clients.iter().enumerate() {
@@ -550,8 +575,20 @@ impl Scenario {
             OnPath,
             Done,
         }
-        let names: Vec<&str> = self.node_names().collect();
-        let index_of = |name: &str| names.iter().position(|n| *n == name);
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        for (index, name) in self.node_names().enumerate() {
+            names.insert(name, index);
+        }
+        // Outgoing links per node, in scenario order: the search is linear in nodes + links.
+        let mut outgoing: Vec<Vec<(usize, usize)>> = vec![Vec::new(); names.len()];
+        for (link_index, link) in self.links.iter().enumerate() {
+            let (Some(&from), Some(&to)) =
+                (names.get(link.from.as_str()), names.get(link.to.as_str()))
+            else {
+                continue;
+            };
+            outgoing[from].push((link_index, to));
+        }
         let mut marks = vec![Mark::Unvisited; names.len()];
         // Explicit stack of (node, next outgoing link to look at): no recursion depth limit.
         for start in 0..names.len() {
@@ -561,17 +598,10 @@ impl Scenario {
             let mut stack = vec![(start, 0usize)];
             marks[start] = Mark::OnPath;
             while let Some((node, cursor)) = stack.pop() {
-                let next = self
-                    .links
-                    .iter()
-                    .enumerate()
-                    .skip(cursor)
-                    .find(|(_, link)| index_of(&link.from) == Some(node));
-                match next {
+                match outgoing[node].get(cursor) {
                     None => marks[node] = Mark::Done,
-                    Some((link_index, link)) => {
-                        stack.push((node, link_index + 1));
-                        let target = index_of(&link.to)?;
+                    Some(&(link_index, target)) => {
+                        stack.push((node, cursor + 1));
                         match marks[target] {
                             Mark::OnPath => return Some(link_index),
                             Mark::Unvisited => {
@@ -668,7 +698,13 @@ mod json_error_tests {
             r#"{"links": [{"from": "a", "to": "b", "sync": {"timeout_ms": 5, "max_attempts": "x"}}]}"#,
         );
         assert!(error.starts_with("links[0].sync.max_attempts:"), "{error}");
-        let error = error_of(r#"{"name": "has \"quotes\" and [brackets] {", "version": "one"}"#);
+        // Columns are bytes: text before the error in other scripts does not move the path.
+        let error = error_of(
+            r#"{"name": "ééééééééééééééééééééé", "services": [{"name": "A", "workers": -1}], "links": []}"#,
+        );
+        assert!(error.starts_with("services[0].workers:"), "{error}");
+        let error =
+            error_of(r#"{"name": "ünïcödé \"quotes\" and [brackets] {", "version": "one"}"#);
         assert!(error.starts_with("version: invalid type"), "{error}");
         let error = error_of("\"seven\"");
         assert!(error.starts_with("(document): invalid type"), "{error}");
@@ -770,5 +806,63 @@ mod command_json_tests {
                 "{json}: {error}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    fn chain(services: usize) -> Scenario {
+        let mut scenario = Scenario {
+            clients: vec![ClientSpec {
+                name: "Users".into(),
+                ..ClientSpec::default()
+            }],
+            ..Scenario::default()
+        };
+        for index in 0..services {
+            scenario.services.push(ServiceSpec {
+                name: format!("S{index}"),
+                ..ServiceSpec::default()
+            });
+            scenario.links.push(LinkSpec {
+                from: if index == 0 {
+                    "Users".into()
+                } else {
+                    format!("S{}", index - 1)
+                },
+                to: format!("S{index}"),
+                ..LinkSpec::default()
+            });
+        }
+        scenario
+    }
+
+    /// A long chain is the worst case for the cycle search; it stays linear, and past the
+    /// limits a scenario is refused before any of it runs.
+    #[test]
+    fn the_largest_allowed_scenario_validates_and_a_larger_one_is_refused() {
+        chain(MAX_NODES - 1)
+            .validate()
+            .expect("a 999-service chain is fine");
+        let mut looped = chain(MAX_NODES - 1);
+        looped.links.push(LinkSpec {
+            from: format!("S{}", MAX_NODES - 2),
+            to: "S0".into(),
+            ..LinkSpec::default()
+        });
+        let error = looped.validate().expect_err("a cycle");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("links[{}]", MAX_NODES - 1)),
+            "{error}"
+        );
+        let error = chain(MAX_NODES).validate().expect_err("too many");
+        assert!(
+            error.to_string().starts_with("services: 1001 is more than"),
+            "{error}"
+        );
     }
 }
