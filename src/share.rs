@@ -19,11 +19,12 @@ use std::fmt;
 pub const SHARE_VERSION: u32 = 1;
 /// What starts a share fragment (after the `#`).
 pub const FRAGMENT_PREFIX: &str = "share=";
-/// The most a link may unpack to: far above any real scenario, and a cap on what a hostile
-/// link can make the page allocate.
-pub const MAX_STATE_BYTES: usize = 1 << 20;
-/// The longest payload read; browsers keep URLs far shorter than this anyway.
-const MAX_PAYLOAD_CHARS: usize = 1 << 20;
+/// The most a link may unpack to: room for the largest scenario allowed (1,000 nodes and
+/// 5,000 links with every knob written out, about 6 MB), and a cap on what a hostile link can
+/// make the page allocate.
+pub const MAX_STATE_BYTES: usize = 8 << 20;
+/// The longest payload read (Chromium's URL limit is 2 MB).
+const MAX_PAYLOAD_CHARS: usize = 2 << 20;
 /// The latest simulated time a link may ask to replay to: one hour.
 pub const MAX_SHARED_TIME: SimTime = SimTime::from_micros(3_600_000_000);
 /// The most commands a link may carry.

@@ -445,6 +445,7 @@ pub fn App() -> Html {
         let before_compare = before_compare.clone();
         let page = page.clone();
         let pending = pending.clone();
+        let panel = panel.clone();
         Callback::from(move |action: UiAction| {
             let changes_nothing = action.only_looks();
             let result = if pending.borrow().is_some() {
@@ -456,8 +457,10 @@ pub fn App() -> Html {
                 act_on_both(&runner, &twin, &before_compare, action)
             };
             if result.is_ok() && !page.embed && !changes_nothing {
-                // The address no longer describes what is on screen.
+                // The address (and an open Share or Embed panel) no longer describes what is
+                // on screen.
                 super::forget_share_fragment();
+                panel.set(None);
                 // Only changes are saved: opening someone's link and pausing it keeps your own
                 // autosaved work.
                 if twin.borrow().is_none() {

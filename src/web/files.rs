@@ -199,8 +199,9 @@ pub(crate) fn read_chosen_file(
     // Reset, so choosing the same file again is noticed.
     input.set_value("");
     let name = file.name();
-    // A scenario is a few KB; anything huge is not one, and would only stall the page.
-    if file.size() > 5_000_000.0 {
+    // A scenario is a few KB (the largest allowed, pretty-printed, about 10 MB); anything
+    // bigger is not one, and would only stall the page.
+    if file.size() > 16_000_000.0 {
         done(
             name,
             Err(format!(
