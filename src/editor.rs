@@ -39,22 +39,6 @@ pub enum Edit {
     SetLink { index: usize, spec: Box<LinkSpec> },
 }
 
-impl Edit {
-    /// Whether the edit adds, removes, connects or renames (rather than moving a node or
-    /// turning a knob).
-    pub fn changes_structure(&self) -> bool {
-        matches!(
-            self,
-            Edit::AddService { .. }
-                | Edit::AddClient { .. }
-                | Edit::Connect { .. }
-                | Edit::DeleteNode { .. }
-                | Edit::DeleteLink { .. }
-                | Edit::Rename { .. }
-        )
-    }
-}
-
 /// How the running simulation should take an edited scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {

@@ -451,6 +451,8 @@ impl Runner {
                     .map_err(|error| error.to_string())?;
                 self.started_from = scenario.clone();
                 self.log.clear();
+                self.recent.clear();
+                self.inspected = None;
             }
         }
         self.layout = Layout::new(&scenario);
@@ -724,6 +726,9 @@ impl Runner {
             .expect("a scenario that ran once stays valid");
         self.started_from = self.scenario.clone();
         self.log.clear();
+        // Request ids start again at 1: paths of the old run would mix with the new one.
+        self.recent.clear();
+        self.inspected = None;
     }
 
     /// Everything a share link needs to reproduce this run and view.
@@ -772,6 +777,11 @@ impl Runner {
     }
 }
 
+/// The most events a shared run may take to replay: about five seconds of a browser tab's
+/// time, and a bound on the memory a link can make it use. Longer runs are shared from time
+/// zero (the Share button says so).
+pub const MAX_REPLAY_EVENTS: u64 = 20_000_000;
+
 /// A shared run being replayed a slice at a time, so a long one does not freeze the page:
 /// [`Replay::advance`] until it returns true, then the runner is exactly the shared run.
 #[derive(Debug)]
@@ -816,6 +826,13 @@ impl Replay {
             let outcome = runner.simulation.run_until(target, budget.min(50_000));
             runner.collect_log();
             budget = budget.saturating_sub((runner.simulation.events_processed() - before).max(1));
+            if runner.simulation.events_processed() > MAX_REPLAY_EVENTS {
+                return Err(format!(
+                    "replaying it takes more than {} million events, more than a browser tab \
+                     should spend; open the scenario from time zero instead",
+                    MAX_REPLAY_EVENTS / 1_000_000
+                ));
+            }
             if outcome != RunOutcome::BudgetExhausted {
                 match self.commands.get(self.next) {
                     Some(timed) => {

@@ -93,6 +93,7 @@ impl FrameLoop {
                         side.speed = opened.speed;
                         side
                     });
+                    super::remember_reproduction(&opened);
                     *self.runner.borrow_mut() = opened;
                     self.notice.emit(None);
                 }
@@ -116,7 +117,16 @@ impl FrameLoop {
         let performance = web_sys::window().and_then(|window| window.performance());
         let started_ms = performance.as_ref().map_or(0.0, |p| p.now());
         let mut runner = self.runner.borrow_mut();
-        runner.advance(elapsed_ms);
+        // The compare view's sides share a clock: while the async side is still catching up
+        // (its frame budget ran out), the sync side waits for it.
+        let twin_behind = self
+            .twin
+            .borrow()
+            .as_ref()
+            .is_some_and(|twin| twin.simulation().now() < runner.simulation().now());
+        if !twin_behind {
+            runner.advance(elapsed_ms);
+        }
         let canvas = self.canvas.cast::<HtmlCanvasElement>();
         if let Some(canvas) = &canvas {
             dots::draw(canvas, &mut runner);
@@ -448,11 +458,15 @@ pub fn App() -> Html {
         let panel = panel.clone();
         Callback::from(move |action: UiAction| {
             let changes_nothing = action.only_looks();
+            if matches!(action, UiAction::LoadPreset(_) | UiAction::LoadScenario(_)) {
+                // Choosing another scenario gives up on a shared run still opening.
+                pending.borrow_mut().take();
+            }
             let result = if pending.borrow().is_some() {
                 // Whatever is done now would be replaced when the shared run is ready.
                 Err(WAIT_FOR_REPLAY.into())
             } else if page.readonly && !changes_nothing {
-                Err("This embed is read-only: open it in the playground to change things.".into())
+                Err(READ_ONLY.into())
             } else {
                 act_on_both(&runner, &twin, &before_compare, action)
             };
@@ -492,6 +506,7 @@ pub fn App() -> Html {
             super::remember_reproduction(&runner.borrow());
             let opened = {
                 let pending = pending.clone();
+                let page = page.clone();
                 let runner = runner.clone();
                 let twin = twin.clone();
                 let force_update = force_update.clone();
@@ -504,8 +519,10 @@ pub fn App() -> Html {
                         match crate::share::decode(&super::fragment()) {
                             Ok(None) => return,
                             Ok(Some(state)) => match open_shared(&state, 0.0) {
-                                Ok(Opening::Ready(opened, side)) => {
+                                Ok(Opening::Ready(mut opened, side)) => {
                                     pending.borrow_mut().take();
+                                    apply_page_options(&page, &mut opened);
+                                    super::remember_reproduction(&opened);
                                     *runner.borrow_mut() = opened;
                                     let side = side.map(|side| *side);
                                     *before_compare.borrow_mut() =
@@ -664,8 +681,20 @@ pub fn App() -> Html {
         let before_compare = before_compare.clone();
         let force_update = force_update.clone();
         let message = message.clone();
+        let (page, pending, panel) = (page.clone(), pending.clone(), panel.clone());
         Callback::from(move |_: MouseEvent| {
-            let result = toggle_comparison(&runner, &twin, &before_compare);
+            let result = if pending.borrow().is_some() {
+                Err(WAIT_FOR_REPLAY.into())
+            } else if page.readonly {
+                Err(READ_ONLY.into())
+            } else {
+                toggle_comparison(&runner, &twin, &before_compare)
+            };
+            if result.is_ok() {
+                // A new run: the address and an open panel no longer describe it.
+                super::forget_share_fragment();
+                panel.set(None);
+            }
             message.set(result.err());
             force_update.force_update();
         })
@@ -684,7 +713,18 @@ pub fn App() -> Html {
                 return Err(WAIT_FOR_REPLAY.into());
             }
             let state = capture(&runner.borrow(), &twin.borrow(), &before_compare.borrow());
-            match state.check() {
+            let events = runner.borrow().simulation().events_processed();
+            let fits = state.check().and_then(|()| {
+                if events > crate::model::MAX_REPLAY_EVENTS {
+                    Err(format!(
+                        "{} million events to replay, more than a browser tab should spend",
+                        events / 1_000_000
+                    ))
+                } else {
+                    Ok(())
+                }
+            });
+            match fits {
                 Ok(()) => Ok((state, None)),
                 Err(problem) => Ok((
                     from_time_zero(state),
@@ -919,6 +959,17 @@ pub fn App() -> Html {
         let twin_side = twin_view.map(|twin| (twin, twin_canvas.clone(), &twin_per_link[..]));
         return embed_view(runner, canvas, twin_side, &root, &page, &per_link, controls);
     }
+    let cancel_replay = {
+        let (pending, message, force_update) =
+            (pending.clone(), message.clone(), force_update.clone());
+        Callback::from(move |_: MouseEvent| {
+            pending.borrow_mut().take();
+            message.set(Some(
+                "The shared run was not opened; this is the scenario you had (press Play).".into(),
+            ));
+            force_update.force_update();
+        })
+    };
     let close_panel = {
         let panel = panel.clone();
         Callback::from(move |_: MouseEvent| panel.set(None))
@@ -968,7 +1019,8 @@ pub fn App() -> Html {
                     <p class="message" role="alert" data-testid="message">{text.clone()}</p>
                 }
                 if let Some(text) = replaying {
-                    <p class="message info" role="status" data-testid="replaying">{text}</p>
+                    <p class="message info" role="status" data-testid="replaying">{text}{" "}
+                        <button class="small" data-testid="cancel-replay" onclick={cancel_replay}>{"Cancel"}</button></p>
                 }
                 if let Some(open) = &*panel {
                     {panel_view(open, &snippet, &copied, close_panel, &scenario.name)}
@@ -1331,13 +1383,20 @@ fn act_on_both(
             *before_compare.borrow_mut() = Some(scenario);
             Ok(())
         }
-        UiAction::Edit(edit) if edit.changes_structure() => Err(COMPARE_FIXED.into()),
-        UiAction::Undo | UiAction::Redo | UiAction::DeleteSelected => Err(COMPARE_FIXED.into()),
+        // One side's edit or link switch would not mean the same on the other side (its links
+        // are of the other kind), and a share link could not say how each got there.
+        UiAction::Edit(_)
+        | UiAction::Undo
+        | UiAction::Redo
+        | UiAction::DeleteSelected
+        | UiAction::FaultKey('t') => Err(COMPARE_FIXED.into()),
         _ => {
             // Both sides share a clock: whatever the async side has not done yet up to now, it
             // does first, so the action lands at the same instant on both (as a share link
             // replays it).
-            twin.catch_up(runner.borrow().simulation().now());
+            if !action.only_looks() {
+                twin.catch_up(runner.borrow().simulation().now());
+            }
             runner.borrow_mut().handle(action.clone())?;
             if action == UiAction::Step {
                 twin.catch_up(runner.borrow().simulation().now());
@@ -1353,12 +1412,16 @@ fn act_on_both(
     }
 }
 
+/// Why a read-only page refuses.
+const READ_ONLY: &str = "This page is read-only: open it in the playground to change things.";
+
 /// Why nothing can be done while a shared run opens.
-const WAIT_FOR_REPLAY: &str = "One moment: the shared run is still opening.";
+const WAIT_FOR_REPLAY: &str =
+    "One moment: the shared run is still opening (or cancel it, or pick another scenario).";
 
 /// Why the topology cannot change while comparing.
 const COMPARE_FIXED: &str =
-    "While comparing, the topology is fixed: close the comparison to add, remove, connect or rename.";
+    "While comparing, the topology and its knobs are fixed: close the comparison to edit them.";
 
 /// Opens the compare view (the current scenario twice: all sync, and async between services)
 /// or closes it and goes back to the scenario as it was.

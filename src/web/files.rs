@@ -14,7 +14,11 @@ pub(crate) fn download_text(name: &str, mime: &str, contents: &str) -> Result<()
     let url = web_sys::Url::create_object_url_with_blob(&blob)
         .map_err(|_| "the browser could not make the file".to_string())?;
     let result = click_download(&url, name);
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Some browsers read the blob after the click returns: let go of it a little later.
+    gloo::timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
     result
 }
 

@@ -18,6 +18,10 @@ pub const MAX_NODES: usize = 1_000;
 pub const MAX_LINKS: usize = 5_000;
 /// The most scheduled faults.
 pub const MAX_FAULTS: usize = 10_000;
+/// The highest request rate of a load source (base or spike), per second.
+pub const MAX_RATE_PER_SECOND: f64 = 1_000_000.0;
+/// The most users of a closed-loop load source (each is a scheduled event from the start).
+pub const MAX_CLOSED_LOOP_USERS: u32 = 100_000;
 
 /// A whole topology: services, load sources and the links between them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -413,6 +417,23 @@ impl Scenario {
                 return Err(ScenarioError::new(
                     format!("{path}.rate_per_second"),
                     "must be a finite number of at least 0",
+                ));
+            }
+            if client.rate_per_second > MAX_RATE_PER_SECOND
+                || client
+                    .spikes
+                    .iter()
+                    .any(|spike| spike.rate_per_second > MAX_RATE_PER_SECOND)
+            {
+                return Err(ScenarioError::new(
+                    format!("{path}.rate_per_second"),
+                    format!("at most {MAX_RATE_PER_SECOND} requests per second, spikes included"),
+                ));
+            }
+            if client.closed_loop_users > MAX_CLOSED_LOOP_USERS {
+                return Err(ScenarioError::new(
+                    format!("{path}.closed_loop_users"),
+                    format!("at most {MAX_CLOSED_LOOP_USERS}"),
                 ));
             }
             for (spike_index, spike) in client.spikes.iter().enumerate() {
