@@ -731,6 +731,14 @@ impl Runner {
         self.inspected = None;
     }
 
+    /// Handles the events still due at the current instant (a frame can stop on its event
+    /// budget between two events at the same time): then the run is exactly what replaying
+    /// to this instant gives, as a share link must.
+    pub fn settle(&mut self) {
+        let now = self.simulation.now();
+        self.catch_up(now);
+    }
+
     /// Everything a share link needs to reproduce this run and view.
     pub fn capture(&self) -> crate::share::SharedState {
         crate::share::SharedState {

@@ -297,3 +297,43 @@ fn links_at_the_size_limit_open_and_beyond_it_are_refused() {
         "{error}"
     );
 }
+
+/// A frame that stops on its event budget can leave events due at the very instant it stopped;
+/// settled before sharing, the run is exactly what the link replays.
+#[test]
+fn a_run_stopped_on_its_frame_budget_shares_exactly_once_settled() {
+    // Constant gaps and times put many events at the same instant, so a frame's budget
+    // often runs out between two of them.
+    let mut scenario = presets::by_id("reference").expect("preset");
+    scenario.clients[0].arrival = cascade_sim::Arrival::Constant;
+    for service in &mut scenario.services {
+        service.service_time = cascade_sim::Distribution::Constant { ms: 2.0 };
+    }
+    for link in &mut scenario.links {
+        link.latency = cascade_sim::Distribution::Constant { ms: 1.0 };
+    }
+    let mut runner = Runner::new(scenario, 5).expect("valid");
+    runner.speed = 100.0;
+    for _ in 0..3 {
+        runner.advance(100.0);
+    }
+    runner
+        .handle(UiAction::Command(Box::new(Command::Kill {
+            node: "Payments".into(),
+        })))
+        .expect("kill");
+    runner.advance(100.0);
+    runner.settle();
+    let state = runner.capture();
+    let restored = Runner::restore(
+        &share::decode(&share::encode(&state))
+            .expect("ok")
+            .expect("link"),
+    )
+    .expect("replays");
+    assert_eq!(restored.simulation().now(), runner.simulation().now());
+    assert_eq!(
+        restored.simulation().trace().hash(),
+        runner.simulation().trace().hash()
+    );
+}

@@ -266,18 +266,24 @@ const REPLAY_SLICE_EVENTS: u64 = 100_000;
 struct PendingRun {
     main: (Runner, Replay),
     twin: Option<(Runner, Replay, cascade_sim::Scenario)>,
+    /// Whether each side has finished.
+    done: (bool, bool),
 }
 
 impl PendingRun {
-    /// Replays a slice on each side; true when both are done.
+    /// Replays a slice on each side still replaying; true when both are done.
     fn advance(&mut self, max_events: u64) -> Result<bool, String> {
-        let (runner, replay) = &mut self.main;
-        let main_done = replay.advance(runner, max_events)?;
-        let twin_done = match &mut self.twin {
-            Some((side, replay, _)) => replay.advance(side, max_events)?,
-            None => true,
-        };
-        Ok(main_done && twin_done)
+        if !self.done.0 {
+            let (runner, replay) = &mut self.main;
+            self.done.0 = replay.advance(runner, max_events)?;
+        }
+        if !self.done.1 {
+            self.done.1 = match &mut self.twin {
+                Some((side, replay, _)) => replay.advance(side, max_events)?,
+                None => true,
+            };
+        }
+        Ok(self.done == (true, true))
     }
 
     /// How far it is, in words.
@@ -326,6 +332,7 @@ fn open_shared(state: &crate::share::SharedState, budget_ms: f64) -> Result<Open
         PendingRun {
             main: sync,
             twin: Some((side, replay, state.scenario.clone())),
+            done: (false, false),
         }
     } else {
         let started_from = state
@@ -336,6 +343,7 @@ fn open_shared(state: &crate::share::SharedState, budget_ms: f64) -> Result<Open
             main: Replay::begin(started_from, state.scenario.clone(), state)
                 .map_err(replay_error)?,
             twin: None,
+            done: (false, false),
         }
     };
     let deadline = now_ms() + budget_ms;
@@ -711,6 +719,10 @@ pub fn App() -> Html {
         Rc::new(move || {
             if pending.borrow().is_some() {
                 return Err(WAIT_FOR_REPLAY.into());
+            }
+            runner.borrow_mut().settle();
+            if let Some(twin) = twin.borrow_mut().as_mut() {
+                twin.settle();
             }
             let state = capture(&runner.borrow(), &twin.borrow(), &before_compare.borrow());
             let events = runner.borrow().simulation().events_processed();
