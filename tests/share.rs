@@ -251,38 +251,13 @@ fn a_replay_in_small_slices_ends_exactly_where_one_in_one_go_does() {
 /// every check is linear in the size of the scenario.
 #[test]
 fn links_at_the_size_limit_open_and_beyond_it_are_refused() {
-    let chain = |services: usize| {
-        let mut scenario = cascade_sim::Scenario {
-            clients: vec![cascade_sim::ClientSpec {
-                name: "Users".into(),
-                rate_per_second: 1.0,
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        for index in 0..services {
-            scenario.services.push(cascade_sim::ServiceSpec {
-                name: format!("S{index}"),
-                ..Default::default()
-            });
-            scenario.links.push(cascade_sim::LinkSpec {
-                from: if index == 0 {
-                    "Users".into()
-                } else {
-                    format!("S{}", index - 1)
-                },
-                to: format!("S{index}"),
-                ..Default::default()
-            });
-        }
-        SharedState {
-            scenario,
-            started_from: None,
-            seed: 1,
-            commands: Vec::new(),
-            at: SimTime::from_secs(1),
-            view: share::View::default(),
-        }
+    let chain = |services: usize| SharedState {
+        scenario: cascade_sim::fixtures::chain(services),
+        started_from: None,
+        seed: 1,
+        commands: Vec::new(),
+        at: SimTime::from_secs(1),
+        view: share::View::default(),
     };
     let largest = chain(cascade_sim::scenario::MAX_NODES - 1);
     let link = share::encode(&largest);

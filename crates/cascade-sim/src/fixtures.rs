@@ -30,3 +30,32 @@ pub fn golden_run() -> Simulation {
     simulation.run_until(SimTime::from_secs(20), u64::MAX);
     simulation
 }
+
+/// Users calling `services` services in a chain (`S0` to `S{n-1}`), one request per second:
+/// the worst case for the checks that walk the call graph, used at the size limits.
+pub fn chain(services: usize) -> crate::Scenario {
+    let mut scenario = crate::Scenario {
+        clients: vec![crate::ClientSpec {
+            name: "Users".into(),
+            rate_per_second: 1.0,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    for index in 0..services {
+        scenario.services.push(crate::ServiceSpec {
+            name: format!("S{index}"),
+            ..Default::default()
+        });
+        scenario.links.push(crate::LinkSpec {
+            from: if index == 0 {
+                "Users".into()
+            } else {
+                format!("S{}", index - 1)
+            },
+            to: format!("S{index}"),
+            ..Default::default()
+        });
+    }
+    scenario
+}

@@ -834,31 +834,7 @@ mod command_json_tests {
 mod size_tests {
     use super::*;
 
-    fn chain(services: usize) -> Scenario {
-        let mut scenario = Scenario {
-            clients: vec![ClientSpec {
-                name: "Users".into(),
-                ..ClientSpec::default()
-            }],
-            ..Scenario::default()
-        };
-        for index in 0..services {
-            scenario.services.push(ServiceSpec {
-                name: format!("S{index}"),
-                ..ServiceSpec::default()
-            });
-            scenario.links.push(LinkSpec {
-                from: if index == 0 {
-                    "Users".into()
-                } else {
-                    format!("S{}", index - 1)
-                },
-                to: format!("S{index}"),
-                ..LinkSpec::default()
-            });
-        }
-        scenario
-    }
+    use crate::fixtures::chain;
 
     /// A long chain is the worst case for the cycle search; it stays linear, and past the
     /// limits a scenario is refused before any of it runs.
