@@ -380,6 +380,13 @@ test("served from a sub-path with no outside request, it keeps working offline o
     const started = await clock(page);
     await page.waitForTimeout(800);
     assert.ok((await clock(page)) > started, "still running offline");
+    // Reloaded offline too: the service worker serves the site from its cache.
+    await page.waitForFunction(() => document.documentElement.dataset.offlineReady === "true");
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.getByTestId("node-Orders").waitFor();
+    assert.ok(await eventually(async () => (await clock(page)) > 0.2), "the reloaded page runs offline");
+    await page.screenshot({ path: join(screenshots, "offline-reload.png") });
     await context.setOffline(false);
     const post = await context.newPage();
     await post.goto(hosted.url + "example-post.html");
