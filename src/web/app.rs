@@ -81,20 +81,15 @@ impl FrameLoop {
         match run.advance(REPLAY_SLICE_EVENTS) {
             Ok(false) => return,
             Ok(true) => {
-                if let Some(Opening::Ready(mut opened, side)) =
+                if let Some(Opening::Ready(opened, side)) =
                     pending.take().map(|run| run.into_opening())
                 {
-                    apply_page_options(&self.page, &mut opened);
-                    let side = side.map(|side| *side);
-                    *self.before_compare.borrow_mut() =
-                        side.as_ref().map(|(_, scenario)| scenario.clone());
-                    *self.twin.borrow_mut() = side.map(|(mut side, _)| {
-                        side.playing = opened.playing;
-                        side.speed = opened.speed;
-                        side
-                    });
-                    super::remember_reproduction(&opened);
-                    *self.runner.borrow_mut() = opened;
+                    let sides = Sides {
+                        runner: &self.runner,
+                        twin: &self.twin,
+                        before_compare: &self.before_compare,
+                    };
+                    sides.take_opened(&self.page, opened, side);
                     self.notice.emit(None);
                 }
             }
@@ -242,6 +237,36 @@ impl Boot {
             page,
             message,
         }
+    }
+}
+
+/// The playground's runners: the one on screen, the compare view's async side, and the
+/// scenario compared.
+struct Sides<'a> {
+    runner: &'a Rc<RefCell<Runner>>,
+    twin: &'a Rc<RefCell<Option<Runner>>>,
+    before_compare: &'a Rc<RefCell<Option<cascade_sim::Scenario>>>,
+}
+
+impl Sides<'_> {
+    /// Puts a replayed shared run on screen (both sides of a shared comparison), with the
+    /// page's own options on top.
+    fn take_opened(
+        &self,
+        page: &crate::embed::PageOptions,
+        mut opened: Runner,
+        side: Option<Box<(Runner, cascade_sim::Scenario)>>,
+    ) {
+        apply_page_options(page, &mut opened);
+        let side = side.map(|side| *side);
+        *self.before_compare.borrow_mut() = side.as_ref().map(|(_, scenario)| scenario.clone());
+        *self.twin.borrow_mut() = side.map(|(mut side, _)| {
+            side.playing = opened.playing;
+            side.speed = opened.speed;
+            side
+        });
+        super::remember_reproduction(&opened);
+        *self.runner.borrow_mut() = opened;
     }
 }
 
@@ -527,15 +552,14 @@ pub fn App() -> Html {
                         match crate::share::decode(&super::fragment()) {
                             Ok(None) => return,
                             Ok(Some(state)) => match open_shared(&state, 0.0) {
-                                Ok(Opening::Ready(mut opened, side)) => {
+                                Ok(Opening::Ready(opened, side)) => {
                                     pending.borrow_mut().take();
-                                    apply_page_options(&page, &mut opened);
-                                    super::remember_reproduction(&opened);
-                                    *runner.borrow_mut() = opened;
-                                    let side = side.map(|side| *side);
-                                    *before_compare.borrow_mut() =
-                                        side.as_ref().map(|(_, scenario)| scenario.clone());
-                                    *twin.borrow_mut() = side.map(|(side, _)| side);
+                                    let sides = Sides {
+                                        runner: &runner,
+                                        twin: &twin,
+                                        before_compare: &before_compare,
+                                    };
+                                    sides.take_opened(&page, opened, side);
                                     message.set(None);
                                 }
                                 Ok(Opening::Replaying(run)) => {
