@@ -2017,8 +2017,9 @@ mod tests {
                 .iter()
                 .filter(|text| text.starts_with("delivered to Payments"))
                 .count(),
-            5,
-            "{texts:#?}"
+            6,
+            "a delivery limit of 5 redeliveries is 6 deliveries (RabbitMQ quorum queues)\n\
+             {texts:#?}"
         );
         assert!(texts
             .iter()

@@ -54,7 +54,8 @@ pub use engine::{
 pub use ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 pub use metrics::{ClientCounts, ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};
 pub use policy::{
-    AsyncPolicy, Backoff, Jitter, Overflow, PublishFailure, RetryBudget, RetryOn, SyncPolicy,
+    AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, Overflow, PublishFailure, RetryBudget,
+    RetryOn, SyncPolicy,
 };
 pub use scenario::{
     Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ScenarioError,

@@ -120,8 +120,10 @@ impl RetryOn {
     }
 }
 
-/// A retry quota shared by all calls on a link: retries spend tokens, successes earn one back,
-/// an empty bucket means no more retries (AWS SDK standard retry mode).
+/// A retry quota shared by all calls on a link, as in the AWS SDKs' standard retry mode
+/// (botocore's `RetryQuotaChecker`, the JS v3 SDK's retry tokens): a retry takes tokens, a
+/// bucket that cannot pay means no retry, and a call that succeeds gives tokens back: what its
+/// last retry took when it needed retries, `first_attempt_refund` when it succeeded at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetryBudget {
@@ -131,8 +133,12 @@ pub struct RetryBudget {
     pub retry_cost: u32,
     /// Tokens a retry after a timeout costs. AWS: 10.
     pub timeout_retry_cost: u32,
-    /// Tokens a successful attempt returns. AWS: 1.
-    pub success_refund: u32,
+    /// Tokens a call that succeeds on its first attempt gives back. AWS: 1 (botocore's
+    /// `_NO_RETRY_INCREMENT`, the JS v3 SDK's `NO_RETRY_INCREMENT`). A call that succeeds
+    /// after retries gives back what its last retry took (`retry_cost` or
+    /// `timeout_retry_cost`).
+    #[serde(alias = "success_refund")]
+    pub first_attempt_refund: u32,
 }
 
 impl Default for RetryBudget {
@@ -141,7 +147,7 @@ impl Default for RetryBudget {
             capacity: 500,
             retry_cost: 5,
             timeout_retry_cost: 10,
-            success_refund: 1,
+            first_attempt_refund: 1,
         }
     }
 }
@@ -165,24 +171,24 @@ impl TokenBucket {
         self.tokens
     }
 
-    /// Takes the cost of retrying after `failure`; false (and nothing taken) when too few.
-    pub fn try_spend(&mut self, budget: &RetryBudget, failure: Failure) -> bool {
+    /// Takes the cost of retrying after `failure` and returns it; `None` (and nothing taken)
+    /// when the bucket holds too few tokens.
+    pub fn try_spend(&mut self, budget: &RetryBudget, failure: Failure) -> Option<u32> {
         let cost = if failure == Failure::Timeout {
             budget.timeout_retry_cost
         } else {
             budget.retry_cost
         };
-        if self.tokens >= cost {
-            self.tokens -= cost;
-            true
-        } else {
-            false
-        }
+        self.tokens = self.tokens.checked_sub(cost)?;
+        Some(cost)
     }
 
-    /// A successful attempt refunds a little, never above capacity.
-    pub fn refund(&mut self, budget: &RetryBudget) {
-        self.tokens = (self.tokens + budget.success_refund).min(budget.capacity);
+    /// A call succeeded: it gives back what its last retry took (`retry_taken`), or
+    /// `first_attempt_refund` when it was not retried (`retry_taken` is `None`). Never above
+    /// capacity, whatever the numbers.
+    pub fn refund(&mut self, budget: &RetryBudget, retry_taken: Option<u32>) {
+        let amount = retry_taken.unwrap_or(budget.first_attempt_refund);
+        self.tokens = self.tokens.saturating_add(amount).min(budget.capacity);
     }
 }
 
@@ -197,7 +203,8 @@ pub enum Jitter {
     Full,
     /// delay/2 plus uniform in [0, delay/2].
     Equal,
-    /// Uniform in [initial, previous * 3], capped.
+    /// Uniform in [initial, previous * 3], capped, where "previous" starts at `initial`: the
+    /// first retry already draws from [initial, 3 * initial] (AWS Architecture Blog).
     Decorrelated,
 }
 
@@ -228,7 +235,8 @@ impl Default for Backoff {
 
 impl Backoff {
     /// The sleep before retry number `retry` (1 for the second attempt). `previous` is the
-    /// previous sleep, used by decorrelated jitter.
+    /// previous sleep, used by decorrelated jitter (ignored for the first retry, whose
+    /// "previous" sleep is `initial_ms` by definition).
     pub fn delay(&self, retry: u32, previous: SimDuration, rng: &mut Pcg32) -> SimDuration {
         let exponent = f64::from(retry.saturating_sub(1));
         let computed = (self.initial_ms * libm::pow(self.multiplier, exponent)).min(self.max_ms);
@@ -237,7 +245,12 @@ impl Backoff {
             Jitter::Full => rng.next_f64() * computed,
             Jitter::Equal => computed / 2.0 + rng.next_f64() * computed / 2.0,
             Jitter::Decorrelated => {
-                let upper = (previous.as_millis_f64() * 3.0).max(self.initial_ms);
+                let previous_ms = if retry <= 1 {
+                    self.initial_ms
+                } else {
+                    previous.as_millis_f64()
+                };
+                let upper = (previous_ms * 3.0).max(self.initial_ms);
                 (self.initial_ms + rng.next_f64() * (upper - self.initial_ms)).min(self.max_ms)
             }
         };
@@ -283,6 +296,19 @@ pub enum PublishFailure {
     Drop,
 }
 
+/// What a queue's `delivery_limit` counts: brokers disagree by one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryLimitCounts {
+    /// Redeliveries, as a RabbitMQ quorum queue's `x-delivery-limit`: a message is
+    /// dead-lettered once it has been redelivered more times than the limit, so a limit of N
+    /// allows N + 1 deliveries.
+    #[default]
+    Redeliveries,
+    /// Receives, as SQS's redrive `maxReceiveCount`: a limit of N allows N deliveries.
+    Receives,
+}
+
 /// How an async link hands work to its consumer. Queue-level knobs (everything but
 /// `on_publish_failure`) come from the first link that names the queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -290,11 +316,15 @@ pub enum PublishFailure {
 pub struct AsyncPolicy {
     /// Queue name; links naming the same queue share it. Default: `<consumer>.queue`.
     pub queue: Option<String>,
-    /// Deliveries after which a failing message is dead-lettered.
-    /// Default 20: RabbitMQ quorum queues since 4.0.
+    /// How often a failing message may come back before it is dead-lettered; what it counts
+    /// is `delivery_limit_counts`. Default 20: RabbitMQ quorum queues since 4.0.
     pub delivery_limit: u32,
-    /// Unacknowledged deliveries the consumer may hold; 0 means only its free workers limit it
-    /// (RabbitMQ's 0 = unlimited).
+    /// Whether `delivery_limit` counts redeliveries (RabbitMQ, the default) or receives (SQS).
+    pub delivery_limit_counts: DeliveryLimitCounts,
+    /// Unacknowledged deliveries the broker pushes ahead to the consumer (RabbitMQ
+    /// `basic.qos`): deliveries on the wire and waiting at the consumer count, its workers do
+    /// not limit it. `0` is unlimited, as in RabbitMQ: every ready message is pushed at once.
+    /// Default 250: Spring AMQP's default prefetch (RabbitMQ recommends 100-300).
     pub prefetch: u32,
     /// Wait before a failed message is visible again. RabbitMQ requeues at once (0).
     pub redelivery_delay_ms: f64,
@@ -319,7 +349,8 @@ impl Default for AsyncPolicy {
         AsyncPolicy {
             queue: None,
             delivery_limit: 20,
-            prefetch: 0,
+            delivery_limit_counts: DeliveryLimitCounts::Redeliveries,
+            prefetch: 250,
             redelivery_delay_ms: 0.0,
             visibility_timeout_ms: None,
             message_ttl_ms: None,
@@ -337,6 +368,14 @@ impl AsyncPolicy {
         match &self.queue {
             Some(name) if !name.trim().is_empty() => name.clone(),
             _ => format!("{consumer}.queue"),
+        }
+    }
+
+    /// The most deliveries a message may have: the delivery limit as its broker counts it.
+    pub fn max_deliveries(&self) -> u32 {
+        match self.delivery_limit_counts {
+            DeliveryLimitCounts::Redeliveries => self.delivery_limit.saturating_add(1),
+            DeliveryLimitCounts::Receives => self.delivery_limit,
         }
     }
 
@@ -430,6 +469,33 @@ mod tests {
         }
     }
 
+    /// `sleep = min(cap, U(base, sleep * 3))` with sleep starting at base: the first retry is
+    /// drawn from [base, 3 base] (mean 2 base), not fixed at base, so a burst's first retries
+    /// spread out. Called as the engine calls it: the first retry's "previous" is zero.
+    #[test]
+    fn decorrelated_jitter_spreads_the_first_retry() {
+        let backoff = Backoff {
+            initial_ms: 100.0,
+            multiplier: 1.0,
+            max_ms: 10_000.0,
+            jitter: Jitter::Decorrelated,
+        };
+        let mut rng = Pcg32::new(3, 1);
+        let firsts: Vec<f64> = (0..10_000)
+            .map(|_| {
+                backoff
+                    .delay(1, SimDuration::ZERO, &mut rng)
+                    .as_millis_f64()
+            })
+            .collect();
+        assert!(firsts.iter().all(|delay| (100.0..=300.0).contains(delay)));
+        let mean = firsts.iter().sum::<f64>() / firsts.len() as f64;
+        // Uniform on [100, 300]: mean 200, SD of the mean 0.58 ms over 10,000 draws.
+        assert!((mean - 200.0).abs() < 3.0, "mean first retry {mean} ms");
+        let above_two_hundred = firsts.iter().filter(|delay| **delay > 200.0).count();
+        assert!((4_700..5_300).contains(&above_two_hundred));
+    }
+
     #[test]
     fn retry_budget_spends_refunds_and_runs_dry() {
         let budget = RetryBudget {
@@ -437,19 +503,43 @@ mod tests {
             ..RetryBudget::default()
         };
         let mut bucket = TokenBucket::full(&budget);
-        assert!(bucket.try_spend(&budget, Failure::Timeout));
+        assert_eq!(bucket.try_spend(&budget, Failure::Timeout), Some(10));
         assert_eq!(bucket.tokens(), 10);
-        assert!(bucket.try_spend(&budget, Failure::ServerError));
-        assert!(bucket.try_spend(&budget, Failure::Refused));
+        assert_eq!(bucket.try_spend(&budget, Failure::ServerError), Some(5));
+        assert_eq!(bucket.try_spend(&budget, Failure::Refused), Some(5));
         assert_eq!(bucket.tokens(), 0);
-        assert!(
-            !bucket.try_spend(&budget, Failure::Refused),
+        assert_eq!(
+            bucket.try_spend(&budget, Failure::Refused),
+            None,
             "empty bucket: no retry"
         );
+        bucket.refund(&budget, Some(10));
+        assert_eq!(
+            bucket.tokens(),
+            10,
+            "a retried success gives back its retry's cost"
+        );
+        bucket.refund(&budget, None);
+        assert_eq!(bucket.tokens(), 11, "a first-attempt success gives back 1");
         for _ in 0..30 {
-            bucket.refund(&budget);
+            bucket.refund(&budget, None);
         }
         assert_eq!(bucket.tokens(), 20, "refunds stop at capacity");
+    }
+
+    /// The largest capacity: a refund must not wrap the bucket around.
+    #[test]
+    fn refunds_cannot_overflow_the_bucket() {
+        let budget = RetryBudget {
+            capacity: u32::MAX,
+            first_attempt_refund: u32::MAX,
+            ..RetryBudget::default()
+        };
+        let mut bucket = TokenBucket::full(&budget);
+        bucket.refund(&budget, None);
+        assert_eq!(bucket.tokens(), u32::MAX);
+        bucket.refund(&budget, Some(u32::MAX));
+        assert_eq!(bucket.tokens(), u32::MAX);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Resilience settings of real libraries and brokers, one click away in the UI and named by
 //! `--policy` style ids. Each names its source; values are the published defaults (see
-//! SEMANTICS.md), translated to this engine's knobs. Where a library has no such knob, the
+//! docs/semantics.md), translated to this engine's knobs. Where a library has no such knob, the
 //! engine's neutral default stays and the note says so.
 
 use crate::breaker::{BreakerConfig, SlidingWindowType};
-use crate::policy::{AsyncPolicy, Backoff, Jitter, RetryBudget, SyncPolicy};
+use crate::policy::{AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, RetryBudget, SyncPolicy};
 
 /// A named set of sync-call knobs.
 pub struct SyncPreset {
@@ -61,7 +61,8 @@ pub const SYNC: &[SyncPreset] = &[
         name: "AWS SDK standard retries",
         source: "AWS SDK standard mode: 3 attempts, delay min(20 s, random x 2^attempt x 100 ms) \
                  (full jitter), retry quota 500 tokens, 5 per retry, 10 per retry after a \
-                 timeout, 1 refunded per success. The SDK sets no call timeout; 2 s here.",
+                 timeout; a call that succeeds gives back what its retry took, or 1 when it \
+                 needed no retry. The SDK sets no call timeout; 2 s here.",
         build: aws_sdk_standard,
     },
 ];
@@ -71,7 +72,8 @@ pub const ASYNC: &[AsyncPreset] = &[
     AsyncPreset {
         id: "rabbitmq-quorum",
         name: "RabbitMQ quorum queue",
-        source: "RabbitMQ 4 quorum queue: delivery limit 20, requeue at once near the head, \
+        source: "RabbitMQ 4 quorum queue: delivery limit 20 redeliveries (21 deliveries), \
+                 requeue at once near the head, \
                  dead-letter exchange configured, overflow drop-head, prefetch 100 \
                  (the recommended range is 100-300; 0 means unlimited).",
         build: rabbitmq_quorum,
@@ -80,7 +82,8 @@ pub const ASYNC: &[AsyncPreset] = &[
         id: "sqs-standard",
         name: "Amazon SQS standard queue",
         source: "SQS standard: visibility timeout 30 s (a failed or slow message reappears after \
-                 it), redrive maxReceiveCount 5 to a DLQ, retention 4 days.",
+                 it), redrive maxReceiveCount 10 receives to a DLQ, retention 4 days; at most 10 \
+                 messages per receive (prefetch 10).",
         build: sqs_standard,
     },
 ];
@@ -187,7 +190,9 @@ fn rabbitmq_quorum() -> AsyncPolicy {
 
 fn sqs_standard() -> AsyncPolicy {
     AsyncPolicy {
-        delivery_limit: 5,
+        delivery_limit: 10,
+        delivery_limit_counts: DeliveryLimitCounts::Receives,
+        prefetch: 10,
         redelivery_delay_ms: 30_000.0,
         visibility_timeout_ms: Some(30_000.0),
         message_ttl_ms: Some(4.0 * 24.0 * 3_600_000.0),

@@ -293,8 +293,9 @@ pub fn poison_message() -> Scenario {
     let mut scenario = checkout_async();
     scenario.name = "A poison message lands in the dead-letter queue".into();
     scenario.description = "One payment request in fifty is malformed and fails every time. \
-                            The broker redelivers it until the delivery limit (5 here, 20 on \
-                            RabbitMQ quorum queues) moves it to the dead-letter queue."
+                            The broker redelivers it until the delivery limit (5 redeliveries \
+                            here, 20 on RabbitMQ quorum queues) moves it to the dead-letter \
+                            queue after its sixth delivery."
         .into();
     scenario.faults.clear();
     scenario.services[1].poison_rate = 0.02;

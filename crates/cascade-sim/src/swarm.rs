@@ -7,7 +7,8 @@ use crate::breaker::BreakerConfig;
 use crate::distribution::Distribution;
 use crate::engine::Command;
 use crate::policy::{
-    AsyncPolicy, Backoff, Jitter, Overflow, PublishFailure, RetryBudget, RetryOn, SyncPolicy,
+    AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, Overflow, PublishFailure, RetryBudget,
+    RetryOn, SyncPolicy,
 };
 use crate::rng::Pcg32;
 use crate::scenario::{
@@ -215,6 +216,11 @@ fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
     let async_policy = AsyncPolicy {
         queue: None,
         delivery_limit: 1 + rng.below(5),
+        delivery_limit_counts: if rng.chance(0.5) {
+            DeliveryLimitCounts::Redeliveries
+        } else {
+            DeliveryLimitCounts::Receives
+        },
         prefetch: rng.below(4),
         redelivery_delay_ms: if rng.chance(0.5) {
             0.0

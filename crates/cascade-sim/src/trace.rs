@@ -242,7 +242,7 @@ impl DeadLetterReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadLetterReason {
-    /// Delivered `delivery_limit` times without an ack.
+    /// Delivered as often as the delivery limit allows without an ack.
     DeliveryLimit,
     /// Its TTL passed before it was consumed.
     Expired,

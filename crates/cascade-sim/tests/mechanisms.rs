@@ -15,9 +15,9 @@ use cascade_sim::breaker::{BreakerConfig, BreakerState};
 use cascade_sim::trace::DeadLetterReason;
 use cascade_sim::{
     Arrival, AsyncPolicy, Backoff, CallMode, ClientMetrics, ClientSpec, Command, CommandError,
-    Distribution, Failure, Jitter, LinkKind, LinkSpec, LinkView, NodeState, NodeView, Overflow,
-    PublishFailure, QueueView, RetryBudget, RunOutcome, Scenario, ServiceSpec, SimTime, Simulation,
-    Spike, SyncPolicy, TimedCommand, TraceKind, TraceRetention,
+    DeliveryLimitCounts, Distribution, Failure, Jitter, LinkKind, LinkSpec, LinkView, NodeState,
+    NodeView, Overflow, PublishFailure, QueueView, RetryBudget, RunOutcome, Scenario, ServiceSpec,
+    SimTime, Simulation, Spike, SyncPolicy, TimedCommand, TraceKind, TraceRetention,
 };
 
 // ---- topology helpers ---------------------------------------------------------------------
@@ -671,7 +671,7 @@ fn retry_budget_drains_stops_retries_and_refills_on_success() {
         (
             budget.retry_cost,
             budget.timeout_retry_cost,
-            budget.success_refund
+            budget.first_attempt_refund
         ),
         (5, 10, 1)
     );
@@ -731,6 +731,38 @@ fn retry_budget_drains_stops_retries_and_refills_on_success() {
     assert_eq!(link(&sim, 0).metrics.budget_exhausted, 9);
     assert_eq!(link(&sim, 0).metrics.timeouts, 2);
     assert_eq!(failed(&sim, "Users", Failure::Timeout), 1);
+}
+
+/// AWS standard mode: a call that succeeds after a retry gives back what the retry took, not
+/// the first-attempt refund. Users (10/s) -> Api (1 ms), 3 attempts 10 ms apart, budget 20.
+/// Api is dead until 105 ms: request 100 is refused at 102, its retry (5 tokens: 20 -> 15)
+/// leaves at 112 and succeeds at 115, giving the 5 back. Every later request succeeds at once
+/// (+1, capped at 20).
+#[test]
+fn retry_budget_gives_back_a_successful_retrys_cost() {
+    let mut link_spec = call("Users", "Api", 50.0, 3);
+    link_spec.sync.retry_budget = Some(RetryBudget {
+        capacity: 20,
+        ..RetryBudget::default()
+    });
+    let scenario = topology(
+        vec![service("Api", 10, 100, 1.0)],
+        vec![users("Users", 10.0)],
+        vec![link_spec],
+    );
+    let mut sim = start(&scenario);
+    apply(&mut sim, kill("Api"));
+    run_checked(&mut sim, at(105));
+    assert_eq!(link(&sim, 0).retry_tokens, Some(15), "the retry took 5");
+    apply(&mut sim, revive("Api"));
+    run_checked(&mut sim, at(150));
+    assert_eq!(client(&sim, "Users").succeeded, 1);
+    assert_eq!(link(&sim, 0).metrics.retries, 1);
+    assert_eq!(
+        link(&sim, 0).retry_tokens,
+        Some(20),
+        "the retried success gives back its 5 tokens (a first-attempt success gives 1)"
+    );
 }
 
 /// Users (10/s) -> Api (10 ms), one attempt, breaker: window 4, minimum 4, 50%, 1 s open,
@@ -996,8 +1028,7 @@ fn a_spike_raises_the_arrival_rate_for_its_window() {
 
 /// Users (10/s) -> Api (10 ms) -> async -> Worker (1 worker, 500 ms). Api answers as soon as it
 /// has published: 12 ms, though Worker takes half a second per message and falls behind.
-#[test]
-fn an_async_publisher_does_not_wait_for_the_consumer() {
+fn publisher_and_slow_consumer(prefetch: u32) -> Simulation {
     let scenario = topology(
         vec![
             service("Api", 10, 100, 10.0),
@@ -1006,11 +1037,45 @@ fn an_async_publisher_does_not_wait_for_the_consumer() {
         vec![users("Users", 10.0)],
         vec![
             plain_call("Users", "Api"),
-            publish("Api", "Worker", AsyncPolicy::default()),
+            publish(
+                "Api",
+                "Worker",
+                AsyncPolicy {
+                    prefetch,
+                    ..AsyncPolicy::default()
+                },
+            ),
         ],
     );
     let mut sim = start(&scenario);
     run_checked(&mut sim, at(2_050));
+    sim
+}
+
+/// With the default prefetch (250) the broker pushes every message ahead as it arrives: the
+/// backlog waits at the consumer, unacknowledged, and the worker never waits for a hop: acks
+/// at 613, 1113, 1613.
+#[test]
+fn the_broker_pushes_ahead_up_to_the_prefetch() {
+    let sim = publisher_and_slow_consumer(AsyncPolicy::default().prefetch);
+    let jobs = queue(&sim, "Worker.queue");
+    assert_eq!(jobs.metrics.delivered, 20);
+    assert_eq!(jobs.metrics.acked, 3);
+    assert_eq!((jobs.depth, jobs.unacked), (0, 17));
+    let worker = node(&sim, "Worker");
+    assert_eq!((worker.busy, worker.prefetched), (1, 16));
+    let acks: Vec<u64> = sim
+        .trace()
+        .events()
+        .filter(|event| matches!(event.kind, TraceKind::MessageAcked { .. }))
+        .map(|event| event.time.as_micros() / 1_000)
+        .collect();
+    assert_eq!(acks, [613, 1_113, 1_613]);
+}
+
+#[test]
+fn an_async_publisher_does_not_wait_for_the_consumer() {
+    let sim = publisher_and_slow_consumer(1);
     let users = client(&sim, "Users");
     assert_eq!(users.succeeded, 20);
     assert_eq!(users.latency.max_ms(), 12.0);
@@ -1019,8 +1084,9 @@ fn an_async_publisher_does_not_wait_for_the_consumer() {
         0,
         "no worker waits for the consumer"
     );
-    // Message k (k = 1..) is enqueued at 100k + 12; Worker takes one every 501 ms (1 ms from
-    // the broker + 500 ms): acks at 613, 1114, 1615; the fourth is in progress.
+    // Message k (k = 1..) is enqueued at 100k + 12; with prefetch 1 the next delivery leaves
+    // the broker at each ack, so Worker takes one every 501 ms (1 ms from the broker + 500 ms):
+    // acks at 613, 1114, 1615; the fourth is in progress and the rest wait in the queue.
     let jobs = queue(&sim, "Worker.queue");
     assert_eq!(jobs.metrics.enqueued, 20);
     assert_eq!(jobs.metrics.delivered, 4);
@@ -1071,9 +1137,11 @@ fn prefetch_one_limits_unacked_deliveries() {
     );
     assert_eq!(jobs.depth + jobs.unacked, 20);
 
+    // Prefetch 0 is unlimited: a delivery is unacked for its 1 ms on the wire and its 100 ms of
+    // work, but only the work holds a worker.
     let (max_unacked, max_busy, sim) = prefetch_run(0);
-    assert_eq!(max_unacked, 3, "a message every 50 ms, each held 101 ms");
-    assert_eq!(max_busy, 3);
+    assert_eq!(max_unacked, 3, "a message every 50 ms, each unacked 101 ms");
+    assert_eq!(max_busy, 2, "each holds a worker 100 ms");
     assert_eq!(
         queue(&sim, "Worker.queue").metrics.acked,
         37,
@@ -1092,8 +1160,10 @@ fn message_ttl_expires_messages_when_they_reach_the_head() {
         vec![publish(
             "Users",
             "Worker",
+            // TTL applies in the queue only: prefetch 1 keeps the backlog there.
             AsyncPolicy {
                 message_ttl_ms: Some(300.0),
+                prefetch: 1,
                 ..AsyncPolicy::default()
             },
         )],
@@ -1235,11 +1305,13 @@ fn dead_letters(sim: &Simulation) -> Vec<(f64, u32, DeadLetterReason)> {
         .collect()
 }
 
-/// Delivery limit 3, immediate requeue: deliveries at 1001, 1012, 1023; dead-lettered at 1034.
+/// Delivery limit 3 counted as SQS counts it (receives), immediate requeue: deliveries at
+/// 1001, 1012, 1023; dead-lettered at 1034.
 #[test]
 fn delivery_limit_dead_letters_a_message_that_always_fails() {
     let mut sim = poison_run(AsyncPolicy {
         delivery_limit: 3,
+        delivery_limit_counts: DeliveryLimitCounts::Receives,
         ..AsyncPolicy::default()
     });
     run_checked(&mut sim, at(1_500));
@@ -1257,12 +1329,36 @@ fn delivery_limit_dead_letters_a_message_that_always_fails() {
     assert_eq!(sim.messages_in_system(), 0);
 }
 
+/// A RabbitMQ quorum queue's delivery limit counts redeliveries: with a limit of 3 the message
+/// is delivered 4 times (1001, 1012, 1023, 1034) and dead-lettered at 1045.
+#[test]
+fn a_quorum_queue_delivery_limit_counts_redeliveries() {
+    let mut sim = poison_run(AsyncPolicy {
+        delivery_limit: 3,
+        delivery_limit_counts: DeliveryLimitCounts::Redeliveries,
+        ..AsyncPolicy::default()
+    });
+    run_checked(&mut sim, at(1_500));
+    assert_eq!(delivery_times(&sim), [1_001.0, 1_012.0, 1_023.0, 1_034.0]);
+    assert_eq!(
+        dead_letters(&sim),
+        [(1_045.0, 4, DeadLetterReason::DeliveryLimit)]
+    );
+    assert_eq!(queue(&sim, "Worker.queue").metrics.requeued, 3);
+    assert_eq!(
+        AsyncPolicy::default().delivery_limit_counts,
+        DeliveryLimitCounts::Redeliveries,
+        "the default follows RabbitMQ, whose limit of 20 is the default's"
+    );
+}
+
 /// Same, with a 200 ms redelivery delay: deliveries at 1001, 1212, 1423. While it waits the
 /// message is neither ready nor unacked.
 #[test]
 fn redelivery_delay_spaces_the_redeliveries() {
     let mut sim = poison_run(AsyncPolicy {
         delivery_limit: 3,
+        delivery_limit_counts: DeliveryLimitCounts::Receives,
         redelivery_delay_ms: 200.0,
         ..AsyncPolicy::default()
     });
@@ -1292,6 +1388,9 @@ fn visibility_timeout_shorter_than_the_work_duplicates_and_dead_letters_finished
             AsyncPolicy {
                 visibility_timeout_ms: Some(100.0),
                 delivery_limit: 2,
+                delivery_limit_counts: DeliveryLimitCounts::Receives,
+                // One receive at a time, as a poller with a single free worker asks for.
+                prefetch: 1,
                 ..AsyncPolicy::default()
             },
         )],

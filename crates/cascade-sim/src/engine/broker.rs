@@ -1,6 +1,8 @@
-//! The broker: publishing, queues with TTL and max length, deliveries bounded by free workers
-//! and prefetch, acks, redelivery (immediate like RabbitMQ or delayed, and on visibility
-//! timeout like SQS), the delivery limit and the dead-letter queue.
+//! The broker: publishing, queues with TTL and max length, deliveries pushed ahead of the
+//! consumer up to its prefetch (RabbitMQ `basic.qos`: the consumer's workers only process, a
+//! delivery on the wire or buffered at the consumer counts as unacknowledged), acks, redelivery
+//! (immediate like RabbitMQ or delayed, and on visibility timeout like SQS), the delivery limit
+//! counted as RabbitMQ or SQS count it, and the dead-letter queue.
 
 use super::*;
 use crate::policy::Overflow;
@@ -37,6 +39,7 @@ impl Simulation {
             queue,
             link: link_id,
             deliveries: 0,
+            published_at: self.now,
             enqueued_at: self.now,
             state: MessageState::ToBroker,
         });
@@ -62,6 +65,7 @@ impl Simulation {
         message.state = MessageState::Ready;
         message.enqueued_at = self.now;
         let queue = &mut self.queues[queue_id.index()];
+        queue.accrue(self.now);
         queue.metrics.enqueued += 1;
         if queue
             .policy
@@ -75,8 +79,7 @@ impl Simulation {
             }
         }
         self.queues[queue_id.index()].ready.push_back(message_key);
-        let consumer = self.queues[queue_id.index()].consumer;
-        self.pull_work(consumer);
+        self.dispatch(queue_id);
     }
 
     /// Dead-letters a message (or drops it when the queue has no dead-letter queue, or when
@@ -103,6 +106,7 @@ impl Simulation {
         let Some(max) = queue.policy.max_length else {
             return;
         };
+        self.queues[queue_id.index()].accrue(self.now);
         while self.queues[queue_id.index()].ready.len() as u32 > max {
             let head = self.queues[queue_id.index()]
                 .ready
@@ -147,23 +151,16 @@ impl Simulation {
         }
     }
 
-    /// Hands the next eligible message to a free worker of `node_id`; false when there is none.
-    pub(super) fn deliver_next_message(&mut self, node_id: NodeId) -> bool {
-        if !self.broker_up {
-            return false;
+    /// Pushes ready messages to the queue's consumer while its prefetch allows (`0` is
+    /// unlimited). The broker pushes to a consumer that is connected, hung or not; a crashed
+    /// consumer has no channel, and a broker that is down delivers nothing.
+    pub(super) fn dispatch(&mut self, queue_id: QueueId) {
+        let consumer = self.queues[queue_id.index()].consumer;
+        if !self.broker_up || self.nodes[consumer.index()].state == NodeState::Killed {
+            return;
         }
-        let subscriptions = self.nodes[node_id.index()].subscriptions.len();
-        let first = self.nodes[node_id.index()].next_subscription;
-        for offset in 0..subscriptions {
-            let slot = (first + offset) % subscriptions;
-            let queue_id = self.nodes[node_id.index()].subscriptions[slot];
-            let Some(message_key) = self.take_live_head(queue_id) else {
-                continue;
-            };
-            let node = &mut self.nodes[node_id.index()];
-            node.next_subscription = (slot + 1) % subscriptions;
-            node.busy += 1;
-            let epoch = node.epoch;
+        while let Some(message_key) = self.take_live_head(queue_id) {
+            let epoch = self.nodes[consumer.index()].epoch;
             let queue = &mut self.queues[queue_id.index()];
             queue.unacked += 1;
             queue.metrics.delivered += 1;
@@ -190,7 +187,7 @@ impl Simulation {
                 request,
                 message: id,
                 queue: queue_id,
-                node: node_id,
+                node: consumer,
                 delivery,
             });
             let payload = Payload::Deliver {
@@ -199,9 +196,34 @@ impl Simulation {
                 epoch,
             };
             self.transmit(link, Leg::FromBroker, payload);
-            return true;
         }
-        false
+    }
+
+    /// Every queue `node_id` consumes pushes what its prefetch allows.
+    pub(super) fn dispatch_to(&mut self, node_id: NodeId) {
+        for index in 0..self.nodes[node_id.index()].subscriptions.len() {
+            let queue_id = self.nodes[node_id.index()].subscriptions[index];
+            self.dispatch(queue_id);
+        }
+    }
+
+    /// A consumer crashed: its channel closed, so every delivery it had not acknowledged (on
+    /// the wire or buffered; what it was processing was settled with its jobs) returns to the
+    /// queue at once, as RabbitMQ requeues a closed channel's unacked messages.
+    pub(super) fn requeue_unacked_of(&mut self, node_id: NodeId) {
+        let subscriptions = &self.nodes[node_id.index()].subscriptions;
+        let orphans: Vec<(MessageKey, u32)> = self
+            .messages
+            .iter()
+            .filter(|(_, message)| subscriptions.contains(&message.queue))
+            .filter_map(|(key, message)| match message.state {
+                MessageState::Delivered { delivery } => Some((key, delivery)),
+                _ => None,
+            })
+            .collect();
+        for (message_key, delivery) in orphans {
+            self.settle_message(message_key, delivery, false);
+        }
     }
 
     /// Pops the head of a queue if the consumer may take it (prefetch), dead-lettering expired
@@ -223,6 +245,7 @@ impl Simulation {
                 .get(head)
                 .expect("queued message exists")
                 .enqueued_at;
+            queue.accrue(self.now);
             queue.ready.pop_front();
             match ttl {
                 Some(ttl) if self.now.since(enqueued_at) >= ttl => {
@@ -233,9 +256,11 @@ impl Simulation {
         }
     }
 
-    /// A delivery reached its consumer. If the consumer crashed since the broker sent it, the
-    /// channel is gone and the delivery fails. A stale delivery (the message became visible
-    /// again meanwhile) is still processed: that is the duplicate SQS warns about.
+    /// A delivery reached its consumer and waits in its buffer for a worker. A delivery sent
+    /// before the consumer crashed meets a closed channel (the message went back to the queue
+    /// when it crashed). A stale delivery (the message became visible again meanwhile) is
+    /// still processed: that is the duplicate SQS warns about; one whose message is already
+    /// settled is discarded.
     pub(super) fn on_delivery_arrived(
         &mut self,
         message_key: MessageKey,
@@ -248,28 +273,30 @@ impl Simulation {
             self.settle_message(message_key, delivery, false);
             return;
         }
-        let request = match self.messages.get(message_key) {
-            Some(message) => message.request,
-            None => {
-                // Settled through a later delivery while this one travelled: the worker that
-                // was reserved for it is free again.
-                self.nodes[consumer.index()].busy -= 1;
-                self.pull_work(consumer);
-                return;
-            }
+        let Some(request) = self
+            .messages
+            .get(message_key)
+            .map(|message| message.request)
+        else {
+            return;
         };
         let origin = Origin::Message {
             message: message_key,
             delivery,
         };
-        let job = self.jobs.insert(Job::new(consumer, request, origin));
-        self.start_work(job);
+        let job = self
+            .jobs
+            .insert(Job::new(consumer, request, origin, self.now));
+        let node = &mut self.nodes[consumer.index()];
+        node.accrue(self.now);
+        node.prefetched.push_back(job);
+        self.pull_work(consumer);
     }
 
     /// Ack (success) or nack. A stale delivery (the message was delivered again after a
     /// visibility timeout, or already settled) changes nothing. A nacked message goes back to
     /// the head of its queue (after the redelivery delay), or is dead-lettered once it has been
-    /// delivered `delivery_limit` times. An ack while the broker is down is lost: the message
+    /// delivered as often as its delivery limit allows (see `AsyncPolicy::max_deliveries`). An ack while the broker is down is lost: the message
     /// will be delivered again.
     pub(super) fn settle_message(&mut self, message_key: MessageKey, delivery: u32, success: bool) {
         let Some(message) = self.messages.get(message_key) else {
@@ -281,7 +308,10 @@ impl Simulation {
         let (request, id, queue_id) = (message.request, message.id, message.queue);
         self.queues[queue_id.index()].unacked -= 1;
         if success && self.broker_up {
-            self.queues[queue_id.index()].metrics.acked += 1;
+            let sojourn = self.now - message.published_at;
+            let metrics = &mut self.queues[queue_id.index()].metrics;
+            metrics.acked += 1;
+            metrics.sojourn.record(sojourn);
             self.messages.remove(message_key);
             self.record(TraceKind::MessageAcked {
                 request,
@@ -291,6 +321,8 @@ impl Simulation {
         } else {
             self.requeue(message_key);
         }
+        // The prefetch slot is free again.
+        self.dispatch(queue_id);
     }
 
     /// Puts a message whose delivery failed back, or dead-letters it at the delivery limit.
@@ -306,7 +338,7 @@ impl Simulation {
             message.deliveries,
         );
         let queue = &mut self.queues[queue_id.index()];
-        if deliveries >= queue.policy.delivery_limit {
+        if deliveries >= queue.policy.max_deliveries() {
             self.discard(message_key, DeadLetterReason::DeliveryLimit, true);
             return;
         }
@@ -357,9 +389,10 @@ impl Simulation {
             return;
         }
         message.state = MessageState::Ready;
+        queue.accrue(self.now);
         queue.ready.push_front(message_key);
-        let consumer = queue.consumer;
-        self.pull_work(consumer);
+        let queue_id = message.queue;
+        self.dispatch(queue_id);
     }
 
     /// SQS: a delivery not deleted within the visibility timeout becomes visible again; the
@@ -380,5 +413,6 @@ impl Simulation {
             delivery,
         });
         self.requeue(message_key);
+        self.dispatch(queue_id);
     }
 }

@@ -11,6 +11,7 @@ impl Simulation {
     pub(super) fn admit(&mut self, job_key: JobKey) {
         let node_id = self.jobs.get(job_key).expect("admitted job exists").node;
         let node = &mut self.nodes[node_id.index()];
+        node.accrue(self.now);
         if node.busy < node.workers {
             node.busy += 1;
             self.start_work(job_key);
@@ -38,7 +39,10 @@ impl Simulation {
         job.work_started = Some(self.now);
         job.paused_snapshot = self.nodes[job.node.index()].paused_total;
         let (node_id, request) = (job.node, job.request);
+        let waited = self.now > job.arrived_at;
         let node = &mut self.nodes[node_id.index()];
+        node.metrics.started_work += 1;
+        node.metrics.waited_for_worker += u64::from(waited);
         let mut duration = node.service_time.sample(&mut node.rng);
         if node.slow_factor != 1.0 {
             duration = SimDuration::from_millis_f64(duration.as_millis_f64() * node.slow_factor);
@@ -103,30 +107,33 @@ impl Simulation {
                 .get_mut(job_key)
                 .expect("advanced job exists")
                 .next_step += 1;
-            self.start_attempt(job_key, link, 1, SimDuration::ZERO);
+            self.start_attempt(job_key, link, Attempt::FIRST);
         }
     }
 
-    /// Makes attempt number `attempt` of a branch: a sync call, or a publish on an async link.
-    fn start_attempt(&mut self, job: JobKey, link_id: LinkId, attempt: u32, backoff: SimDuration) {
+    /// Makes an attempt of a branch: a sync call, or a publish on an async link.
+    fn start_attempt(&mut self, job: JobKey, link_id: LinkId, attempt: Attempt) {
         match self.links[link_id.index()].kind {
             LinkKind::Async => {
                 let request = self.jobs.get(job).expect("publishing job exists").request;
-                if let Err(failure) = self.publish(request, link_id) {
-                    match self.links[link_id.index()].async_policy.on_publish_failure {
-                        PublishFailure::FailRequest => self.fail_branch(job, failure),
-                        PublishFailure::Retry => {
-                            self.attempt_failed(job, link_id, attempt, backoff, failure)
+                match self.publish(request, link_id) {
+                    Ok(()) => self.refund_retry_budget(link_id, attempt.quota_taken),
+                    Err(failure) => {
+                        match self.links[link_id.index()].async_policy.on_publish_failure {
+                            PublishFailure::FailRequest => self.fail_branch(job, failure),
+                            PublishFailure::Retry => {
+                                self.attempt_failed(job, link_id, attempt, failure)
+                            }
+                            PublishFailure::Drop => self.drop_unpublished(request, link_id),
                         }
-                        PublishFailure::Drop => self.drop_unpublished(request, link_id),
                     }
                 }
             }
-            LinkKind::Sync => self.send_call(job, link_id, attempt, backoff),
+            LinkKind::Sync => self.send_call(job, link_id, attempt),
         }
     }
 
-    fn send_call(&mut self, job_key: JobKey, link_id: LinkId, attempt: u32, backoff: SimDuration) {
+    fn send_call(&mut self, job_key: JobKey, link_id: LinkId, attempt: Attempt) {
         let request = self.jobs.get(job_key).expect("calling job exists").request;
         let link = &mut self.links[link_id.index()];
         let not_permitted = if link
@@ -145,18 +152,12 @@ impl Simulation {
             match admission {
                 Ok(granted) => permit = Some(granted),
                 Err(_) => {
-                    return self.call_not_permitted(
-                        job_key,
-                        link_id,
-                        attempt,
-                        backoff,
-                        Failure::BreakerOpen,
-                    )
+                    return self.call_not_permitted(job_key, link_id, attempt, Failure::BreakerOpen)
                 }
             }
         }
         if let Some(reason) = not_permitted {
-            return self.call_not_permitted(job_key, link_id, attempt, backoff, reason);
+            return self.call_not_permitted(job_key, link_id, attempt, reason);
         }
         let id = self.next_attempt_id();
         let call = self.calls.insert(Call {
@@ -164,7 +165,6 @@ impl Simulation {
             link: link_id,
             request,
             attempt,
-            previous_backoff: backoff,
             caller: Some(job_key),
             state: CallState::Waiting,
             holds_slot: true,
@@ -178,7 +178,7 @@ impl Simulation {
         let link = &mut self.links[link_id.index()];
         link.concurrent += 1;
         link.metrics.attempts += 1;
-        if attempt > 1 {
+        if attempt.number > 1 {
             link.metrics.retries += 1;
         }
         let timeout = link.sync.timeout();
@@ -188,7 +188,7 @@ impl Simulation {
             request,
             call: id,
             link: link_id,
-            attempt,
+            attempt: attempt.number,
         });
         self.transmit(link_id, Leg::Forward, Payload::Call(call));
     }
@@ -197,8 +197,7 @@ impl Simulation {
         &mut self,
         job: JobKey,
         link_id: LinkId,
-        attempt: u32,
-        backoff: SimDuration,
+        attempt: Attempt,
         reason: Failure,
     ) {
         let request = self.jobs.get(job).expect("calling job exists").request;
@@ -208,7 +207,7 @@ impl Simulation {
             link: link_id,
             reason,
         });
-        self.attempt_failed(job, link_id, attempt, backoff, reason);
+        self.attempt_failed(job, link_id, attempt, reason);
     }
 
     /// An attempt failed: sleep and retry if the policy, the failure kind and the retry budget
@@ -217,16 +216,18 @@ impl Simulation {
         &mut self,
         job_key: JobKey,
         link_id: LinkId,
-        attempt: u32,
-        previous_backoff: SimDuration,
+        attempt: Attempt,
         failure: Failure,
     ) {
         let request = self.jobs.get(job_key).expect("failed job exists").request;
         let link = &mut self.links[link_id.index()];
-        let mut retry = attempt < link.sync.max_attempts && link.sync.retry_on.retries(failure);
+        let mut retry =
+            attempt.number < link.sync.max_attempts && link.sync.retry_on.retries(failure);
+        let mut quota_taken = None;
         if retry {
             if let (Some(bucket), Some(budget)) = (&mut link.budget, &link.sync.retry_budget) {
-                if !bucket.try_spend(budget, failure) {
+                quota_taken = bucket.try_spend(budget, failure);
+                if quota_taken.is_none() {
                     link.metrics.budget_exhausted += 1;
                     retry = false;
                 }
@@ -237,17 +238,21 @@ impl Simulation {
             self.fail_branch(job_key, failure);
             return;
         }
-        let delay = link
-            .sync
-            .backoff
-            .delay(attempt, previous_backoff, &mut link.rng);
+        let delay =
+            link.sync
+                .backoff
+                .delay(attempt.number, attempt.previous_backoff, &mut link.rng);
+        let next = Attempt {
+            number: attempt.number + 1,
+            previous_backoff: delay,
+            quota_taken,
+        };
         let id = self.next_attempt_id();
         let call = self.calls.insert(Call {
             id,
             link: link_id,
             request,
-            attempt: attempt + 1,
-            previous_backoff: delay,
+            attempt: next,
             caller: Some(job_key),
             state: CallState::Sleeping,
             holds_slot: false,
@@ -263,7 +268,7 @@ impl Simulation {
         self.record(TraceKind::RetryScheduled {
             request,
             link: link_id,
-            attempt: attempt + 1,
+            attempt: next.number,
             delay_us: delay.as_micros(),
         });
     }
@@ -290,7 +295,7 @@ impl Simulation {
             .get_mut(job_key)
             .expect("retrying job exists")
             .outstanding -= 1;
-        self.start_attempt(job_key, call.link, call.attempt, call.previous_backoff);
+        self.start_attempt(job_key, call.link, call.attempt);
         self.advance(job_key);
     }
 
@@ -305,13 +310,7 @@ impl Simulation {
             .caller
             .take()
             .filter(|job| self.jobs.get(*job).is_some());
-        let (request, id, link, attempt, backoff) = (
-            call.request,
-            call.id,
-            call.link,
-            call.attempt,
-            call.previous_backoff,
-        );
+        let (request, id, link, attempt) = (call.request, call.id, call.link, call.attempt);
         let lost = call.lost;
         self.release_slot_and_report(call_key, link, Some(Failure::Timeout), caller.is_some());
         if lost {
@@ -323,13 +322,13 @@ impl Simulation {
             request,
             call: id,
             link,
-            attempt,
+            attempt: attempt.number,
         });
         self.jobs
             .get_mut(job_key)
             .expect("waiting job exists")
             .outstanding -= 1;
-        self.attempt_failed(job_key, link, attempt, backoff, Failure::Timeout);
+        self.attempt_failed(job_key, link, attempt, Failure::Timeout);
         self.advance(job_key);
     }
 
@@ -342,10 +341,14 @@ impl Simulation {
         failure: Option<Failure>,
         caller_alive: bool,
     ) {
-        let (holds_slot, permit) = match self.calls.get_mut(call_key) {
-            Some(call) => (core::mem::take(&mut call.holds_slot), call.permit.take()),
+        let (holds_slot, permit, quota_taken) = match self.calls.get_mut(call_key) {
+            Some(call) => (
+                core::mem::take(&mut call.holds_slot),
+                call.permit.take(),
+                call.attempt.quota_taken,
+            ),
             // Already removed (a lost call): its slot and permit were taken before removal.
-            None => (false, None),
+            None => (false, None, None),
         };
         let link = &mut self.links[link_id.index()];
         if holds_slot {
@@ -353,6 +356,9 @@ impl Simulation {
         }
         if let Some(permit) = permit {
             self.report_to_breaker(link_id, permit, failure, caller_alive);
+            if failure.is_none() && caller_alive {
+                self.refund_retry_budget(link_id, quota_taken);
+            }
         }
     }
 
@@ -369,12 +375,16 @@ impl Simulation {
             return;
         }
         let transition = link.breaker.on_result(permit, self.now, failure.is_some());
-        if failure.is_none() {
-            if let (Some(bucket), Some(budget)) = (&mut link.budget, &link.sync.retry_budget) {
-                bucket.refund(budget);
-            }
-        }
         self.record_breaker(link_id, transition);
+    }
+
+    /// A call (or publish) on the link succeeded: the retry budget gets back what its last
+    /// retry took, or the first-attempt refund.
+    fn refund_retry_budget(&mut self, link_id: LinkId, quota_taken: Option<u32>) {
+        let link = &mut self.links[link_id.index()];
+        if let (Some(bucket), Some(budget)) = (&mut link.budget, &link.sync.retry_budget) {
+            bucket.refund(budget, quota_taken);
+        }
     }
 
     pub(super) fn record_breaker(
@@ -432,7 +442,7 @@ impl Simulation {
         });
         let job = self
             .jobs
-            .insert(Job::new(callee, request, Origin::Call(call_key)));
+            .insert(Job::new(callee, request, Origin::Call(call_key), self.now));
         self.admit(job);
     }
 
@@ -441,7 +451,7 @@ impl Simulation {
         let link = call.link;
         let waiting = call.state == CallState::Waiting;
         let caller = call.caller.filter(|job| self.jobs.get(*job).is_some());
-        let (attempt, backoff) = (call.attempt, call.previous_backoff);
+        let attempt = call.attempt;
         if waiting {
             self.release_slot_and_report(call_key, link, failure, caller.is_some());
         }
@@ -454,7 +464,7 @@ impl Simulation {
             .expect("waiting job exists")
             .outstanding -= 1;
         if let Some(failure) = failure {
-            self.attempt_failed(job_key, link, attempt, backoff, failure);
+            self.attempt_failed(job_key, link, attempt, failure);
         }
         self.advance(job_key);
     }
@@ -485,6 +495,7 @@ impl Simulation {
         let node_id = job.node;
         let node = &mut self.nodes[node_id.index()];
         if job.holds_worker {
+            node.accrue(self.now);
             node.busy -= 1;
         }
         if failure.is_none() {
@@ -498,6 +509,7 @@ impl Simulation {
                 by_user,
             } => {
                 let latency = self.now - started_at;
+                node.open_requests -= 1;
                 let metrics = &mut node.client_metrics;
                 match failure {
                     None => {
@@ -505,7 +517,10 @@ impl Simulation {
                         metrics.latency.record(latency);
                         self.series.record_latency(latency);
                     }
-                    Some(reason) => metrics.failed_by_reason[reason.index()] += 1,
+                    Some(reason) => {
+                        metrics.failed_by_reason[reason.index()] += 1;
+                        metrics.failed_latency.record(latency);
+                    }
                 }
                 self.record(TraceKind::RequestFinished {
                     request: job.request,
@@ -560,22 +575,24 @@ impl Simulation {
         );
     }
 
-    /// Gives free workers of a live node queued requests first, then messages round-robin from
-    /// the queues it consumes.
+    /// Gives free workers of a live node queued requests first, then the deliveries its
+    /// queues pushed to it, in the order they arrived.
     pub(super) fn pull_work(&mut self, node_id: NodeId) {
+        self.nodes[node_id.index()].accrue(self.now);
         loop {
             let node = &mut self.nodes[node_id.index()];
             if node.state != NodeState::Up || node.busy >= node.workers {
                 return;
             }
-            if let Some(job) = node.inbound.pop_front() {
-                node.busy += 1;
-                self.start_work(job);
-                continue;
-            }
-            if !self.deliver_next_message(node_id) {
+            let Some(job) = node
+                .inbound
+                .pop_front()
+                .or_else(|| node.prefetched.pop_front())
+            else {
                 return;
-            }
+            };
+            node.busy += 1;
+            self.start_work(job);
         }
     }
 }

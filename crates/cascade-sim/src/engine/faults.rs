@@ -340,8 +340,8 @@ impl Simulation {
                 }
                 self.broker_up = true;
                 self.record(TraceKind::BrokerRevived);
-                for index in 0..self.nodes.len() {
-                    self.pull_work(NodeId(index as u32));
+                for index in 0..self.queues.len() {
+                    self.dispatch(QueueId(index as u32));
                 }
             }
             Command::UpdateService { spec } => self.update_service(spec)?,
@@ -393,10 +393,12 @@ impl Simulation {
                 state: node.state,
             });
         }
+        node.accrue(self.now);
         node.state = NodeState::Killed;
         node.epoch += 1;
         node.busy = 0;
         node.inbound.clear();
+        node.prefetched.clear();
         self.record(TraceKind::NodeKilled { node: node_id });
         let victims: Vec<JobKey> = self
             .jobs
@@ -438,6 +440,7 @@ impl Simulation {
             }
         }
         self.nodes[node_id.index()].frozen_at = None;
+        self.requeue_unacked_of(node_id);
         Ok(())
     }
 
@@ -465,6 +468,7 @@ impl Simulation {
             self.thaw(node_id);
         }
         self.pull_work(node_id);
+        self.dispatch_to(node_id);
         Ok(())
     }
 
@@ -521,7 +525,7 @@ impl Simulation {
         spec.service_time
             .validate()
             .map_err(|problem| CommandError::Invalid(format!("service_time.{problem}")))?;
-        self.nodes[id.index()].configure(spec);
+        self.nodes[id.index()].configure(spec, self.now);
         self.record(TraceKind::Reconfigured {
             node: Some(id),
             link: None,
@@ -598,17 +602,16 @@ impl Simulation {
         link_ref.async_policy = spec.async_policy.clone();
         let queue = link_ref.queue;
         let queue_ref = &mut self.queues[queue.index()];
-        queue_ref.highest_delivery_limit = queue_ref
-            .highest_delivery_limit
-            .max(spec.async_policy.delivery_limit);
+        queue_ref.most_deliveries = queue_ref
+            .most_deliveries
+            .max(spec.async_policy.max_deliveries());
         queue_ref.policy = spec.async_policy.clone();
         self.enforce_max_length(queue);
         self.record(TraceKind::Reconfigured {
             node: None,
             link: Some(id),
         });
-        let consumer = self.queues[queue.index()].consumer;
-        self.pull_work(consumer);
+        self.dispatch(queue);
         Ok(())
     }
 }

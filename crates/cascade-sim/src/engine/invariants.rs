@@ -20,10 +20,15 @@ impl Simulation {
             jobs_at[job.node.index()] += 1;
             if job.holds_worker {
                 holding[job.node.index()] += 1;
-            } else if job.phase != Phase::Waiting
-                || !self.nodes[job.node.index()].inbound.contains(&key)
-            {
-                return Err(format!("job {key:?} holds no worker and is not queued"));
+            } else {
+                let node = &self.nodes[job.node.index()];
+                let queued = node.inbound.contains(&key) || node.prefetched.contains(&key);
+                if job.phase != Phase::Waiting || !queued {
+                    return Err(format!("job {key:?} holds no worker and is not queued"));
+                }
+                if node.prefetched.contains(&key) != matches!(job.origin, Origin::Message { .. }) {
+                    return Err(format!("job {key:?} waits in the wrong buffer"));
+                }
             }
             match job.origin {
                 Origin::Client { .. } => client_jobs[job.node.index()] += 1,
@@ -81,14 +86,8 @@ impl Simulation {
                     place(message);
                 }
                 Payload::Deliver {
-                    message,
-                    delivery,
-                    epoch,
+                    message, delivery, ..
                 } => {
-                    let consumer = self.links[transit.link.index()].to;
-                    if self.nodes[consumer.index()].epoch == epoch {
-                        holding[consumer.index()] += 1;
-                    }
                     let state = self.messages.get(message).map(|m| m.state);
                     if state == Some(MessageState::Delivered { delivery }) {
                         place(message);
@@ -111,7 +110,7 @@ impl Simulation {
                 place(*message);
             }
             // A limit lowered at run time leaves earlier messages above it until they settle.
-            let limit = queue.highest_delivery_limit;
+            let limit = queue.most_deliveries;
             for (_, message) in self
                 .messages
                 .iter()
@@ -149,6 +148,23 @@ impl Simulation {
                     queue.name, queue.unacked, unacked[index]
                 ));
             }
+            // Liveness: the broker pushes whenever it can, so a ready message never waits for
+            // a prefetch slot that is free.
+            let consumer = &self.nodes[queue.consumer.index()];
+            let prefetch = queue.policy.prefetch;
+            if self.broker_up
+                && consumer.state != NodeState::Killed
+                && !queue.ready.is_empty()
+                && (prefetch == 0 || queue.unacked < prefetch)
+            {
+                return Err(format!(
+                    "queue {} holds {} ready messages with {} of {prefetch} unacked and nothing \
+                     delivering",
+                    queue.name,
+                    queue.ready.len(),
+                    queue.unacked
+                ));
+            }
             if let Some(max) = queue.policy.max_length {
                 if queue.ready.len() as u32 > max {
                     return Err(format!(
@@ -172,6 +188,14 @@ impl Simulation {
                     node.name, node.busy, node.workers
                 ));
             }
+            if node.state == NodeState::Up && node.busy < node.workers && node.waiting() > 0 {
+                return Err(format!(
+                    "{} has {} free workers and {} jobs waiting",
+                    node.name,
+                    node.workers - node.busy,
+                    node.waiting()
+                ));
+            }
             if node.inbound.len() as u32 > node.queue_capacity.max(node.reconfigured_capacity) {
                 return Err(format!(
                     "{} queues {} over capacity {}",
@@ -184,8 +208,7 @@ impl Simulation {
             {
                 return Err(format!("dead {} still has work", node.name));
             }
-            let metrics = &node.client_metrics;
-            let open = metrics.started - metrics.succeeded - metrics.failed();
+            let open = node.open_requests;
             if open != client_jobs[index] {
                 return Err(format!(
                     "{} has {open} open requests but {} jobs",

@@ -141,6 +141,8 @@ struct Job {
     /// The first failure; the job fails once nothing is outstanding.
     failure: Option<Failure>,
     holds_worker: bool,
+    /// When the job reached its node (a request admitted, a delivery received).
+    arrived_at: SimTime,
     work_started: Option<SimTime>,
     /// The node's `paused_total` when the local work was scheduled.
     paused_snapshot: SimDuration,
@@ -154,13 +156,31 @@ enum CallState {
     Waiting,
 }
 
+/// Where a branch of a job's call plan stands in its retry policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Attempt {
+    /// 1 for the first attempt.
+    number: u32,
+    /// The sleep before this attempt (decorrelated jitter grows from it).
+    previous_backoff: SimDuration,
+    /// The retry-budget tokens this attempt's retry took (given back if it succeeds).
+    quota_taken: Option<u32>,
+}
+
+impl Attempt {
+    const FIRST: Attempt = Attempt {
+        number: 1,
+        previous_backoff: SimDuration::ZERO,
+        quota_taken: None,
+    };
+}
+
 /// One attempt of one branch of a job's call plan: a sync call, or a publish being retried.
 struct Call {
     id: AttemptId,
     link: LinkId,
     request: RequestId,
-    attempt: u32,
-    previous_backoff: SimDuration,
+    attempt: Attempt,
     /// The waiting job; `None` once it gave up (timeout).
     caller: Option<JobKey>,
     state: CallState,
@@ -190,6 +210,9 @@ struct Message {
     queue: QueueId,
     link: LinkId,
     deliveries: u32,
+    /// When the producer published it (for the publish-to-ack sojourn).
+    published_at: SimTime,
+    /// When it last entered the queue (for its TTL).
     enqueued_at: SimTime,
     state: MessageState,
 }
@@ -254,7 +277,9 @@ struct Node {
     call_mode: CallMode,
     plan: Vec<LinkId>,
     subscriptions: Vec<QueueId>,
-    next_subscription: usize,
+    /// Deliveries that reached the node and wait for a worker (they count against their
+    /// queue's prefetch, not against the workers).
+    prefetched: VecDeque<JobKey>,
     /// Events that reached the node while it was frozen, replayed when it thaws.
     deferred: Vec<(SimTime, Event)>,
     /// When the current freeze began.
@@ -269,6 +294,9 @@ struct Node {
     rng: Pcg32,
     metrics: NodeMetrics,
     client_metrics: ClientMetrics,
+    /// Requests this load source sent that have not finished (kept apart from the metrics,
+    /// which a warm-up resets).
+    open_requests: u64,
 }
 
 struct Link {
@@ -293,8 +321,9 @@ struct BrokerQueue {
     ready: VecDeque<MessageKey>,
     unacked: u32,
     policy: AsyncPolicy,
-    /// The highest delivery limit this queue has had (run-time changes can lower it).
-    highest_delivery_limit: u32,
+    /// The most deliveries a message could have under any delivery limit this queue has had
+    /// (run-time changes can lower it).
+    most_deliveries: u32,
     metrics: QueueMetrics,
 }
 
@@ -341,7 +370,7 @@ impl Simulation {
         }
         for service in &scenario.services {
             let mut node = Node::new(&service.name, NodeKind::Service, seed);
-            node.configure(service);
+            node.configure(service, SimTime::ZERO);
             nodes.push(node);
         }
         let node_id = |name: &str| {
@@ -361,7 +390,7 @@ impl Simulation {
                     ready: VecDeque::new(),
                     unacked: 0,
                     policy: spec.async_policy.clone(),
-                    highest_delivery_limit: spec.async_policy.delivery_limit,
+                    most_deliveries: spec.async_policy.max_deliveries(),
                     metrics: QueueMetrics::default(),
                 });
                 QueueId(queues.len() as u32 - 1)
@@ -753,7 +782,10 @@ impl Simulation {
             started_at: self.now,
             by_user,
         };
-        let job = self.jobs.insert(Job::new(node_id, request, origin));
+        let job = self
+            .jobs
+            .insert(Job::new(node_id, request, origin, self.now));
+        self.nodes[node_id.index()].open_requests += 1;
         self.admit(job);
     }
 
@@ -768,10 +800,7 @@ impl Simulation {
 
     fn take_sample(&mut self) {
         let totals = self.client_counts();
-        let nodes = self
-            .nodes
-            .iter()
-            .map(|node| (node.busy, node.inbound.len() as u32));
+        let nodes = self.nodes.iter().map(|node| (node.busy, node.waiting()));
         let queues = self.queues.iter().map(|queue| {
             (
                 queue.ready.len() as u32,
@@ -827,7 +856,7 @@ impl Node {
             call_mode: CallMode::Sequential,
             plan: Vec::new(),
             subscriptions: Vec::new(),
-            next_subscription: 0,
+            prefetched: VecDeque::new(),
             deferred: Vec::new(),
             frozen_at: None,
             paused_total: SimDuration::ZERO,
@@ -836,11 +865,13 @@ impl Node {
             rng: Pcg32::for_label(seed, &format!("node:{name}")),
             metrics: NodeMetrics::default(),
             client_metrics: ClientMetrics::default(),
+            open_requests: 0,
         }
     }
 
     /// Applies a service's knobs (at build time and on a run-time update).
-    fn configure(&mut self, spec: &crate::scenario::ServiceSpec) {
+    fn configure(&mut self, spec: &crate::scenario::ServiceSpec, now: SimTime) {
+        self.accrue(now);
         self.reconfigured_workers = self.reconfigured_workers.max(self.workers.max(self.busy));
         self.reconfigured_capacity = self.reconfigured_capacity.max(self.queue_capacity);
         self.workers = spec.workers;
@@ -852,9 +883,35 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Work waiting for a worker: queued requests and buffered deliveries.
+    fn waiting(&self) -> u32 {
+        (self.inbound.len() + self.prefetched.len()) as u32
+    }
+
+    /// Adds the time since the last change of the pool's gauges to its integrals; called
+    /// before any of them changes.
+    fn accrue(&mut self, now: SimTime) {
+        let waiting = self.waiting();
+        self.metrics
+            .occupancy
+            .accrue(now, self.busy, waiting, self.workers);
+    }
+}
+
+impl BrokerQueue {
+    /// Adds the time since the last change of the ready depth to its integral; called before
+    /// the depth changes.
+    fn accrue(&mut self, now: SimTime) {
+        let depth = self.ready.len() as u32;
+        self.metrics.depth.accrue(now, depth, 0, 0);
+    }
+}
+
 impl Job {
-    fn new(node: NodeId, request: RequestId, origin: Origin) -> Self {
+    fn new(node: NodeId, request: RequestId, origin: Origin, arrived_at: SimTime) -> Self {
         Job {
+            arrived_at,
             node,
             request,
             origin,

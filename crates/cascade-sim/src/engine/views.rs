@@ -56,12 +56,14 @@ pub struct NodeView<'a> {
     pub slow_factor: f64,
     /// Probability of a 5xx after local work.
     pub error_rate: f64,
-    /// Workers in use (reserved for a delivery included).
+    /// Workers in use.
     pub busy: u32,
     /// Worker threads (`u32::MAX` for a load source).
     pub workers: u32,
     /// Requests waiting for a worker.
     pub inbound: u32,
+    /// Deliveries pushed by the broker that wait here for a worker (unacknowledged).
+    pub prefetched: u32,
     /// Inbound queue capacity.
     pub queue_capacity: u32,
     /// Counters.
@@ -127,6 +129,7 @@ impl Simulation {
             busy: node.busy,
             workers: node.workers,
             inbound: node.inbound.len() as u32,
+            prefetched: node.prefetched.len() as u32,
             queue_capacity: node.queue_capacity,
             metrics: &node.metrics,
             client_metrics: &node.client_metrics,
@@ -216,13 +219,48 @@ impl Simulation {
 
     /// Client requests sent and not yet answered.
     pub fn requests_in_flight(&self) -> u64 {
-        self.nodes
-            .iter()
-            .map(|node| {
-                let metrics = &node.client_metrics;
-                metrics.started - metrics.succeeded - metrics.failed()
-            })
-            .sum()
+        self.nodes.iter().map(|node| node.open_requests).sum()
+    }
+
+    /// A service's worker-pool integrals (utilisation, time-averaged number in service and
+    /// waiting) from the start of measurement up to now.
+    pub fn occupancy(&self, node: NodeId) -> crate::metrics::Occupancy {
+        let node = &self.nodes[node.index()];
+        let mut occupancy = node.metrics.occupancy.clone();
+        occupancy.accrue(self.now, node.busy, node.waiting(), node.workers);
+        occupancy
+    }
+
+    /// A queue's ready-depth integral up to now (`mean_in_service` is its time-averaged
+    /// depth).
+    pub fn depth_occupancy(&self, queue: QueueId) -> crate::metrics::Occupancy {
+        let queue = &self.queues[queue.index()];
+        let mut occupancy = queue.metrics.depth.clone();
+        occupancy.accrue(self.now, queue.ready.len() as u32, 0, 0);
+        occupancy
+    }
+
+    /// Forgets every counter, histogram and integral, and measures again from now: what a
+    /// warm-up excludes. The run itself is untouched (the same events follow), and so is the
+    /// time series the playground draws.
+    pub fn reset_metrics(&mut self) {
+        let now = self.now;
+        for node in &mut self.nodes {
+            node.metrics = NodeMetrics {
+                occupancy: crate::metrics::Occupancy::starting_at(now),
+                ..NodeMetrics::default()
+            };
+            node.client_metrics = ClientMetrics::default();
+        }
+        for link in &mut self.links {
+            link.metrics = LinkMetrics::default();
+        }
+        for queue in &mut self.queues {
+            queue.metrics = QueueMetrics {
+                depth: crate::metrics::Occupancy::starting_at(now),
+                ..QueueMetrics::default()
+            };
+        }
     }
 
     /// Messages published and not yet acknowledged, dead-lettered or dropped.
@@ -278,7 +316,7 @@ impl Simulation {
     fn in_flight_kind(&self, payload: &Payload) -> InFlightKind {
         match *payload {
             Payload::Call(call) => match self.calls.get(call) {
-                Some(call) if call.attempt > 1 => InFlightKind::Retry,
+                Some(call) if call.attempt.number > 1 => InFlightKind::Retry,
                 _ => InFlightKind::Request,
             },
             Payload::Response { failure: None, .. } => InFlightKind::Response,
