@@ -1855,13 +1855,13 @@ fn node_view(runner: &Runner, index: usize, editing: Option<&Editing>) -> Html {
     html! {
         <g class={classes!("node", state, exhausted.then_some("exhausted"), selected.then_some("selected"))}
             data-testid={format!("node-{}", node.name)} data-state={state} {transform} onpointerdown={onpointerdown}>
-            <title>{format!("{}: {} of {} worker threads busy, {} requests waiting", node.name, node.busy, node.workers, node.inbound)}</title>
+            <title>{format!("{}: {} of {} worker threads busy, {} requests and {} deliveries waiting", node.name, node.busy, node.workers, node.inbound, node.prefetched)}</title>
             <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="10" />
             <text x="12" y="24" class="name">{truncate(node.name, 16)}</text>
             <text x="12" y="45" class="figure" data-testid={format!("busy-{}", node.name)}>{format!("threads {}/{}", node.busy, node.workers)}</text>
             <rect x="12" y="52" width={bar_width.to_string()} height="10" rx="3" class="bar-bg" />
             <rect x="12" y="52" width={(bar_width * fill_fraction).to_string()} height="10" rx="3" class="bar-fill" />
-            <text x="12" y="80" class="figure" data-testid={format!("inbound-{}", node.name)}>{format!("waiting {}", compact_count(node.inbound.into()))}</text>
+            <text x="12" y="80" class="figure" data-testid={format!("inbound-{}", node.name)}>{format!("waiting {}", compact_count(node.waiting().into()))}</text>
             if killed {
                 <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="down" text-anchor="middle">{"DOWN"}</text>
             }

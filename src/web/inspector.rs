@@ -6,8 +6,8 @@ use crate::editor::Edit;
 use crate::model::{Runner, Selection, UiAction};
 use cascade_sim::policy_presets;
 use cascade_sim::{
-    Arrival, CallMode, ClientSpec, Distribution, Jitter, LinkKind, LinkSpec, Overflow,
-    PublishFailure, RetryBudget, ServiceSpec,
+    Arrival, CallMode, ClientSpec, DeliveryLimitCounts, Distribution, Jitter, LinkKind, LinkSpec,
+    Overflow, PublishFailure, RetryBudget, ServiceSpec,
 };
 use yew::prelude::*;
 
@@ -215,6 +215,9 @@ fn service_knobs(service: &ServiceSpec, dispatch: &Callback<UiAction>) -> Html {
             {knob(Knob { label: "Poison requests", unit: "0-1", value: service.poison_rate, min: 0.0, max: 0.2, step: 0.01, slider: true,
                 hint: "Share of requests that fail here every time: poison messages. Default 0.", test_id: "knob-poison" },
                 edit(|spec, value| spec.poison_rate = value.clamp(0.0, 1.0)))}
+            {knob(Knob { label: "Contention", unit: "ms per request in progress", value: service.contention_per_request_ms, min: 0.0, max: 1_000.0, step: 1.0, slider: false,
+                hint: "Work takes this much longer for every request in progress (locks, caches, GC). Brooker's collapse model: 1 s + 10 ms x concurrency. Default 0.", test_id: "knob-contention" },
+                edit(|spec, value| spec.contention_per_request_ms = value.clamp(0.0, cascade_sim::scenario::MAX_CONTENTION_PER_REQUEST_MS)))}
             {choice("Downstream calls", "Sequential: in link order. Parallel: all at once.",
                 &[("sequential", service.call_mode == CallMode::Sequential), ("parallel", service.call_mode == CallMode::Parallel)], mode)}
         </>
@@ -389,11 +392,14 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<UiAction>) -> H
                     html! { <button class="small" title={preset.source} data-testid={format!("preset-{}", preset.id)} {onclick}>{preset.name}</button> }
                 }) }
             </p>
-            {knob(Knob { label: "Delivery limit", unit: "deliveries", value: policy.delivery_limit.into(), min: 1.0, max: 1_000.0, step: 1.0, slider: false,
+            {knob(Knob { label: "Delivery limit", unit: "", value: policy.delivery_limit.into(), min: 1.0, max: 1_000.0, step: 1.0, slider: false,
                 hint: "Default 20: RabbitMQ quorum queues since 4.0. SQS maxReceiveCount 1-1000.", test_id: "knob-delivery-limit" },
                 set(|spec, value| spec.async_policy.delivery_limit = value.max(1.0) as u32))}
-            {knob(Knob { label: "Prefetch", unit: "0 = workers", value: policy.prefetch.into(), min: 0.0, max: 1_000.0, step: 1.0, slider: false,
-                hint: "Unacknowledged deliveries per consumer. RabbitMQ 0 = unlimited; 100-300 recommended.", test_id: "knob-prefetch" },
+            {choice("Delivery limit counts", "RabbitMQ counts redeliveries (limit N: N + 1 deliveries); SQS counts receives (N deliveries).",
+                &[("redeliveries", policy.delivery_limit_counts == DeliveryLimitCounts::Redeliveries), ("receives", policy.delivery_limit_counts == DeliveryLimitCounts::Receives)],
+                set_text(|spec, value| spec.async_policy.delivery_limit_counts = if value == "receives" { DeliveryLimitCounts::Receives } else { DeliveryLimitCounts::Redeliveries }))}
+            {knob(Knob { label: "Prefetch", unit: "0 = unlimited", value: policy.prefetch.into(), min: 0.0, max: 1_000.0, step: 1.0, slider: false,
+                hint: "Deliveries the broker pushes ahead of the consumer's workers (unacknowledged). Default 250 (Spring AMQP); RabbitMQ recommends 100-300.", test_id: "knob-prefetch" },
                 set(|spec, value| spec.async_policy.prefetch = value.max(0.0) as u32))}
             {knob(Knob { label: "Redelivery delay", unit: "ms", value: policy.redelivery_delay_ms, min: 0.0, max: 600_000.0, step: 10.0, slider: false,
                 hint: "RabbitMQ requeues at once (0); SQS waits out the visibility timeout.", test_id: "knob-redelivery" },

@@ -116,7 +116,7 @@ pub fn execute(invocation: &Invocation, out: &mut impl Write) -> Result<(), CliE
             out.write_all(b"\n")?;
         }
         Invocation::Run(options) => {
-            let report = run(&options.spec)?;
+            let report = run(&options.spec, options.warmup)?;
             let text = match options.format {
                 Format::Table => report.to_table(),
                 Format::Json => report.to_json() + "\n",
@@ -146,24 +146,35 @@ pub fn presets_text() -> String {
     text
 }
 
-/// Runs a scenario and builds its metrics summary. Only the trace hash is kept, so a long run
-/// needs no more memory than a short one.
-pub fn run(spec: &RunSpec) -> Result<Report, CliError> {
+/// Runs a scenario and builds its metrics summary, leaving the first `warmup` of the run out of
+/// every figure. Only the trace hash is kept, so a long run needs no more memory than a short
+/// one.
+pub fn run(spec: &RunSpec, warmup: SimDuration) -> Result<Report, CliError> {
     let loaded = Loaded::from_spec(spec)?;
     let mut simulation = loaded.simulation(spec.seed, TraceRetention::HashOnly)?;
+    let warmup_end = SimTime::ZERO + warmup;
+    let mut warmed_up = warmup == SimDuration::ZERO;
     for (index, timed) in loaded.commands.iter().enumerate() {
+        if !warmed_up && timed.at > warmup_end {
+            simulation.run_until(warmup_end, u64::MAX);
+            simulation.reset_metrics();
+            warmed_up = true;
+        }
         simulation.run_until(timed.at, u64::MAX);
         simulation
             .apply(timed.command.clone())
             .map_err(|error| loaded.drive_error(DriveError::Command { index, error }))?;
     }
+    if !warmed_up {
+        simulation.run_until(warmup_end, u64::MAX);
+        simulation.reset_metrics();
+    }
     simulation.run_until(SimTime::ZERO + spec.duration, u64::MAX);
-    let latency = simulation.client_totals().latency;
     Ok(Report::build(
         &loaded.scenario.name,
         &simulation,
         spec.duration,
-        &latency,
+        warmup,
         loaded.commands.len(),
     ))
 }
@@ -434,7 +445,7 @@ mod tests {
             commands: None,
             rate_per_second: None,
         };
-        let report = run(&spec).expect("the preset runs");
+        let report = run(&spec, SimDuration::ZERO).expect("the preset runs");
         let mut simulation =
             Simulation::new(&presets::checkout(), 3, TraceRetention::HashOnly).expect("valid");
         simulation.run_until(SimTime::from_secs(4), u64::MAX);

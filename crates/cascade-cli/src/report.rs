@@ -4,8 +4,7 @@
 
 use crate::args::format_duration;
 use cascade_sim::{
-    Failure, Histogram, LinkKind, LinkMetrics, NodeMetrics, NodeState, QueueMetrics, SimDuration,
-    Simulation,
+    Failure, LinkKind, LinkMetrics, NodeMetrics, NodeState, QueueMetrics, SimDuration, Simulation,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,6 +19,8 @@ pub struct Report {
     pub seed: u64,
     /// Simulated time from 0 to the end of the run.
     pub duration_us: u64,
+    /// The start of the run left out of every figure below (`--warmup`).
+    pub warmup_us: u64,
     /// Engine events handled.
     pub events_processed: u64,
     /// Trace events recorded (what `cascade trace` prints, one per line).
@@ -65,6 +66,14 @@ pub struct EndToEnd {
     pub latency_ms_max: f64,
     /// Mean latency of successful requests.
     pub latency_ms_mean: f64,
+    /// Time from sending to failing of failed requests: median.
+    pub failed_latency_ms_p50: f64,
+    /// 99th percentile of the same.
+    pub failed_latency_ms_p99: f64,
+    /// Largest of the same.
+    pub failed_latency_ms_max: f64,
+    /// Mean of the same.
+    pub failed_latency_ms_mean: f64,
 }
 
 /// One service's gauges and counters.
@@ -80,8 +89,18 @@ pub struct ServiceReport {
     pub workers: u32,
     /// Requests waiting for a worker when the run ended.
     pub waiting: u32,
+    /// Deliveries pushed by the broker and waiting for a worker when the run ended.
+    pub prefetched: u32,
     /// Capacity of the inbound queue.
     pub queue_capacity: u32,
+    /// Busy worker time over worker capacity.
+    pub utilisation: f64,
+    /// Share of the requests and deliveries that got a worker which waited for it first.
+    pub wait_probability: f64,
+    /// Time-averaged number of busy workers (requests in service).
+    pub mean_in_service: f64,
+    /// Time-averaged number of requests and deliveries waiting for a worker.
+    pub mean_waiting: f64,
     /// The core's counters.
     #[serde(flatten)]
     pub metrics: NodeMetrics,
@@ -114,6 +133,16 @@ pub struct QueueReport {
     pub depth: u32,
     /// Messages delivered and not acknowledged when the run ended.
     pub unacked: u32,
+    /// Time-averaged number of ready messages.
+    pub mean_depth: f64,
+    /// Publish-to-ack time of acknowledged messages: mean.
+    pub sojourn_ms_mean: f64,
+    /// Median of the same.
+    pub sojourn_ms_p50: f64,
+    /// 99th percentile of the same.
+    pub sojourn_ms_p99: f64,
+    /// Largest of the same.
+    pub sojourn_ms_max: f64,
     /// The core's counters.
     #[serde(flatten)]
     pub metrics: QueueMetrics,
@@ -134,19 +163,21 @@ pub fn failure_key(failure: Failure) -> &'static str {
 }
 
 impl Report {
-    /// Reads a simulation that has run for `duration`. `latency` holds the latency of every
-    /// successful client request.
+    /// Reads a simulation that has run for `duration`, with its figures reset at `warmup`.
     pub fn build(
         scenario_name: &str,
         simulation: &Simulation,
         duration: SimDuration,
-        latency: &Histogram,
+        warmup: SimDuration,
         commands_applied: usize,
     ) -> Report {
         let node_names: Vec<&str> = simulation.nodes().map(|node| node.name).collect();
         let name_of = |index: usize| node_names.get(index).copied().unwrap_or("?").to_string();
         let totals = simulation.client_totals();
-        let seconds = (duration.as_millis_f64() / 1e3).max(f64::MIN_POSITIVE);
+        let latency = &totals.latency;
+        let failed_latency = &totals.failed_latency;
+        let measured = duration.as_micros().saturating_sub(warmup.as_micros());
+        let seconds = (measured as f64 / 1e6).max(f64::MIN_POSITIVE);
         let failed = totals.failed();
         let end_to_end = EndToEnd {
             started: totals.started,
@@ -169,11 +200,16 @@ impl Report {
             latency_ms_p99: latency.quantile_ms(0.99),
             latency_ms_max: latency.max_ms(),
             latency_ms_mean: latency.mean_ms(),
+            failed_latency_ms_p50: failed_latency.quantile_ms(0.50),
+            failed_latency_ms_p99: failed_latency.quantile_ms(0.99),
+            failed_latency_ms_max: failed_latency.max_ms(),
+            failed_latency_ms_mean: failed_latency.mean_ms(),
         };
         Report {
             scenario: scenario_name.to_string(),
             seed: simulation.seed(),
             duration_us: duration.as_micros(),
+            warmup_us: warmup.as_micros(),
             events_processed: simulation.events_processed(),
             trace_events: simulation.trace().count(),
             trace_hash: format!("0x{:016x}", simulation.trace().hash()),
@@ -182,14 +218,23 @@ impl Report {
             services: simulation
                 .nodes()
                 .filter(|node| !node.is_client)
-                .map(|node| ServiceReport {
-                    name: node.name.to_string(),
-                    state: node.state,
-                    busy: node.busy,
-                    workers: node.workers,
-                    waiting: node.inbound,
-                    queue_capacity: node.queue_capacity,
-                    metrics: node.metrics.clone(),
+                .map(|node| {
+                    let occupancy = simulation.occupancy(node.id);
+                    let metrics = node.metrics;
+                    ServiceReport {
+                        name: node.name.to_string(),
+                        state: node.state,
+                        busy: node.busy,
+                        workers: node.workers,
+                        waiting: node.inbound,
+                        prefetched: node.prefetched,
+                        queue_capacity: node.queue_capacity,
+                        utilisation: occupancy.utilisation(),
+                        wait_probability: ratio(metrics.waited_for_worker, metrics.started_work),
+                        mean_in_service: occupancy.mean_in_service(),
+                        mean_waiting: occupancy.mean_waiting(),
+                        metrics: metrics.clone(),
+                    }
                 })
                 .collect(),
             links: simulation
@@ -204,12 +249,20 @@ impl Report {
                 .collect(),
             queues: simulation
                 .queues()
-                .map(|queue| QueueReport {
-                    name: queue.name.to_string(),
-                    consumer: name_of(queue.consumer.index()),
-                    depth: queue.depth,
-                    unacked: queue.unacked,
-                    metrics: queue.metrics.clone(),
+                .map(|queue| {
+                    let sojourn = &queue.metrics.sojourn;
+                    QueueReport {
+                        name: queue.name.to_string(),
+                        consumer: name_of(queue.consumer.index()),
+                        depth: queue.depth,
+                        unacked: queue.unacked,
+                        mean_depth: simulation.depth_occupancy(queue.id).mean_in_service(),
+                        sojourn_ms_mean: sojourn.mean_ms(),
+                        sojourn_ms_p50: sojourn.quantile_ms(0.50),
+                        sojourn_ms_p99: sojourn.quantile_ms(0.99),
+                        sojourn_ms_max: sojourn.max_ms(),
+                        metrics: queue.metrics.clone(),
+                    }
                 })
                 .collect(),
         }
@@ -248,6 +301,16 @@ impl Report {
                 milliseconds(end.latency_ms_max)
             )
         };
+        let failed_latency = if end.failed == 0 {
+            "no failed requests".to_string()
+        } else {
+            format!(
+                "p50 {}  p99 {}  max {}",
+                milliseconds(end.failed_latency_ms_p50),
+                milliseconds(end.failed_latency_ms_p99),
+                milliseconds(end.failed_latency_ms_max)
+            )
+        };
         let summary = [
             ("scenario", self.scenario.clone()),
             ("seed", self.seed.to_string()),
@@ -261,6 +324,14 @@ impl Report {
                 format!("{} ({} trace events)", self.trace_hash, self.trace_events),
             ),
             ("commands applied", self.commands_applied.to_string()),
+            (
+                "warm-up left out",
+                if self.warmup_us == 0 {
+                    "none".to_string()
+                } else {
+                    format_duration(SimDuration::from_micros(self.warmup_us))
+                },
+            ),
         ];
         key_values(&mut text, "", &summary);
         text.push_str("\nEnd to end\n");
@@ -281,6 +352,7 @@ impl Report {
                     format!("{:.1}/s succeeded", end.goodput_per_second),
                 ),
                 ("latency", latency),
+                ("time to fail", failed_latency),
             ],
         );
 
@@ -294,7 +366,11 @@ impl Report {
                     service.name.clone(),
                     format!("{:?}", service.state).to_lowercase(),
                     format!("{}/{}", service.busy, service.workers),
-                    service.waiting.to_string(),
+                    (service.waiting + service.prefetched).to_string(),
+                    format!("{:.1}%", service.utilisation * 100.0),
+                    format!("{:.1}%", service.wait_probability * 100.0),
+                    format!("{:.2}", service.mean_in_service),
+                    format!("{:.2}", service.mean_waiting),
                     metrics.received.to_string(),
                     metrics.succeeded.to_string(),
                     metrics.failed.to_string(),
@@ -312,6 +388,10 @@ impl Report {
                 "state",
                 "busy/workers",
                 "waiting",
+                "utilisation",
+                "waited",
+                "mean busy",
+                "mean waiting",
                 "received",
                 "succeeded",
                 "failed",
@@ -369,6 +449,16 @@ impl Report {
                     queue.consumer.clone(),
                     queue.depth.to_string(),
                     queue.unacked.to_string(),
+                    format!("{:.2}", queue.mean_depth),
+                    if metrics.acked == 0 {
+                        "-".to_string()
+                    } else {
+                        format!(
+                            "{} / {}",
+                            milliseconds(queue.sojourn_ms_mean),
+                            milliseconds(queue.sojourn_ms_p99)
+                        )
+                    },
                     metrics.enqueued.to_string(),
                     metrics.delivered.to_string(),
                     metrics.acked.to_string(),
@@ -384,6 +474,8 @@ impl Report {
                 "consumer",
                 "depth",
                 "unacked",
+                "mean depth",
+                "publish->ack mean / p99",
                 "enqueued",
                 "delivered",
                 "acked",
@@ -394,6 +486,15 @@ impl Report {
             &rows,
         );
         text
+    }
+}
+
+/// `part / whole`, 0 when nothing was counted.
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
     }
 }
 

@@ -164,7 +164,7 @@ fn an_invalid_scenario_is_named_with_its_path_and_exits_2() {
     let scenario = scratch_file(
         "bad-timeout.json",
         r#"{"services": [{"name": "A"}, {"name": "B"}],
-            "links": [{"from": "A", "to": "B", "sync": {"timeout_ms": 0}}]}"#,
+            "links": [{"from": "A", "to": "B", "sync": {"timeout_ms": 0.0004}}]}"#,
     );
     let path = scenario.to_str().expect("the scratch path is UTF-8");
     let output = cascade(&["run", path]);
@@ -172,7 +172,9 @@ fn an_invalid_scenario_is_named_with_its_path_and_exits_2() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         stderr,
-        format!("cascade: {path}: links[0].sync.timeout_ms: must be greater than 0\n")
+        format!(
+            "cascade: {path}: links[0].sync.timeout_ms: must be at least 0.001 (one microsecond)\n"
+        )
     );
     assert!(output.stdout.is_empty());
 }
@@ -287,4 +289,105 @@ fn rate_overrides_every_open_loop_source() {
         (240..=360).contains(&started),
         "about 300 requests at 60/s for 5 s: {started}"
     );
+}
+
+/// Queueing figures from the command line alone: an M/M/1 server at ρ = 0.5 behind a
+/// zero-latency call, measured after a warm-up. Theory: utilisation 0.5, probability of
+/// waiting 0.5, L in service 0.5, Lq = ρ²/(1-ρ) = 0.5, W = 1/(μ-λ) = 20 ms; failures take no
+/// time here, none happen.
+#[test]
+fn run_reports_the_figures_that_check_queueing_theory_after_a_warmup() {
+    let scenario = scratch_file(
+        "mm1.json",
+        r#"{"name": "M/M/1",
+            "clients": [{"name": "Users", "rate_per_second": 50, "arrival": "poisson"}],
+            "services": [{"name": "Server", "workers": 1, "queue_capacity": 10000000,
+                          "service_time": {"kind": "exponential", "mean_ms": 10}}],
+            "links": [{"from": "Users", "to": "Server",
+                       "latency": {"kind": "constant", "ms": 0},
+                       "sync": {"timeout_ms": 1e9, "max_attempts": 1}}]}"#,
+    );
+    let path = scenario.to_str().expect("the scratch path is UTF-8");
+    let report = json_of(&[
+        "run",
+        path,
+        "--duration",
+        "2020s",
+        "--warmup",
+        "20s",
+        "--format",
+        "json",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(number(&report, "/warmup_us"), 20e6);
+    let started = number(&report, "/end_to_end/started");
+    assert!(
+        (started - 100_000.0).abs() < 1_500.0,
+        "the warm-up's 1,000 requests are left out: {started}"
+    );
+    let server = service(&report, "Server");
+    // 100k requests at ρ = 0.5: the mean sojourn spreads with SD about 0.8%, the time averages
+    // with the arrival count (0.3%) and the busy periods (about 1%).
+    for (field, expected, tolerance) in [
+        ("utilisation", 0.5, 0.02),
+        ("wait_probability", 0.5, 0.03),
+        ("mean_in_service", 0.5, 0.02),
+        ("mean_waiting", 0.5, 0.06),
+    ] {
+        let measured = number(server, &format!("/{field}"));
+        assert!(
+            (measured - expected).abs() / expected < tolerance,
+            "{field}: {measured}, theory {expected}"
+        );
+    }
+    let mean = number(&report, "/end_to_end/latency_ms_mean");
+    assert!(
+        (mean - 20.0).abs() / 20.0 < 0.03,
+        "W {mean} ms, theory 20 ms"
+    );
+    assert_eq!(number(&report, "/end_to_end/failed_latency_ms_max"), 0.0);
+}
+
+#[test]
+fn a_warmup_must_be_shorter_than_the_run() {
+    let output = cascade(&[
+        "run",
+        "--preset",
+        "checkout",
+        "--duration",
+        "5s",
+        "--warmup",
+        "5s",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "cascade: --warmup: 5s must be shorter than the run (5s)\n"
+    );
+}
+
+/// Failed requests have a latency too: killed Payments answers with a refusal after the
+/// retries, so the users' failures take at least the two 500 ms backoffs.
+#[test]
+fn the_time_to_fail_is_reported() {
+    let commands = scratch_file(
+        "kill-payments.json",
+        r#"[{"at": 0, "command": "kill", "node": "Payments"}]"#,
+    );
+    let commands = commands.to_str().expect("the scratch path is UTF-8");
+    let report = json_of(&[
+        "run",
+        "--preset",
+        "checkout",
+        "--duration",
+        "5s",
+        "--commands",
+        commands,
+        "--format",
+        "json",
+    ]);
+    assert!(number(&report, "/end_to_end/failed") > 20.0);
+    let p50 = number(&report, "/end_to_end/failed_latency_ms_p50");
+    assert!(p50 >= 1_000.0, "two backoffs of 500 ms: {p50} ms");
 }

@@ -326,7 +326,7 @@ pub struct Sample {
     pub downstream_calls: u64,
     /// Busy workers per node.
     pub busy: Vec<u32>,
-    /// Waiting requests per node.
+    /// Requests and deliveries waiting for a worker, per node.
     pub inbound: Vec<u32>,
     /// Ready messages per queue.
     pub queue_depth: Vec<u32>,

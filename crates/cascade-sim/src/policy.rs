@@ -8,6 +8,11 @@ use crate::time::SimDuration;
 use crate::trace::Failure;
 use serde::{Deserialize, Serialize};
 
+/// The shortest duration a knob that must be positive may have, in milliseconds: time is whole
+/// microseconds, and anything shorter would round to zero (a timeout of zero fails every call
+/// at once).
+pub const SMALLEST_DURATION_MS: f64 = 0.001;
+
 /// How a sync caller waits and retries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -53,8 +58,8 @@ impl SyncPolicy {
 
     /// Checks the knobs; the message starts with the field name.
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.timeout_ms.is_finite() && self.timeout_ms > 0.0) {
-            return Err("timeout_ms: must be greater than 0".into());
+        if !(self.timeout_ms.is_finite() && self.timeout_ms >= SMALLEST_DURATION_MS) {
+            return Err("timeout_ms: must be at least 0.001 (one microsecond)".into());
         }
         if self.max_attempts == 0 {
             return Err("max_attempts: must be at least 1 (the first call counts)".into());
@@ -392,8 +397,10 @@ impl AsyncPolicy {
             ("message_ttl_ms", self.message_ttl_ms),
         ] {
             if let Some(value) = value {
-                if !(value.is_finite() && value > 0.0) {
-                    return Err(format!("{name}: must be greater than 0 (or absent)"));
+                if !(value.is_finite() && value >= SMALLEST_DURATION_MS) {
+                    return Err(format!(
+                        "{name}: must be at least 0.001 (one microsecond), or absent"
+                    ));
                 }
             }
         }
@@ -557,6 +564,34 @@ mod tests {
         assert!(RetryOn::default().retries(Failure::Reset));
     }
 
+    /// 0.0004 ms passed "greater than 0" and became 0 us: every call timed out at once.
+    #[test]
+    fn durations_that_round_to_zero_are_refused() {
+        let policy = SyncPolicy {
+            timeout_ms: 0.0004,
+            ..SyncPolicy::default()
+        };
+        assert_eq!(
+            policy.validate(),
+            Err("timeout_ms: must be at least 0.001 (one microsecond)".into())
+        );
+        for (ttl, visibility) in [(Some(0.0004), None), (None, Some(0.0004))] {
+            let policy = AsyncPolicy {
+                message_ttl_ms: ttl,
+                visibility_timeout_ms: visibility,
+                ..AsyncPolicy::default()
+            };
+            let error = policy.validate().expect_err("refused");
+            assert!(error.contains("at least 0.001"), "{error}");
+        }
+        let smallest = SyncPolicy {
+            timeout_ms: SMALLEST_DURATION_MS,
+            ..SyncPolicy::default()
+        };
+        assert_eq!(smallest.validate(), Ok(()));
+        assert_eq!(smallest.timeout(), SimDuration::from_micros(1));
+    }
+
     #[test]
     fn invalid_knobs_name_their_field() {
         let policy = SyncPolicy {
@@ -565,7 +600,7 @@ mod tests {
         };
         assert_eq!(
             policy.validate(),
-            Err("timeout_ms: must be greater than 0".into())
+            Err("timeout_ms: must be at least 0.001 (one microsecond)".into())
         );
         let policy = SyncPolicy {
             backoff: Backoff {

@@ -41,6 +41,14 @@ pub const ALL: &[Preset] = &[
         build: retry_storm_contained,
     },
     Preset {
+        id: "collapse",
+        build: collapse,
+    },
+    Preset {
+        id: "collapse-protected",
+        build: collapse_protected,
+    },
+    Preset {
         id: "checkout-async",
         build: checkout_async,
     },
@@ -72,10 +80,8 @@ fn service(name: &str, workers: u32, median_ms: f64, p99_ms: f64, x: f64, y: f64
         workers,
         queue_capacity: 100,
         service_time: Distribution::LogNormal { median_ms, p99_ms },
-        error_rate: 0.0,
-        poison_rate: 0.0,
-        call_mode: CallMode::Sequential,
         position: Some(Position { x, y }),
+        ..ServiceSpec::default()
     }
 }
 
@@ -304,6 +310,88 @@ pub fn poison_message() -> Scenario {
         redelivery_delay_ms: 200.0,
         ..AsyncPolicy::default()
     };
+    scenario
+}
+
+/// Marc Brooker's simple collapse model: a server whose work takes 1 s plus 10 ms for every
+/// request in progress, no worker limit, callers with a 3 s timeout that retry up to three
+/// times at once, and load stepping from 40 to 80 requests a second for 5 s. The spike pushes
+/// the service time past the timeout; every timed-out call leaves its work behind and comes
+/// back as a retry, and the extra load keeps the service time past the timeout after the spike
+/// is over: a metastable failure.
+pub fn collapse() -> Scenario {
+    Scenario {
+        name: "Retries keep a slowed server collapsed".into(),
+        description: "Each request takes 1 s plus 10 ms for every request in progress, and \
+                      callers give up after 3 s and retry at once, up to three times. A 5 s \
+                      spike from 40 to 80 requests a second pushes the work past the timeout; \
+                      the retries and the abandoned work keep it there. Before the spike 40 \
+                      requests a second succeed in about 1.7 s; 15 s after it nothing does, \
+                      and the 770 requests in progress grow by 70 a second."
+            .into(),
+        clients: vec![ClientSpec {
+            name: "Clients".into(),
+            rate_per_second: 40.0,
+            arrival: Arrival::Poisson,
+            spikes: vec![Spike {
+                at_ms: 10_000.0,
+                duration_ms: 5_000.0,
+                rate_per_second: 80.0,
+            }],
+            position: Some(Position { x: 160.0, y: 280.0 }),
+            ..ClientSpec::default()
+        }],
+        services: vec![ServiceSpec {
+            name: "Server".into(),
+            workers: 100_000,
+            queue_capacity: 0,
+            service_time: Distribution::Constant { ms: 1_000.0 },
+            contention_per_request_ms: 10.0,
+            position: Some(Position { x: 640.0, y: 280.0 }),
+            ..ServiceSpec::default()
+        }],
+        links: vec![LinkSpec {
+            latency: Distribution::Exponential { mean_ms: 100.0 },
+            ..link(
+                "Clients",
+                "Server",
+                SyncPolicy {
+                    timeout_ms: 3_000.0,
+                    max_attempts: 4,
+                    backoff: Backoff {
+                        initial_ms: 0.0,
+                        multiplier: 1.0,
+                        max_ms: 0.0,
+                        jitter: Jitter::None,
+                    },
+                    ..SyncPolicy::default()
+                },
+            )
+        }],
+        ..Scenario::default()
+    }
+}
+
+/// The same server and spike, with exponential backoff, full jitter and an AWS-style retry
+/// budget on the callers: the retries stop when they stop working, and the server recovers.
+pub fn collapse_protected() -> Scenario {
+    let mut scenario = collapse();
+    scenario.name = "Jittered backoff and a retry budget let it recover".into();
+    scenario.description = "The same server and the same spike, but callers wait a random, \
+                            growing time before each retry and share a retry budget (AWS SDK \
+                            standard mode: 500 tokens, 10 per retry after a timeout). When \
+                            the retries stop paying off the budget runs dry (78 tokens left at \
+                            its lowest), about 50 requests fail, and 10 s after the spike the \
+                            server is back to 40 successes a second with 70 in progress."
+        .into();
+    let call = &mut scenario.links[0].sync;
+    call.backoff = Backoff {
+        initial_ms: 1_000.0,
+        multiplier: 2.0,
+        max_ms: 20_000.0,
+        jitter: Jitter::Full,
+    };
+    call.retry_budget = Some(RetryBudget::default());
     scenario
 }
 

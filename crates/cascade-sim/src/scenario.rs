@@ -87,11 +87,19 @@ pub struct ServiceSpec {
     /// Fraction (0 to 1) of requests that fail here every time they are processed: poison
     /// messages. Which requests are poison depends only on the seed and the request.
     pub poison_rate: f64,
+    /// Contention: each request's local work takes this many milliseconds longer for every
+    /// request in progress at the service when it starts (itself included), as locks, caches
+    /// and garbage collection slow a busy server down. Marc Brooker's collapse model is a
+    /// 1 s service time plus 10 ms per concurrent request. Default 0 (no contention).
+    pub contention_per_request_ms: f64,
     /// Whether the downstream calls are made one after another or all at once.
     pub call_mode: CallMode,
     /// Where it is drawn.
     pub position: Option<Position>,
 }
+
+/// The largest `contention_per_request_ms`: a minute per concurrent request.
+pub const MAX_CONTENTION_PER_REQUEST_MS: f64 = 60_000.0;
 
 impl Default for ServiceSpec {
     fn default() -> Self {
@@ -102,9 +110,34 @@ impl Default for ServiceSpec {
             service_time: Distribution::Exponential { mean_ms: 20.0 },
             error_rate: 0.0,
             poison_rate: 0.0,
+            contention_per_request_ms: 0.0,
             call_mode: CallMode::Sequential,
             position: None,
         }
+    }
+}
+
+impl ServiceSpec {
+    /// Checks the knobs (everything but the name); the message starts with the field name.
+    /// The scenario validator and run-time updates share it.
+    pub fn validate_knobs(&self) -> Result<(), String> {
+        if self.workers == 0 {
+            return Err("workers: must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.poison_rate) {
+            return Err("poison_rate: must be between 0 and 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.error_rate) {
+            return Err("error_rate: must be between 0 and 1".into());
+        }
+        if !(0.0..=MAX_CONTENTION_PER_REQUEST_MS).contains(&self.contention_per_request_ms) {
+            return Err(format!(
+                "contention_per_request_ms: must be between 0 and {MAX_CONTENTION_PER_REQUEST_MS}"
+            ));
+        }
+        self.service_time
+            .validate()
+            .map_err(|problem| format!("service_time.{problem}"))
     }
 }
 
@@ -459,28 +492,9 @@ impl Scenario {
         for (index, service) in self.services.iter().enumerate() {
             let path = format!("services[{index}]");
             check_name(&path, &service.name, &mut names, false)?;
-            if service.workers == 0 {
-                return Err(ScenarioError::new(
-                    format!("{path}.workers"),
-                    "must be at least 1",
-                ));
-            }
-            if !(0.0..=1.0).contains(&service.poison_rate) {
-                return Err(ScenarioError::new(
-                    format!("{path}.poison_rate"),
-                    "must be between 0 and 1",
-                ));
-            }
-            if !(0.0..=1.0).contains(&service.error_rate) {
-                return Err(ScenarioError::new(
-                    format!("{path}.error_rate"),
-                    "must be between 0 and 1",
-                ));
-            }
             service
-                .service_time
-                .validate()
-                .map_err(|problem| nested(&format!("{path}.service_time"), &problem))?;
+                .validate_knobs()
+                .map_err(|problem| nested(&path, &problem))?;
         }
         let mut queue_consumers: BTreeMap<String, &str> = BTreeMap::new();
         for (index, link) in self.links.iter().enumerate() {

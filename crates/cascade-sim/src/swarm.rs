@@ -44,6 +44,11 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
             } else {
                 0.0
             },
+            contention_per_request_ms: if rng.chance(0.2) {
+                rng.next_f64() * 5.0
+            } else {
+                0.0
+            },
             call_mode: if rng.chance(0.3) {
                 CallMode::Parallel
             } else {

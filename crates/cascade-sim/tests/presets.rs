@@ -39,6 +39,47 @@ fn a_hung_dependency_exhausts_the_callers_threads_until_it_recovers() {
     );
 }
 
+/// Brooker's collapse model: without backoff and a budget the retries keep the server past
+/// the timeout for good; with them it recovers. The preset texts quote these numbers.
+#[test]
+fn contention_and_retries_make_a_metastable_failure_that_protection_prevents() {
+    for id in ["collapse", "collapse-protected"] {
+        let before = run(id, 10);
+        assert_eq!(before.client_totals().failed(), 0, "{id}: healthy at 40/s");
+        assert!(
+            successes_between(id, 5, 10) > 150,
+            "{id}: about 40 successes a second before the spike"
+        );
+    }
+    assert_eq!(
+        successes_between("collapse", 30, 60),
+        0,
+        "still collapsed 15 to 45 s after the spike"
+    );
+    let in_progress = |id: &str, seconds: u64| {
+        run(id, seconds)
+            .node_by_name("Server")
+            .expect("Server")
+            .busy
+    };
+    let (at_30, at_60) = (in_progress("collapse", 30), in_progress("collapse", 60));
+    assert!(
+        (600..1_000).contains(&at_30) && at_60 > at_30 + 1_500,
+        "the work in progress grows without end: {at_30} at 30 s, {at_60} at 60 s"
+    );
+    assert!(
+        successes_between("collapse-protected", 30, 60) > 1_050,
+        "back to about 40 a second"
+    );
+    assert!(in_progress("collapse-protected", 60) < 150);
+    let protected = run("collapse-protected", 60);
+    let failed = protected.client_totals().failed();
+    assert!(
+        (20..100).contains(&failed),
+        "the budget fails about 50 requests instead of retrying them: {failed}"
+    );
+}
+
 #[test]
 fn without_backoff_the_retry_storm_outlives_the_spike() {
     assert!(

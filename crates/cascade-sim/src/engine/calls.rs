@@ -44,6 +44,11 @@ impl Simulation {
         node.metrics.started_work += 1;
         node.metrics.waited_for_worker += u64::from(waited);
         let mut duration = node.service_time.sample(&mut node.rng);
+        if node.contention_per_request_ms > 0.0 {
+            // `busy` counts this request too: it took its worker just before.
+            let extra_ms = node.contention_per_request_ms * f64::from(node.busy);
+            duration = duration + SimDuration::from_millis_f64(extra_ms);
+        }
         if node.slow_factor != 1.0 {
             duration = SimDuration::from_millis_f64(duration.as_millis_f64() * node.slow_factor);
         }

@@ -513,18 +513,7 @@ impl Simulation {
 
     fn update_service(&mut self, spec: &ServiceSpec) -> Result<(), CommandError> {
         let id = self.service_id(&spec.name)?;
-        validate_piece(spec.workers == 0, "workers: must be at least 1")?;
-        validate_piece(
-            !(0.0..=1.0).contains(&spec.poison_rate),
-            "poison_rate: must be between 0 and 1",
-        )?;
-        validate_piece(
-            !(0.0..=1.0).contains(&spec.error_rate),
-            "error_rate: must be between 0 and 1",
-        )?;
-        spec.service_time
-            .validate()
-            .map_err(|problem| CommandError::Invalid(format!("service_time.{problem}")))?;
+        spec.validate_knobs().map_err(CommandError::Invalid)?;
         self.nodes[id.index()].configure(spec, self.now);
         self.record(TraceKind::Reconfigured {
             node: Some(id),
@@ -612,14 +601,6 @@ impl Simulation {
             link: Some(id),
         });
         self.dispatch(queue);
-        Ok(())
-    }
-}
-
-fn validate_piece(invalid: bool, message: &str) -> Result<(), CommandError> {
-    if invalid {
-        Err(CommandError::Invalid(message.into()))
-    } else {
         Ok(())
     }
 }

@@ -256,6 +256,9 @@ struct ClientLoad {
     spec_generation: u32,
     /// Closed-loop users thinking or waiting; more than the spec asks for leave one by one.
     users_alive: u32,
+    /// The fraction of a microsecond the last open-loop gap was cut short by, in [0, 1):
+    /// carried into the next gap so that the rate comes out as asked however high it is.
+    gap_remainder_us: f64,
 }
 
 struct Node {
@@ -270,6 +273,8 @@ struct Node {
     inbound: VecDeque<JobKey>,
     service_time: Distribution,
     slow_factor: f64,
+    /// Extra local work per request in progress (see `ServiceSpec`).
+    contention_per_request_ms: f64,
     error_rate: f64,
     poison_rate: f64,
     /// Mixed into the poison draw so each service has its own poison requests.
@@ -365,6 +370,7 @@ impl Simulation {
                 generation: 0,
                 spec_generation: 0,
                 users_alive: 0,
+                gap_remainder_us: 0.0,
             };
             nodes.push(Node::new(&client.name, NodeKind::Client(load), seed));
         }
@@ -722,7 +728,7 @@ impl Simulation {
     fn schedule_next_arrival(&mut self, node_id: NodeId) {
         let now_ms = self.now.as_micros() as f64 / 1e3;
         let node = &mut self.nodes[node_id.index()];
-        let NodeKind::Client(load) = &node.kind else {
+        let NodeKind::Client(load) = &mut node.kind else {
             return;
         };
         let rate_per_second = load.spec.rate_at(now_ms);
@@ -737,8 +743,13 @@ impl Simulation {
             }
         };
         let generation = load.generation;
-        // At least one microsecond apart, so an absurd rate cannot stall simulated time.
-        let gap = SimDuration::from_micros((libm::round(gap_us) as u64).max(1));
+        // Whole microseconds, the cut-off fraction carried into the next gap: the mean gap is
+        // exact at any allowed rate (the validator caps rates, so time still moves: a gap of
+        // zero means two arrivals in the same microsecond).
+        let exact_us = gap_us + load.gap_remainder_us;
+        let whole_us = libm::floor(exact_us);
+        load.gap_remainder_us = exact_us - whole_us;
+        let gap = SimDuration::from_micros(whole_us as u64);
         self.events.schedule(
             self.now + gap,
             Event::ClientArrival {
@@ -850,6 +861,7 @@ impl Node {
             inbound: VecDeque::new(),
             service_time: Distribution::Constant { ms: 0.0 },
             slow_factor: 1.0,
+            contention_per_request_ms: 0.0,
             error_rate: 0.0,
             poison_rate: 0.0,
             poison_salt: crate::rng::fnv1a64(name.as_bytes()),
@@ -879,6 +891,7 @@ impl Node {
         self.service_time = spec.service_time.clone();
         self.error_rate = spec.error_rate;
         self.poison_rate = spec.poison_rate;
+        self.contention_per_request_ms = spec.contention_per_request_ms;
         self.call_mode = spec.call_mode;
     }
 }

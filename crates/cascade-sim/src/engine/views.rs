@@ -72,6 +72,13 @@ pub struct NodeView<'a> {
     pub client_metrics: &'a ClientMetrics,
 }
 
+impl NodeView<'_> {
+    /// Work waiting for a worker: queued requests and buffered deliveries.
+    pub fn waiting(&self) -> u32 {
+        self.inbound + self.prefetched
+    }
+}
+
 /// A read-only view of a link for display.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkView<'a> {
@@ -192,9 +199,10 @@ impl Simulation {
             ..ClientMetrics::default()
         };
         for node in &self.nodes {
-            if node.client_metrics.latency.count() > 0 {
-                total.latency.merge(&node.client_metrics.latency);
-            }
+            total.latency.merge(&node.client_metrics.latency);
+            total
+                .failed_latency
+                .merge(&node.client_metrics.failed_latency);
         }
         total
     }
