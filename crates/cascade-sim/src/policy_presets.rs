@@ -59,8 +59,9 @@ pub const SYNC: &[SyncPreset] = &[
     SyncPreset {
         id: "aws-sdk-standard",
         name: "AWS SDK standard retries",
-        source: "AWS SDK standard mode: 3 attempts, delay min(20 s, random x 2^attempt x 100 ms) \
-                 (full jitter), retry quota 500 tokens, 5 per retry, 10 per retry after a \
+        source: "AWS SDK standard mode (JavaScript v3): 3 attempts, delay random x min(20 s, \
+                 100 ms x 2^retries so far) (full jitter), retry quota 500 tokens, 5 per retry, \
+                 10 per retry after a \
                  timeout; a call that succeeds gives back what its retry took, or 1 when it \
                  needed no retry. The SDK sets no call timeout; 2 s here.",
         build: aws_sdk_standard,
@@ -170,7 +171,7 @@ fn aws_sdk_standard() -> SyncPolicy {
         timeout_ms: 2_000.0,
         max_attempts: 3,
         backoff: Backoff {
-            initial_ms: 200.0,
+            initial_ms: 100.0,
             multiplier: 2.0,
             max_ms: 20_000.0,
             jitter: Jitter::Full,

@@ -204,7 +204,7 @@ fn invalid_scenarios_are_errors_with_paths() {
     let error = scenario.validate().expect_err("invalid");
     assert_eq!(
         error.to_string(),
-        "links[1].sync.timeout_ms: must be greater than 0"
+        "links[1].sync.timeout_ms: must be at least 0.001 (one microsecond)"
     );
 
     let mut scenario = presets::checkout();
