@@ -636,18 +636,19 @@ fn an_async_consumer_behind_slow_hops_is_m_d_1_plus_the_hops() {
          utilisation {:.4}",
         occupancy.utilisation()
     );
-    // Throughput: Poisson counts over 1875 s have SD 0.26%; tolerance 1.5%.
+    // Throughput: Poisson counts over 1875 s have SD 0.26%; tolerance 1.5%. (The spreads quoted
+    // in this test were measured over 20 other seeds in release mode.)
     assert!(
         relative_error(acks, lambda) < 0.015,
         "{acks} acks/s for {lambda} published/s"
     );
-    // The mean's noise is that of Wq (half of it): SD about 0.8% of 40 ms over 150k
-    // messages (M/D/1 Wq spreads with SD 1.2% at 250k). Tolerance 4% (about 5 SD).
+    // The mean's noise is that of Wq (half of it): 20 seeds spread with SD 0.73% of 40 ms.
+    // Tolerance 4% (about 5 SD).
     assert!(
         relative_error(mean, 40.0) < 0.04,
         "publish->ack {mean} ms, 5 + 5 + 10 + 20 = 40 ms"
     );
-    // Utilisation is λ/μ = 0.8; the busy-time integral's noise is that of the arrival count.
+    // Utilisation is λ/μ = 0.8; 20 seeds spread with SD 0.23%.
     assert!(
         relative_error(occupancy.utilisation(), 0.8) < 0.015,
         "utilisation {}",
@@ -672,14 +673,14 @@ fn an_async_consumer_behind_slow_hops_is_m_m_1_plus_the_hops() {
     let (_, mean, p99) = async_figures(&simulation, secs_for(requests, lambda) as f64);
     let expected_p99 = 10.0 + libm::log(100.0) / 0.05;
     println!("async M/M/1: publish->ack {mean:.3} ms (expected 30), p99 {p99:.3} ms (expected {expected_p99:.3})");
-    // W at ρ = 0.5 spreads with SD 0.63% at 250k requests, about 0.8% at 150k; the hops add no
-    // noise and dilute it to 0.55% of 30 ms. Tolerance 3%.
+    // The hops add no noise: 20 other seeds (release mode) spread with SD 0.47% of 30 ms.
+    // Tolerance 3% (about 6 SD).
     assert!(
         relative_error(mean, 30.0) < 0.03,
         "publish->ack {mean} ms, 10 + 20 = 30 ms"
     );
-    // p99: the M/M/1 part spreads with SD about 1.7% at 150k; 6% either side, plus the
-    // histogram's +0.8%.
+    // p99: 20 other seeds spread with SD 1.34%; 6% either side (4.5 SD), plus the histogram's
+    // +0.8%.
     let ratio = p99 / expected_p99;
     assert!(
         ratio > 0.94 && ratio < 1.068,
@@ -715,10 +716,9 @@ fn service_figures_match_erlang_c() {
         600_000_000,
         "the warm-up is excluded"
     );
-    // 180k arrivals. Utilisation and L in service follow the arrival count (SD 0.24%) and the
-    // service times: tolerance 1.5%. P(wait) is a proportion over correlated arrivals: 20
-    // seeds spread with SD 1.2%; tolerance 5%. Lq is as noisy as Wq: SD about 3.3% at this
-    // length; tolerance 13% (4 SD).
+    // 180k arrivals; 20 other seeds (release mode) spread with SD 0.36% for utilisation and L
+    // in service (tolerance 1.5%, 4 SD), 1.04% for P(wait) (tolerance 5%) and 3.6% for Lq, as
+    // noisy as Wq (tolerance 15%, 4 SD).
     assert!(relative_error(occupancy.utilisation(), 0.75) < 0.015);
     assert!(relative_error(occupancy.mean_in_service(), a) < 0.015);
     assert!(
@@ -726,7 +726,7 @@ fn service_figures_match_erlang_c() {
         "P(wait) {waited}, Erlang C {expected_wait}"
     );
     assert!(
-        relative_error(occupancy.mean_waiting(), expected_lq) < 0.13,
+        relative_error(occupancy.mean_waiting(), expected_lq) < 0.15,
         "Lq {}, theory {expected_lq}",
         occupancy.mean_waiting()
     );
