@@ -1287,7 +1287,11 @@ impl Runner {
                         deliveries,
                         ..
                     } if *r == request => {
-                        format!("failed, back in the queue after {deliveries} deliveries")
+                        if *deliveries == 1 {
+                            "failed, back in the queue after 1 delivery".to_string()
+                        } else {
+                            format!("failed, back in the queue after {deliveries} deliveries")
+                        }
                     }
                     TraceKind::MessageDeadLettered {
                         request: r,

@@ -139,6 +139,8 @@ const tellingMoments = {
   "frozen-dependency": 12,
   "retry-storm": 16,
   "retry-storm-contained": 16,
+  collapse: 30,
+  "collapse-protected": 30,
   "checkout-async": 12,
   "poison-message": 25,
   "broker-down": 9,
@@ -158,7 +160,7 @@ test("every preset runs to its telling moment without console errors", async () 
     assert.ok(reached, `${preset} reaches ${seconds} s`);
     await page.getByTestId("play").click();
     await page.screenshot({ path: join(screenshots, `preset-${preset}.png`) });
-    if (!["checkout", "retry-storm"].includes(preset)) {
+    if (!["checkout", "retry-storm", "collapse", "collapse-protected"].includes(preset)) {
       assert.ok((await page.getByTestId("log").locator("li").count()) > 0, `${preset} logs what happened`);
     }
     await page.getByTestId("play").click();
@@ -176,12 +178,40 @@ test("a dead-letter count, a hung service and a storm show up where a person loo
     return Number.parseInt(text.replace(/.*DLQ /, ""), 10) > 0;
   }, 30000);
   assert.ok(dead, "the queue box shows dead letters");
-  assert.match(await page.getByTestId("log").textContent(), /dead-lettered from Payments\.queue after 5 deliveries \(delivery limit reached\)/);
+  assert.match(await page.getByTestId("log").textContent(), /dead-lettered from Payments\.queue after 6 deliveries \(delivery limit reached\)/);
 
   await page.getByTestId("preset").selectOption("frozen-dependency");
   await setSpeed(page, 10);
   const frozen = await eventually(async () => (await page.getByTestId("node-Payments").getAttribute("data-state")) === "frozen", 20000);
   assert.ok(frozen, "Payments is drawn as frozen");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("contention: after a short spike the server stays collapsed, unless the callers back off; the knob is in the inspector", async () => {
+  const page = await openPlayground();
+  const inProgress = async () => (await fractionOf(page, "busy-Server"))[0];
+  await page.getByTestId("preset").selectOption("collapse");
+  await setSpeed(page, 10);
+  assert.ok(await eventually(async () => (await clockSeconds(page)) >= 30, 30000), "reaches 30 s");
+  await page.getByTestId("play").click();
+  await page.screenshot({ path: join(screenshots, "collapse-after-the-spike.png") });
+  const collapsed = await inProgress();
+  assert.ok(collapsed > 500, `15 s after the spike ${collapsed} requests are still in progress`);
+
+  const server = await centre(page.getByTestId("node-Server"));
+  await page.mouse.click(server.x - 30, server.y);
+  await page.getByTestId("inspector").waitFor();
+  assert.equal(await page.getByTestId("knob-contention").inputValue(), "10", "1 s + 10 ms per request in progress");
+
+  await page.getByTestId("preset").selectOption("collapse-protected");
+  await page.getByTestId("play").click();
+  await setSpeed(page, 10);
+  assert.ok(await eventually(async () => (await clockSeconds(page)) >= 30, 30000), "reaches 30 s");
+  await page.getByTestId("play").click();
+  await page.screenshot({ path: join(screenshots, "collapse-protected-after-the-spike.png") });
+  const recovered = await inProgress();
+  assert.ok(recovered < 200, `with backoff and a budget only ${recovered} are in progress`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -338,7 +368,8 @@ test("a dead letter in the log opens its request's whole path; a click on a dot 
   const path = page.getByTestId("request-path");
   await path.waitFor();
   const text = await path.textContent();
-  assert.equal((text.match(/delivered to Payments/g) ?? []).length, 5, text);
+  // A delivery limit of 5 redeliveries (RabbitMQ counting) is 6 deliveries.
+  assert.equal((text.match(/delivered to Payments/g) ?? []).length, 6, text);
   assert.match(text, /dead-lettered from Payments\.queue/);
   await path.getByRole("button", { name: "Close" }).click();
   assert.equal(await path.count(), 0);

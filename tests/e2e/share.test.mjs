@@ -370,6 +370,9 @@ test("served from a sub-path with no outside request, it keeps working offline o
     await page.goto(hosted.url);
     await page.getByTestId("node-Orders").waitFor();
     assert.ok(requests.some((url) => url.startsWith(hosted.url) && url.endsWith(".wasm")), "assets under /cascade/");
+    // "Once visited": the first visit has put the site's files in the cache (going offline
+    // before that finishes would cut the caching short, on this Chromium as on a phone).
+    await page.waitForFunction(() => document.documentElement.dataset.offlineReady === "true");
     await context.setOffline(true);
     await page.getByTestId("preset").selectOption("checkout-async");
     await page.getByTestId("node-Payments").waitFor();
@@ -381,7 +384,6 @@ test("served from a sub-path with no outside request, it keeps working offline o
     await page.waitForTimeout(800);
     assert.ok((await clock(page)) > started, "still running offline");
     // Reloaded offline too: the service worker serves the site from its cache.
-    await page.waitForFunction(() => document.documentElement.dataset.offlineReady === "true");
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.reload();
     await page.getByTestId("node-Orders").waitFor();
