@@ -345,6 +345,8 @@ pub struct Runner {
     recent: VecDeque<cascade_sim::TraceEvent>,
     /// The request whose path is shown.
     pub inspected: Option<cascade_sim::RequestId>,
+    /// Set when the run cannot get past one instant: said on screen, and the run is paused.
+    stalled: Option<String>,
 }
 
 /// Trace events kept for request paths.
@@ -380,6 +382,7 @@ impl Runner {
             selected: None,
             recent: VecDeque::new(),
             inspected: None,
+            stalled: None,
         })
     }
 
@@ -439,7 +442,7 @@ impl Runner {
             crate::editor::Change::Layout => {}
             crate::editor::Change::Knobs(commands) => {
                 // As in `apply`: events still due now happen first, as they do on replay.
-                self.simulation.run_until(self.simulation.now(), u64::MAX);
+                self.settle().map_err(|error| error.to_string())?;
                 for command in commands {
                     self.simulation
                         .apply(command)
@@ -526,9 +529,15 @@ impl Runner {
     }
 
     /// Runs to `time` whatever it costs, in slices so the kept trace stays small (before a
-    /// command is applied to both sides of the compare view at the same instant).
-    pub fn catch_up(&mut self, time: SimTime) {
-        while self.follow(time) == RunOutcome::BudgetExhausted {}
+    /// command is applied to both sides of the compare view at the same instant), unless the
+    /// run gets stuck at one instant on the way.
+    pub fn catch_up(&mut self, time: SimTime) -> RunOutcome {
+        loop {
+            let outcome = self.follow(time);
+            if outcome != RunOutcome::BudgetExhausted {
+                return outcome;
+            }
+        }
     }
 
     /// Advances by a fixed slice of simulated time, playing or not (the "step" button).
@@ -540,7 +549,22 @@ impl Runner {
         let target = self.simulation.now() + duration;
         let outcome = self.simulation.run_until(target, FRAME_EVENT_BUDGET);
         self.collect_log();
+        if outcome == RunOutcome::StuckAtInstant {
+            self.stall();
+        }
         outcome
+    }
+
+    /// The run cannot get past this instant: pause and say why (nothing is lost).
+    fn stall(&mut self) {
+        self.playing = false;
+        let problem = CommandError::StuckAtInstant(self.simulation.now());
+        self.stalled = Some(format!("Paused: {problem}."));
+    }
+
+    /// Why the run paused by itself, if it did: it cannot get past one instant.
+    pub fn stalled(&self) -> Option<&str> {
+        self.stalled.as_deref()
     }
 
     /// Moves notable trace events into the event log, in words.
@@ -709,9 +733,7 @@ impl Runner {
     /// Applies a fault or change now. A link switch is also written into the scenario, so a
     /// reset keeps the topology the user built.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
-        // A frame may stop on its event budget with events still due now; they happen first,
-        // as they do when the command log is replayed.
-        self.simulation.run_until(self.simulation.now(), u64::MAX);
+        self.settle()?;
         self.simulation.apply(command.clone())?;
         if let Command::SetLinkKind { link, kind } = command {
             self.scenario.links[link as usize].kind = kind;
@@ -733,10 +755,16 @@ impl Runner {
 
     /// Handles the events still due at the current instant (a frame can stop on its event
     /// budget between two events at the same time): then the run is exactly what replaying
-    /// to this instant gives, as a share link must.
-    pub fn settle(&mut self) {
+    /// to this instant gives, as a share link must, and a command lands after them, as it
+    /// does when the command log is replayed. Fails (and pauses, saying why) when the instant
+    /// never ends.
+    pub fn settle(&mut self) -> Result<(), CommandError> {
         let now = self.simulation.now();
-        self.catch_up(now);
+        if self.catch_up(now) == RunOutcome::StuckAtInstant {
+            self.stall();
+            return Err(CommandError::StuckAtInstant(now));
+        }
+        Ok(())
     }
 
     /// Everything a share link needs to reproduce this run and view.
@@ -840,6 +868,9 @@ impl Replay {
                      should spend; open the scenario from time zero instead",
                     MAX_REPLAY_EVENTS / 1_000_000
                 ));
+            }
+            if outcome == RunOutcome::StuckAtInstant {
+                return Err(CommandError::StuckAtInstant(runner.simulation.now()).to_string());
             }
             if outcome != RunOutcome::BudgetExhausted {
                 match self.commands.get(self.next) {
@@ -1566,6 +1597,44 @@ pub fn compact_count(value: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scenario that cannot get past one instant: every frame stays within its budget, then
+    /// the run pauses and says why; a command at that instant is refused (it could not land
+    /// where it belongs), and a new scenario runs as usual.
+    #[test]
+    fn a_run_stuck_at_one_instant_pauses_and_says_why() {
+        let mut runner =
+            Runner::new(cascade_sim::fixtures::stuck_at_an_instant(), 1).expect("valid");
+        runner.speed = 1.0;
+        let mut frames = 0;
+        while runner.playing && frames < 1_000 {
+            runner.advance(100.0);
+            frames += 1;
+        }
+        assert!(!runner.playing, "paused after {frames} frames");
+        assert_eq!(runner.simulation().now(), SimTime::from_secs(1));
+        let said = runner.stalled().expect("says why");
+        assert!(
+            said.starts_with("Paused: the scenario does too much work at one simulated instant"),
+            "{said}"
+        );
+        let refused = runner.apply(Command::Kill { node: "C".into() });
+        assert_eq!(
+            refused,
+            Err(CommandError::StuckAtInstant(SimTime::from_secs(1)))
+        );
+        runner.playing = true;
+        assert_eq!(
+            runner.advance(100.0),
+            RunOutcome::StuckAtInstant,
+            "nothing moves"
+        );
+        runner
+            .load(cascade_sim::presets::checkout())
+            .expect("another scenario");
+        assert_eq!(runner.stalled(), None);
+        assert_ne!(runner.advance(100.0), RunOutcome::StuckAtInstant);
+    }
 
     #[test]
     fn metrics_csv_has_a_row_per_sample_and_quotes_hostile_names() {

@@ -298,7 +298,7 @@ fn a_run_stopped_on_its_frame_budget_shares_exactly_once_settled() {
         })))
         .expect("kill");
     runner.advance(100.0);
-    runner.settle();
+    runner.settle().expect("the instant settles");
     let state = runner.capture();
     let restored = Runner::restore(
         &share::decode(&share::encode(&state))

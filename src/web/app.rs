@@ -744,9 +744,12 @@ pub fn App() -> Html {
             if pending.borrow().is_some() {
                 return Err(WAIT_FOR_REPLAY.into());
             }
-            runner.borrow_mut().settle();
+            runner
+                .borrow_mut()
+                .settle()
+                .map_err(|error| error.to_string())?;
             if let Some(twin) = twin.borrow_mut().as_mut() {
-                twin.settle();
+                twin.settle().map_err(|error| error.to_string())?;
             }
             let state = capture(&runner.borrow(), &twin.borrow(), &before_compare.borrow());
             let events = runner.borrow().simulation().events_processed();
@@ -990,7 +993,7 @@ pub fn App() -> Html {
             dispatch: &dispatch,
             act: &act,
             open_full: &open_full,
-            message: message.as_deref(),
+            message: message.as_deref().or(runner.stalled()),
         };
         let twin_side = twin_view.map(|twin| (twin, twin_canvas.clone(), &twin_per_link[..]));
         return embed_view(runner, canvas, twin_side, &root, &page, &per_link, controls);
@@ -1053,6 +1056,9 @@ pub fn App() -> Html {
                 </div>
                 if let Some(text) = &*message {
                     <p class="message" role="alert" data-testid="message">{text.clone()}</p>
+                }
+                if let Some(text) = runner.stalled() {
+                    <p class="message" role="alert" data-testid="stalled">{text.to_string()}</p>
                 }
                 if let Some(text) = replaying {
                     <p class="message info" role="status" data-testid="replaying">{text}{" "}

@@ -497,3 +497,54 @@ test("a shared comparison opens as a comparison, both sides at the same instant;
   await context.close();
   await page.context().close();
 });
+
+test("a shared scenario that cannot get past one instant pauses and says why; the page stays responsive", async () => {
+  const { deflateSync } = await import("node:zlib");
+  const instant = { kind: "constant", ms: 0 };
+  const hop = (from, to) => ({
+    from, to, latency: instant,
+    sync: { max_attempts: 100, backoff: { initial_ms: 0, max_ms: 0 } },
+  });
+  const scenario = {
+    name: "Stuck at one instant",
+    clients: [{ name: "Users", rate_per_second: 1, arrival: "constant" }],
+    services: [
+      { name: "A", service_time: instant },
+      { name: "B", service_time: instant },
+      { name: "C", service_time: instant, error_rate: 1 },
+    ],
+    links: [hop("Users", "A"), hop("A", "B"), hop("B", "C")],
+  };
+  const state = { scenario, seed: 1, at: 0, view: { speed: 1, playing: true } };
+  const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(() => {
+    window.__gaps = [];
+    let last = performance.now();
+    const tick = (now) => {
+      window.__gaps.push(now - last);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(String(error)));
+  await page.goto(`${server.url}#share=1.${payload}`);
+  const stalled = page.getByTestId("stalled");
+  await stalled.waitFor({ timeout: 30000 });
+  assert.match(await stalled.textContent(), /^Paused: the scenario does too much work at one simulated instant: more than 2 million events at t = 1\.000000 s/);
+  await page.screenshot({ path: join(screenshots, "stuck-at-an-instant.png") });
+  const longest = await page.evaluate(() => Math.max(...window.__gaps.slice(1)));
+  assert.ok(longest < 1500, `the page kept drawing (longest frame gap ${longest.toFixed(0)} ms)`);
+  assert.equal(await clock(page), 1, "paused at the instant");
+  // Still responsive: another scenario opens and runs.
+  await page.getByTestId("preset").selectOption("checkout");
+  await page.getByTestId("play").click();
+  await page.getByTestId("node-Orders").waitFor();
+  assert.ok(await eventually(async () => (await clock(page)) > 0.2), "the next scenario runs");
+  assert.equal(await stalled.count(), 0, "the note goes with the stuck run");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -10,8 +10,9 @@ cascade: run Cascade scenarios (a deterministic simulation of microservices) fro
 
 Usage:
   cascade run   (SCENARIO.json | --preset NAME) [--seed N] [--duration 60s] [--commands FILE] [--rate N]
-                [--warmup TIME] [--format table|json]
+                [--max-events N] [--warmup TIME] [--format table|json]
   cascade trace (SCENARIO.json | --preset NAME) [--seed N] [--duration 10s] [--commands FILE]
+                [--max-events N]
   cascade presets [NAME]
   cascade --help
 
@@ -36,6 +37,8 @@ Options:
                         {\"at\": 9000000, \"command\": \"revive\", \"node\": \"Payments\"},
                         {\"at\": 4000000, \"command\": \"set_link_kind\", \"link\": 1, \"kind\": \"async\"}]
                        (`at` is in simulated microseconds).
+  --max-events N       Stop with an error after N engine events (default 1000000000): a bound on
+                       the work of any run, whatever the scenario.
   --warmup TIME        run only: leave the first TIME of the run out of every figure (the run
                        itself is the same); it must be shorter than --duration.
   --format FORMAT      run only: `table` (default, aligned text) or `json` (one object).
@@ -51,6 +54,9 @@ and exit with status 2.
 pub const DEFAULT_SEED: u64 = 1;
 /// How long `run` simulates when no `--duration` is given.
 pub const DEFAULT_RUN_DURATION: SimDuration = SimDuration::from_secs(60);
+/// The event budget of a run when no `--max-events` is given: about two minutes of this
+/// machine's time, far more than any scenario needs for an hour at its limits.
+pub const DEFAULT_MAX_EVENTS: u64 = 1_000_000_000;
 /// How long `trace` simulates when no `--duration` is given (its output is large).
 pub const DEFAULT_TRACE_DURATION: SimDuration = SimDuration::from_secs(10);
 
@@ -101,6 +107,8 @@ pub struct RunSpec {
     pub commands: Option<PathBuf>,
     /// Replaces the base rate of every open-loop load source.
     pub rate_per_second: Option<u32>,
+    /// The most engine events the run may take (`--max-events`).
+    pub max_events: u64,
 }
 
 /// Options of `cascade run`.
@@ -160,6 +168,7 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
     let mut duration: Option<SimDuration> = None;
     let mut commands: Option<PathBuf> = None;
     let mut rate: Option<u32> = None;
+    let mut max_events: Option<u64> = None;
     let mut format: Option<Format> = None;
     let mut warmup: Option<SimDuration> = None;
     let mut options_ended = false;
@@ -190,7 +199,7 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
         };
         let known = matches!(
             name,
-            "--preset" | "--seed" | "--duration" | "--commands" | "--rate"
+            "--preset" | "--seed" | "--duration" | "--commands" | "--rate" | "--max-events"
         ) || (is_run && matches!(name, "--format" | "--warmup"));
         if !known {
             return Err(format!(
@@ -223,6 +232,15 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
                 value.parse::<u32>().map_err(|_| {
                     format!("{name}: {value:?} is not a whole number of requests per second")
                 })?,
+                given_twice,
+            )?,
+            "--max-events" => set_once(
+                &mut max_events,
+                value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|events| *events > 0)
+                    .ok_or_else(|| format!("{name}: {value:?} is not a whole number above 0"))?,
                 given_twice,
             )?,
             "--warmup" => set_once(
@@ -264,6 +282,7 @@ fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, Stri
         duration: duration.unwrap_or(default_duration),
         commands,
         rate_per_second: rate,
+        max_events: max_events.unwrap_or(DEFAULT_MAX_EVENTS),
     };
     let warmup = warmup.unwrap_or(SimDuration::ZERO);
     if warmup >= spec.duration {
@@ -409,6 +428,7 @@ mod tests {
             duration,
             commands: None,
             rate_per_second: None,
+            max_events: DEFAULT_MAX_EVENTS,
         }
     }
 
@@ -459,6 +479,7 @@ mod tests {
                 duration: SimDuration::from_millis(500),
                 commands: Some("faults.json".into()),
                 rate_per_second: None,
+                max_events: DEFAULT_MAX_EVENTS,
             },
             warmup: SimDuration::from_millis(100),
             format: Format::Json,

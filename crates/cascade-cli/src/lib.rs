@@ -27,8 +27,8 @@ pub mod report;
 use crate::args::{format_duration, Format, Invocation, RunSpec, ScenarioSource, USAGE};
 use crate::report::Report;
 use cascade_sim::{
-    presets, CommandError, Scenario, SimDuration, SimTime, Simulation, TimedCommand, TraceEvent,
-    TraceRetention,
+    presets, CommandError, RunOutcome, Scenario, SimDuration, SimTime, Simulation, TimedCommand,
+    TraceEvent, TraceRetention,
 };
 use std::ffi::OsString;
 use std::fmt;
@@ -152,24 +152,13 @@ pub fn presets_text() -> String {
 pub fn run(spec: &RunSpec, warmup: SimDuration) -> Result<Report, CliError> {
     let loaded = Loaded::from_spec(spec)?;
     let mut simulation = loaded.simulation(spec.seed, TraceRetention::HashOnly)?;
-    let warmup_end = SimTime::ZERO + warmup;
-    let mut warmed_up = warmup == SimDuration::ZERO;
-    for (index, timed) in loaded.commands.iter().enumerate() {
-        if !warmed_up && timed.at > warmup_end {
-            simulation.run_until(warmup_end, u64::MAX);
-            simulation.reset_metrics();
-            warmed_up = true;
-        }
-        simulation.run_until(timed.at, u64::MAX);
-        simulation
-            .apply(timed.command.clone())
-            .map_err(|error| loaded.drive_error(DriveError::Command { index, error }))?;
-    }
-    if !warmed_up {
-        simulation.run_until(warmup_end, u64::MAX);
-        simulation.reset_metrics();
-    }
-    simulation.run_until(SimTime::ZERO + spec.duration, u64::MAX);
+    let plan = Plan {
+        commands: &loaded.commands,
+        end: SimTime::ZERO + spec.duration,
+        warmup_end: (warmup > SimDuration::ZERO).then_some(SimTime::ZERO + warmup),
+        max_events: spec.max_events,
+    };
+    drive(&mut simulation, &plan, |_| Ok(())).map_err(|error| loaded.drive_error(error))?;
     Ok(Report::build(
         &loaded.scenario.name,
         &simulation,
@@ -184,21 +173,35 @@ pub fn trace(spec: &RunSpec, out: &mut impl Write) -> Result<(), CliError> {
     let loaded = Loaded::from_spec(spec)?;
     let mut simulation = loaded.simulation(spec.seed, TraceRetention::Everything)?;
     let mut line = Vec::new();
-    drive(
-        &mut simulation,
-        &loaded.commands,
-        SimTime::ZERO + spec.duration,
-        |events| {
-            for event in events {
-                line.clear();
-                serde_json::to_writer(&mut line, &event).map_err(io::Error::other)?;
-                line.push(b'\n');
-                out.write_all(&line)?;
-            }
-            Ok(())
-        },
-    )
+    let plan = Plan {
+        commands: &loaded.commands,
+        end: SimTime::ZERO + spec.duration,
+        warmup_end: None,
+        max_events: spec.max_events,
+    };
+    drive(&mut simulation, &plan, |events| {
+        for event in events {
+            line.clear();
+            serde_json::to_writer(&mut line, &event).map_err(io::Error::other)?;
+            line.push(b'\n');
+            out.write_all(&line)?;
+        }
+        Ok(())
+    })
     .map_err(|error| loaded.drive_error(error))
+}
+
+/// What [`drive`] does: the commands to apply at their times, where to stop, when the warm-up
+/// ends (every figure is reset there), and the most events the whole run may take.
+pub struct Plan<'a> {
+    /// Timed commands, in time order (see [`parse_commands`]).
+    pub commands: &'a [TimedCommand],
+    /// The end of the run.
+    pub end: SimTime,
+    /// When to forget every figure (`--warmup`), if ever.
+    pub warmup_end: Option<SimTime>,
+    /// The event budget of the whole run (`--max-events`).
+    pub max_events: u64,
 }
 
 /// Why [`drive`] stopped.
@@ -211,40 +214,78 @@ pub enum DriveError {
         /// What the engine said.
         error: CommandError,
     },
+    /// The run took its whole event budget before reaching the end.
+    EventBudget {
+        /// The budget.
+        max_events: u64,
+        /// Where the run had got to.
+        at: SimTime,
+    },
+    /// The run could not get past one instant.
+    StuckAtInstant(SimTime),
     /// The callback failed to write its output.
     Output(io::Error),
 }
 
-/// Runs `simulation` to `end`, applying `commands` exactly where
+/// Runs `simulation` through `plan`, applying its commands exactly where
 /// [`Simulation::replay`] would (run to each command's time, apply it, go on), but in slices of
 /// [`SLICE`] with the trace drained after each and handed to `each_slice`. The simulation
-/// should keep [`TraceRetention::Everything`]; with less, the callback sees less. Commands must
-/// be in time order (see [`parse_commands`]).
+/// should keep [`TraceRetention::Everything`] for a trace; with less, the callback sees less.
+/// Every slice runs within what is left of the plan's event budget, and a run stuck at one
+/// instant stops with an error: no input can make it spin for ever.
 pub fn drive(
     simulation: &mut Simulation,
-    commands: &[TimedCommand],
-    end: SimTime,
+    plan: &Plan<'_>,
     mut each_slice: impl FnMut(Vec<TraceEvent>) -> io::Result<()>,
 ) -> Result<(), DriveError> {
-    let mut run_to = |simulation: &mut Simulation, target: SimTime| -> io::Result<()> {
-        // At least one `run_until(target)` even when already there, as replay does: events a
-        // command scheduled at its own instant run before the next command at that instant.
-        loop {
-            let slice_end = (simulation.now() + SLICE).min(target);
-            simulation.run_until(slice_end, u64::MAX);
-            each_slice(simulation.trace_mut().take())?;
-            if slice_end >= target {
-                return Ok(());
-            }
+    // The warm-up ends before the first command due after it, or before the end.
+    let stops = plan.commands.iter().map(|timed| timed.at).chain([plan.end]);
+    let mut warmup_end = plan.warmup_end;
+    for (index, at) in stops.enumerate() {
+        if let Some(warmup) = warmup_end.filter(|warmup| *warmup < at) {
+            run_to(simulation, warmup, plan.max_events, &mut each_slice)?;
+            simulation.reset_metrics();
+            warmup_end = None;
         }
-    };
-    for (index, timed) in commands.iter().enumerate() {
-        run_to(simulation, timed.at).map_err(DriveError::Output)?;
-        simulation
-            .apply(timed.command.clone())
-            .map_err(|error| DriveError::Command { index, error })?;
+        run_to(simulation, at, plan.max_events, &mut each_slice)?;
+        if let Some(timed) = plan.commands.get(index) {
+            simulation
+                .apply(timed.command.clone())
+                .map_err(|error| DriveError::Command { index, error })?;
+        }
     }
-    run_to(simulation, end).map_err(DriveError::Output)
+    Ok(())
+}
+
+/// Runs to `target` in slices of [`SLICE`], handing each slice's trace to `each_slice`, within
+/// what is left of `max_events`. At least one `run_until(target)` even when already there, as
+/// replay does: events a command scheduled at its own instant run before the next command at
+/// that instant.
+fn run_to(
+    simulation: &mut Simulation,
+    target: SimTime,
+    max_events: u64,
+    each_slice: &mut impl FnMut(Vec<TraceEvent>) -> io::Result<()>,
+) -> Result<(), DriveError> {
+    loop {
+        let slice_end = (simulation.now() + SLICE).min(target);
+        let left = max_events.saturating_sub(simulation.events_processed());
+        let outcome = simulation.run_until(slice_end, left);
+        each_slice(simulation.trace_mut().take()).map_err(DriveError::Output)?;
+        match outcome {
+            RunOutcome::StuckAtInstant => return Err(DriveError::StuckAtInstant(simulation.now())),
+            RunOutcome::BudgetExhausted => {
+                return Err(DriveError::EventBudget {
+                    max_events,
+                    at: simulation.now(),
+                })
+            }
+            RunOutcome::ReachedTime | RunOutcome::Idle => {}
+        }
+        if slice_end >= target {
+            return Ok(());
+        }
+    }
 }
 
 /// A scenario and commands read from the places a [`RunSpec`] names.
@@ -288,6 +329,14 @@ impl Loaded {
     fn drive_error(&self, error: DriveError) -> CliError {
         match error {
             DriveError::Output(error) => CliError::from(error),
+            DriveError::StuckAtInstant(at) => {
+                CliError::Invalid(CommandError::StuckAtInstant(at).to_string())
+            }
+            DriveError::EventBudget { max_events, at } => CliError::Invalid(format!(
+                "--max-events: the run took all {max_events} events by t = {:.6} s; raise \
+                 --max-events or shorten --duration",
+                at.as_secs_f64()
+            )),
             DriveError::Command { index, error } => {
                 let at = self
                     .commands
@@ -420,7 +469,13 @@ mod tests {
         replayed.replay(&commands, end).expect("the commands apply");
         let mut driven = Simulation::new(&scenario, 9, TraceRetention::Everything).expect("valid");
         let mut streamed = 0;
-        drive(&mut driven, &commands, end, |events| {
+        let plan = Plan {
+            commands: &commands,
+            end,
+            warmup_end: None,
+            max_events: u64::MAX,
+        };
+        drive(&mut driven, &plan, |events| {
             streamed += events.len() as u64;
             Ok(())
         })
@@ -444,6 +499,7 @@ mod tests {
             duration: SimDuration::from_secs(4),
             commands: None,
             rate_per_second: None,
+            max_events: args::DEFAULT_MAX_EVENTS,
         };
         let report = run(&spec, SimDuration::ZERO).expect("the preset runs");
         let mut simulation =
@@ -510,13 +566,14 @@ mod tests {
         let mut simulation = loaded
             .simulation(1, TraceRetention::Everything)
             .expect("valid");
-        let error = drive(
-            &mut simulation,
-            &loaded.commands,
-            SimTime::from_secs(2),
-            |_| Ok(()),
-        )
-        .expect_err("Payments cannot be killed twice");
+        let plan = Plan {
+            commands: &loaded.commands,
+            end: SimTime::from_secs(2),
+            warmup_end: None,
+            max_events: u64::MAX,
+        };
+        let error =
+            drive(&mut simulation, &plan, |_| Ok(())).expect_err("Payments cannot be killed twice");
         let message = loaded.drive_error(error).to_string();
         assert!(
             message

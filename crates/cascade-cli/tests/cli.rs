@@ -391,3 +391,88 @@ fn the_time_to_fail_is_reported() {
     let p50 = number(&report, "/end_to_end/failed_latency_ms_p50");
     assert!(p50 >= 1_000.0, "two backoffs of 500 ms: {p50} ms");
 }
+
+/// A chain of three sync hops with no latency, no backoff, no service time and 100 attempts
+/// each, whose last service always fails: one request makes a million attempts at the bottom,
+/// all at the same simulated instant. The run used to spin there until memory ran out; now it
+/// stops with one line that says why and what to change.
+#[test]
+fn a_run_stuck_at_one_instant_stops_with_one_line() {
+    let hop = |from: &str, to: &str| {
+        format!(
+            r#"{{"from": "{from}", "to": "{to}", "latency": {{"kind": "constant", "ms": 0}},
+                "sync": {{"max_attempts": 100, "backoff": {{"initial_ms": 0, "max_ms": 0}}}}}}"#
+        )
+    };
+    let instant = r#"{"kind": "constant", "ms": 0}"#;
+    let scenario = scratch_file(
+        "stuck.json",
+        &format!(
+            r#"{{"clients": [{{"name": "Users", "rate_per_second": 1, "arrival": "constant"}}],
+                "services": [{{"name": "A", "service_time": {instant}}},
+                             {{"name": "B", "service_time": {instant}}},
+                             {{"name": "C", "service_time": {instant}, "error_rate": 1}}],
+                "links": [{}, {}, {}]}}"#,
+            hop("Users", "A"),
+            hop("A", "B"),
+            hop("B", "C")
+        ),
+    );
+    let path = scenario.to_str().expect("the scratch path is UTF-8");
+    let output = cascade(&["run", path, "--duration", "5s"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "cascade: the scenario does too much work at one simulated instant: more than \
+             2 million events at t = "
+        ) && stderr.ends_with("give a link some latency or a retry some backoff\n")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn max_events_bounds_any_run_with_one_line() {
+    let output = cascade(&["run", "--preset", "checkout", "--max-events", "1000"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("cascade: --max-events: the run took all 1000 events by t = ")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    let output = cascade(&["trace", "--preset", "checkout", "--max-events", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "cascade: --max-events: \"0\" is not a whole number above 0\n"
+    );
+}
+
+/// Retries and delivery limits are bounded where real libraries bound them, the limit named.
+#[test]
+fn retry_and_delivery_limits_are_bounded_with_the_limit_in_the_error() {
+    for (link, expected) in [
+        (
+            r#"{"from": "A", "to": "B", "sync": {"max_attempts": 101}}"#,
+            "links[0].sync.max_attempts: must be at most 100",
+        ),
+        (
+            r#"{"from": "A", "to": "B", "async": {"delivery_limit": 1001}}"#,
+            "links[0].async.delivery_limit: must be at most 1000 (SQS's largest maxReceiveCount)",
+        ),
+    ] {
+        let scenario = scratch_file(
+            "bounded.json",
+            &format!(r#"{{"services": [{{"name": "A"}}, {{"name": "B"}}], "links": [{link}]}}"#),
+        );
+        let path = scenario.to_str().expect("the scratch path is UTF-8");
+        let output = cascade(&["run", path]);
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("cascade: {path}: {expected}\n")
+        );
+    }
+}

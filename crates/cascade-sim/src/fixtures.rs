@@ -59,3 +59,47 @@ pub fn chain(services: usize) -> crate::Scenario {
     }
     scenario
 }
+
+/// A valid scenario that cannot get past one instant: a chain of three sync hops with no
+/// latency, no backoff, no service time and 100 attempts each, whose last service always
+/// fails. The first request, at 1 s, makes a million attempts at the bottom without simulated
+/// time moving on.
+pub fn stuck_at_an_instant() -> crate::scenario::Scenario {
+    use crate::distribution::Distribution;
+    use crate::policy::{Backoff, SyncPolicy};
+    use crate::scenario::{Arrival, ClientSpec, LinkSpec, Scenario, ServiceSpec};
+    let instant = Distribution::Constant { ms: 0.0 };
+    let service = |name: &str, error_rate: f64| ServiceSpec {
+        name: name.into(),
+        service_time: instant.clone(),
+        error_rate,
+        ..ServiceSpec::default()
+    };
+    let hop = |from: &str, to: &str| LinkSpec {
+        from: from.into(),
+        to: to.into(),
+        latency: instant.clone(),
+        sync: SyncPolicy {
+            max_attempts: crate::policy::MAX_ATTEMPTS,
+            backoff: Backoff {
+                initial_ms: 0.0,
+                max_ms: 0.0,
+                ..Backoff::default()
+            },
+            ..SyncPolicy::default()
+        },
+        ..LinkSpec::default()
+    };
+    Scenario {
+        name: "Stuck at one instant".into(),
+        clients: vec![ClientSpec {
+            name: "Users".into(),
+            rate_per_second: 1.0,
+            arrival: Arrival::Constant,
+            ..ClientSpec::default()
+        }],
+        services: vec![service("A", 0.0), service("B", 0.0), service("C", 1.0)],
+        links: vec![hop("Users", "A"), hop("A", "B"), hop("B", "C")],
+        ..Scenario::default()
+    }
+}

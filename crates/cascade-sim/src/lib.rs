@@ -49,7 +49,7 @@ pub mod trace;
 pub use distribution::Distribution;
 pub use engine::{
     Command, CommandError, InFlight, InFlightKind, Leg, LinkView, NodeState, NodeView, QueueView,
-    RunOutcome, Simulation, TimedCommand,
+    RunOutcome, Simulation, TimedCommand, INSTANT_EVENT_LIMIT,
 };
 pub use ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 pub use metrics::{ClientCounts, ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};

@@ -13,6 +13,15 @@ use serde::{Deserialize, Serialize};
 /// at once).
 pub const SMALLEST_DURATION_MS: f64 = 0.001;
 
+/// The most attempts a call may make. Libraries take any number (Resilience4j's
+/// `maxAttempts` and Polly's `MaxRetryAttempts` are plain integers), but a hundred attempts per
+/// call is a retry storm on its own, and the cap bounds the work one request can cause.
+pub const MAX_ATTEMPTS: u32 = 100;
+
+/// The highest delivery limit: SQS allows a `maxReceiveCount` of 1 to 1,000, and RabbitMQ's
+/// default is 20.
+pub const MAX_DELIVERY_LIMIT: u32 = 1_000;
+
 /// How a sync caller waits and retries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -63,6 +72,9 @@ impl SyncPolicy {
         }
         if self.max_attempts == 0 {
             return Err("max_attempts: must be at least 1 (the first call counts)".into());
+        }
+        if self.max_attempts > MAX_ATTEMPTS {
+            return Err(format!("max_attempts: must be at most {MAX_ATTEMPTS}"));
         }
         if self.max_concurrent_calls == Some(0) {
             return Err(
@@ -388,6 +400,11 @@ impl AsyncPolicy {
     pub fn validate(&self) -> Result<(), String> {
         if self.delivery_limit == 0 {
             return Err("delivery_limit: must be at least 1".into());
+        }
+        if self.delivery_limit > MAX_DELIVERY_LIMIT {
+            return Err(format!(
+                "delivery_limit: must be at most {MAX_DELIVERY_LIMIT} (SQS's largest maxReceiveCount)"
+            ));
         }
         if !(self.redelivery_delay_ms.is_finite() && self.redelivery_delay_ms >= 0.0) {
             return Err("redelivery_delay_ms: must be a finite number of at least 0".into());

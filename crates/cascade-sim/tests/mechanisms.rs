@@ -765,6 +765,56 @@ fn retry_budget_gives_back_a_successful_retrys_cost() {
     );
 }
 
+/// A consumer killed while a delivery is on the wire, then revived. Its channel closed, so the
+/// broker takes the delivery back at once (here it is dead-lettered: one receive allowed); the
+/// prefetch slot is free again and the revived consumer carries on. This used to strand the
+/// queue: the revived consumer waited for the old delivery, which freed nothing when it
+/// landed, and after an hour 15 messages were ready, none unacked, the consumer idle.
+#[test]
+fn a_consumer_killed_with_a_delivery_on_the_wire_carries_on_after_revive() {
+    let scenario = topology(
+        vec![service("Worker", 1, 100, 10.0)],
+        vec![users("Users", 10.0)],
+        vec![publish(
+            "Users",
+            "Worker",
+            AsyncPolicy {
+                prefetch: 1,
+                delivery_limit: 1,
+                delivery_limit_counts: DeliveryLimitCounts::Receives,
+                ..AsyncPolicy::default()
+            },
+        )],
+    );
+    let mut sim = start(&scenario);
+    // The first message reaches the broker at 101 ms and is on its way to Worker until 102.
+    run_checked(&mut sim, SimTime::from_micros(101_500));
+    assert_eq!(
+        queue(&sim, "Worker.queue").unacked,
+        1,
+        "a delivery on the wire"
+    );
+    apply(&mut sim, kill("Worker"));
+    let jobs = queue(&sim, "Worker.queue");
+    assert_eq!(
+        (jobs.unacked, jobs.metrics.dead_lettered),
+        (0, 1),
+        "taken back at once, and at its limit"
+    );
+    run_checked(&mut sim, at(150));
+    apply(&mut sim, revive("Worker"));
+    run_checked(&mut sim, SimTime::from_secs(3_600));
+    let jobs = queue(&sim, "Worker.queue");
+    assert!(jobs.depth <= 1, "{} messages stranded", jobs.depth);
+    assert_eq!(jobs.metrics.dead_lettered, 1);
+    assert!(
+        jobs.metrics.acked >= jobs.metrics.enqueued - 3,
+        "{} of {} acknowledged",
+        jobs.metrics.acked,
+        jobs.metrics.enqueued
+    );
+}
+
 /// Users (10/s) -> Api (10 ms), one attempt, breaker: window 4, minimum 4, 50%, 1 s open,
 /// 2 trial calls. Api is dead from the start and revived at 2650 ms.
 #[test]

@@ -30,6 +30,9 @@ fn run_case(seed: u64) -> Result<(), String> {
         let next_fault = pending.peek().map_or(FAULTY_PERIOD, |(at, _)| *at);
         match simulation.run_until(next_fault, 1) {
             RunOutcome::BudgetExhausted => check(&simulation)?,
+            RunOutcome::StuckAtInstant => {
+                return Err(format!("stuck at one instant, {:?}", simulation.now()))
+            }
             RunOutcome::ReachedTime | RunOutcome::Idle => {
                 match pending.next() {
                     // Commands may be refused (killing a dead service): that is fine.
@@ -62,6 +65,12 @@ fn run_case(seed: u64) -> Result<(), String> {
         }
     }
     check(&simulation)?;
+    if outcome == RunOutcome::StuckAtInstant {
+        return Err(format!(
+            "stuck at one instant while draining, {:?}",
+            simulation.now()
+        ));
+    }
     if simulation.requests_in_flight() != 0 {
         return Err(format!(
             "{} requests never finished",

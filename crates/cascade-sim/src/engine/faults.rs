@@ -256,6 +256,21 @@ pub enum CommandError {
     /// A value out of range, or a change the engine cannot make at run time.
     #[error("{0}")]
     Invalid(String),
+    /// The run cannot get past an instant (see [`RunOutcome::StuckAtInstant`]), so a command
+    /// due there or later cannot be applied where it belongs.
+    #[error("{}", stuck_message(*.0))]
+    StuckAtInstant(SimTime),
+}
+
+/// What to tell a person whose scenario stalls at one instant, in one line.
+fn stuck_message(at: SimTime) -> String {
+    format!(
+        "the scenario does too much work at one simulated instant: more than {} million \
+         events at t = {:.6} s without time moving on (zero latencies and zero backoffs with \
+         many attempts or deliveries do this); give a link some latency or a retry some backoff",
+        super::INSTANT_EVENT_LIMIT / 1_000_000,
+        at.as_secs_f64()
+    )
 }
 
 impl Simulation {
@@ -355,11 +370,19 @@ impl Simulation {
     /// run to `end`. With the same scenario and seed this reproduces the original run exactly.
     pub fn replay(&mut self, log: &[TimedCommand], end: SimTime) -> Result<(), CommandError> {
         for timed in log {
-            self.run_until(timed.at, u64::MAX);
+            self.run_to_settled(timed.at)?;
             self.apply(timed.command.clone())?;
         }
-        self.run_until(end, u64::MAX);
-        Ok(())
+        self.run_to_settled(end)
+    }
+
+    /// Runs to `time` (every event due then included), or fails where the run gets stuck at
+    /// one instant.
+    pub fn run_to_settled(&mut self, time: SimTime) -> Result<(), CommandError> {
+        match self.run_until(time, u64::MAX) {
+            RunOutcome::StuckAtInstant => Err(CommandError::StuckAtInstant(self.now)),
+            RunOutcome::ReachedTime | RunOutcome::Idle | RunOutcome::BudgetExhausted => Ok(()),
+        }
     }
 
     fn node_index(&self, name: &str) -> Result<usize, CommandError> {

@@ -60,7 +60,17 @@ pub enum RunOutcome {
     BudgetExhausted,
     /// Nothing is scheduled: nothing will ever happen again.
     Idle,
+    /// More than [`INSTANT_EVENT_LIMIT`] events happened at the current instant and more are
+    /// due there: simulated time cannot move on (zero latencies and backoffs with many retries
+    /// or deliveries can do this). Nothing is lost; the run stays at this instant.
+    StuckAtInstant,
 }
+
+/// The most events one simulated instant may take before [`Simulation::run_until`] reports
+/// [`RunOutcome::StuckAtInstant`]: far above what any realistic instant needs (a million
+/// requests a second is one per microsecond), low enough that the pending events stay within a
+/// few hundred megabytes.
+pub const INSTANT_EVENT_LIMIT: u64 = 2_000_000;
 
 /// Which part of a link a transmission travels on, for drawing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -350,6 +360,8 @@ pub struct Simulation {
     trace: Trace,
     command_log: Vec<TimedCommand>,
     events_processed: u64,
+    /// Events handled at the current instant (see [`INSTANT_EVENT_LIMIT`]).
+    events_at_instant: u64,
     series: Series,
     /// The scenario's own faults, applied at their times without entering the command log.
     scheduled: Vec<Command>,
@@ -443,6 +455,7 @@ impl Simulation {
             trace: Trace::new(retention),
             command_log: Vec::new(),
             events_processed: 0,
+            events_at_instant: 0,
             series,
             scheduled: scenario
                 .faults
@@ -486,6 +499,11 @@ impl Simulation {
         &mut self.trace
     }
 
+    /// Events handled at the current simulated instant so far.
+    pub fn events_at_current_instant(&self) -> u64 {
+        self.events_at_instant
+    }
+
     /// Commands applied so far, in order: with the scenario and seed, a full reproduction.
     pub fn command_log(&self) -> &[TimedCommand] {
         &self.command_log
@@ -493,7 +511,9 @@ impl Simulation {
 
     /// Runs events up to and including `limit`, handling at most `max_events`. Stopping at the
     /// limit, on the budget or when idle is always safe: a run split into many calls gives the
-    /// same result as one call.
+    /// same result as one call. However large the budget, it stops at an instant that has taken
+    /// [`INSTANT_EVENT_LIMIT`] events ([`RunOutcome::StuckAtInstant`]), so no call can spin
+    /// for ever at one simulated time.
     pub fn run_until(&mut self, limit: SimTime, max_events: u64) -> RunOutcome {
         let mut handled = 0;
         loop {
@@ -505,6 +525,9 @@ impl Simulation {
                 Some(time) if time > limit => {
                     self.advance_clock(self.now.max(limit));
                     return RunOutcome::ReachedTime;
+                }
+                Some(time) if time == self.now && self.events_at_instant >= INSTANT_EVENT_LIMIT => {
+                    return RunOutcome::StuckAtInstant
                 }
                 Some(_) if handled >= max_events => return RunOutcome::BudgetExhausted,
                 Some(_) => {
@@ -523,8 +546,12 @@ impl Simulation {
             "time went back from {:?} to {time:?}",
             self.now
         );
+        if time > self.now {
+            self.events_at_instant = 0;
+        }
         self.advance_clock(time);
         self.events_processed += 1;
+        self.events_at_instant += 1;
         if let Some(node) = self.event_target(&event) {
             if self.nodes[node.index()].state == NodeState::Frozen {
                 self.nodes[node.index()].deferred.push((time, event));
