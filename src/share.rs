@@ -348,8 +348,12 @@ impl SharedState {
                 .check_command(&timed.command)
                 .map_err(|problem| format!("commands[{index}].{problem}"))?;
         }
-        if !(self.view.speed.is_finite() && self.view.speed > 0.0) {
-            return Err("view.speed: must be a positive number".into());
+        let speeds = crate::model::SPEEDS;
+        let (slowest, fastest) = (speeds[0], speeds[speeds.len() - 1]);
+        if !(slowest..=fastest).contains(&self.view.speed) {
+            return Err(format!(
+                "view.speed: must be between {slowest} and {fastest} (times real time)"
+            ));
         }
         match &self.view.selected {
             Some(SharedSelection::Node(name)) if self.scenario.node_names().all(|n| n != name) => {

@@ -218,6 +218,33 @@ fn states_that_cannot_be_replayed_are_refused_with_the_field() {
     state.scenario.services[0].workers = 0;
     let error = share::decode(&share::encode(&state)).expect_err("invalid scenario");
     assert!(error.to_string().contains("workers"), "{error}");
+
+    // One rule everywhere: refuse, and name the field.
+    let mut state = modified_run("checkout").capture();
+    state.view.speed = 1e308;
+    let error = share::decode(&share::encode(&state)).expect_err("absurd speed");
+    assert!(
+        error
+            .to_string()
+            .contains("view.speed: must be between 0.01 and 100"),
+        "{error}"
+    );
+}
+
+/// A key given twice in a command is refused (it used to be last-wins, or for `node`, an
+/// "unknown field").
+#[test]
+fn a_command_with_a_key_given_twice_is_refused() {
+    for text in [
+        r#"{"at": 1, "command": "kill", "node": "A", "node": "B"}"#,
+        r#"{"at": 1, "at": 2, "command": "kill", "node": "A"}"#,
+        r#"{"at": 1, "command": "kill", "command": "revive", "node": "A"}"#,
+    ] {
+        let error = serde_json::from_str::<cascade_sim::TimedCommand>(text)
+            .expect_err("a duplicate key")
+            .to_string();
+        assert!(error.starts_with("duplicate field `"), "{text}: {error}");
+    }
 }
 
 #[test]

@@ -11,7 +11,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             if error.exit_code() != 0 {
-                eprintln!("cascade: {error}");
+                // One line, whatever the input quoted in the message contains.
+                let message = cascade_sim::scenario::escape_control(&error.to_string());
+                eprintln!("cascade: {message}");
             }
             ExitCode::from(error.exit_code())
         }

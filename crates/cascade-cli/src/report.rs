@@ -131,8 +131,13 @@ pub struct QueueReport {
     pub consumer: String,
     /// Messages ready for delivery when the run ended.
     pub depth: u32,
-    /// Messages delivered and not acknowledged when the run ended.
+    /// Messages delivered and not acknowledged when the run ended (on their way to the
+    /// consumer, waiting there for a worker, or being processed).
     pub unacked: u32,
+    /// Messages waiting out the redelivery delay when the run ended.
+    pub delayed: u32,
+    /// Messages on their way from a producer to the broker when the run ended.
+    pub to_broker: u32,
     /// Time-averaged number of ready messages.
     pub mean_depth: f64,
     /// Publish-to-ack time of acknowledged messages: mean.
@@ -256,6 +261,8 @@ impl Report {
                         consumer: name_of(queue.consumer.index()),
                         depth: queue.depth,
                         unacked: queue.unacked,
+                        delayed: queue.delayed,
+                        to_broker: queue.to_broker,
                         mean_depth: simulation.depth_occupancy(queue.id).mean_in_service(),
                         sojourn_ms_mean: sojourn.mean_ms(),
                         sojourn_ms_p50: sojourn.quantile_ms(0.50),

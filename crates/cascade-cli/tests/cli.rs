@@ -476,3 +476,73 @@ fn retry_and_delivery_limits_are_bounded_with_the_limit_in_the_error() {
         );
     }
 }
+
+/// From `--format json` alone, every message and every request is accounted for: the
+/// identities the report documents hold for a run with an outage and a dead broker.
+#[test]
+fn the_json_report_reconciles() {
+    let commands = scratch_file(
+        "outages.json",
+        r#"[{"at": 2000000, "command": "kill", "node": "Payments"},
+            {"at": 3000000, "command": "kill_broker"},
+            {"at": 4000000, "command": "revive_broker"},
+            {"at": 6000000, "command": "revive", "node": "Payments"}]"#,
+    );
+    let commands = commands.to_str().expect("the scratch path is UTF-8");
+    let report = json_of(&[
+        "run",
+        "--preset",
+        "poison-message",
+        "--duration",
+        "7s",
+        "--commands",
+        commands,
+        "--format",
+        "json",
+    ]);
+    let end = &report["end_to_end"];
+    assert_eq!(
+        number(end, "/started"),
+        number(end, "/succeeded") + number(end, "/failed") + number(end, "/in_flight")
+    );
+    for queue in report["queues"].as_array().expect("queues") {
+        let sum: f64 = [
+            "acked",
+            "dead_lettered",
+            "dropped_broker_down",
+            "dropped_without_dlq",
+            "to_broker",
+            "depth",
+            "delayed",
+            "unacked",
+        ]
+        .iter()
+        .map(|field| number(queue, &format!("/{field}")))
+        .sum();
+        assert_eq!(number(queue, "/published"), sum, "{queue}");
+    }
+    let payments = report["queues"]
+        .as_array()
+        .and_then(|queues| {
+            queues
+                .iter()
+                .find(|queue| queue["name"] == "Payments.queue")
+        })
+        .expect("Payments.queue");
+    assert!(number(payments, "/published") > 100.0);
+    assert!(number(payments, "/dropped_broker_down") + number(payments, "/dead_lettered") > 0.0);
+    for service in report["services"].as_array().expect("services") {
+        let settled: f64 = [
+            "succeeded",
+            "failed",
+            "rejected",
+            "busy",
+            "waiting",
+            "prefetched",
+        ]
+        .iter()
+        .map(|field| number(service, &format!("/{field}")))
+        .sum();
+        assert_eq!(number(service, "/received"), settled, "{service}");
+    }
+}

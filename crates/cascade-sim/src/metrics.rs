@@ -119,14 +119,18 @@ impl Histogram {
     }
 }
 
-/// Per-service counters.
+/// Per-service counters. Over a whole run (no warm-up), `received = succeeded + failed +
+/// rejected + busy + waiting`: every call and delivery that reached the service is finished,
+/// turned away, or still there.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct NodeMetrics {
-    /// Calls that reached the service while it was up.
+    /// Calls accepted and deliveries received while the service was up (or hung: accepted
+    /// into its backlog).
     pub received: u64,
     /// Requests and messages finished successfully.
     pub succeeded: u64,
-    /// Requests and messages that ended in failure (including rejected and reset).
+    /// Requests and messages that ended in failure once taken in (5xx, a failed downstream
+    /// call, a reset when the service died); rejections are counted apart.
     pub failed: u64,
     /// Calls turned away because the inbound queue was full.
     pub rejected: u64,
@@ -136,6 +140,9 @@ pub struct NodeMetrics {
     pub wasted_responses: u64,
     /// Worker time spent on those responses, in microseconds.
     pub wasted_work_us: u64,
+    /// Calls never accepted because the service was hung and its accept backlog was full
+    /// (their callers time out).
+    pub backlog_dropped: u64,
     /// Requests and deliveries that got a worker.
     pub started_work: u64,
     /// Of those, the ones that waited (a positive time) for a worker first.
@@ -234,9 +241,14 @@ pub struct LinkMetrics {
     pub publish_failed: u64,
 }
 
-/// Per-queue counters.
+/// Per-queue counters. Over a whole run (no warm-up) every published message is accounted for:
+/// `published = acked + dead_lettered + dropped_broker_down + dropped_without_dlq + to_broker +
+/// ready + delayed + unacked` (the last four are the queue's live gauges).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct QueueMetrics {
+    /// Messages producers sent towards the queue (publishes the broker refused are not
+    /// messages: they are the links' `publish_failed`).
+    pub published: u64,
     /// Messages that reached the queue.
     pub enqueued: u64,
     /// Deliveries to the consumer, redeliveries included.
@@ -247,8 +259,11 @@ pub struct QueueMetrics {
     pub requeued: u64,
     /// Messages moved to the dead-letter queue (the DLQ's size).
     pub dead_lettered: u64,
-    /// Messages discarded without a dead-letter queue, or lost while the broker was down.
-    pub dropped: u64,
+    /// Messages that reached a down broker and were lost.
+    pub dropped_broker_down: u64,
+    /// Messages dead-lettered (delivery limit, TTL, max length) by a queue without a
+    /// dead-letter queue, so discarded.
+    pub dropped_without_dlq: u64,
     /// Messages whose TTL passed (dead-lettered or dropped).
     pub expired: u64,
     /// Messages pushed out of a full queue (dead-lettered or dropped).

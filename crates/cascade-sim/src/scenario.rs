@@ -20,6 +20,10 @@ pub const MAX_LINKS: usize = 5_000;
 pub const MAX_FAULTS: usize = 10_000;
 /// The highest request rate of a load source (base or spike), per second.
 pub const MAX_RATE_PER_SECOND: f64 = 1_000_000.0;
+/// The most spikes one load source may have.
+pub const MAX_SPIKES_PER_SOURCE: usize = 100;
+/// The longest name of a node or a queue, in characters: a label on the canvas, not a text.
+pub const MAX_NAME_CHARS: usize = 64;
 /// The most users of a closed-loop load source (each is a scheduled event from the start).
 pub const MAX_CLOSED_LOOP_USERS: u32 = 100_000;
 
@@ -280,10 +284,31 @@ pub struct ScenarioError {
 impl ScenarioError {
     fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
         ScenarioError {
-            path: path.into(),
-            problem: problem.into(),
+            path: escape_control(&path.into()),
+            problem: escape_control(&problem.into()),
         }
     }
+}
+
+/// `text` with every control character written as an escape (`\n`, `\t`, `\u{1b}`), so that
+/// a message quoting user input stays on one line and cannot move a terminal's cursor.
+pub fn escape_control(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        match character {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            control if control.is_control() => {
+                escaped.push_str(&format!("\\u{{{:x}}}", u32::from(control)));
+            }
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 /// Reads a JSON document into `T`; an error names the path of the field and the problem.
@@ -443,6 +468,7 @@ impl Scenario {
             }
         }
         let mut names: BTreeMap<&str, bool> = BTreeMap::new(); // name -> is a client
+        let (mut open_loop_rate, mut closed_loop_users) = (0.0, 0u64);
         for (index, client) in self.clients.iter().enumerate() {
             let path = format!("clients[{index}]");
             check_name(&path, &client.name, &mut names, true)?;
@@ -452,15 +478,13 @@ impl Scenario {
                     "must be a finite number of at least 0",
                 ));
             }
-            if client.rate_per_second > MAX_RATE_PER_SECOND
-                || client
-                    .spikes
-                    .iter()
-                    .any(|spike| spike.rate_per_second > MAX_RATE_PER_SECOND)
-            {
+            if client.spikes.len() > MAX_SPIKES_PER_SOURCE {
                 return Err(ScenarioError::new(
-                    format!("{path}.rate_per_second"),
-                    format!("at most {MAX_RATE_PER_SECOND} requests per second, spikes included"),
+                    format!("{path}.spikes"),
+                    format!(
+                        "{} spikes; a load source has at most {MAX_SPIKES_PER_SOURCE}",
+                        client.spikes.len()
+                    ),
                 ));
             }
             if client.closed_loop_users > MAX_CLOSED_LOOP_USERS {
@@ -482,6 +506,40 @@ impl Scenario {
                             "must be a finite number of at least 0",
                         ));
                     }
+                }
+            }
+            // Every open-loop source at its highest rate, spikes included, together.
+            if client.closed_loop_users == 0 {
+                let (field, highest) = client.spikes.iter().enumerate().fold(
+                    ("rate_per_second".to_string(), client.rate_per_second),
+                    |(field, highest), (spike_index, spike)| {
+                        if spike.rate_per_second > highest {
+                            let field = format!("spikes[{spike_index}].rate_per_second");
+                            (field, spike.rate_per_second)
+                        } else {
+                            (field, highest)
+                        }
+                    },
+                );
+                open_loop_rate += highest;
+                if open_loop_rate > MAX_RATE_PER_SECOND {
+                    return Err(ScenarioError::new(
+                        format!("{path}.{field}"),
+                        format!(
+                            "all load sources together send at most {MAX_RATE_PER_SECOND} \
+                             requests per second (each at its highest rate, spikes included)"
+                        ),
+                    ));
+                }
+            } else {
+                closed_loop_users += u64::from(client.closed_loop_users);
+                if closed_loop_users > u64::from(MAX_CLOSED_LOOP_USERS) {
+                    return Err(ScenarioError::new(
+                        format!("{path}.closed_loop_users"),
+                        format!(
+                            "all load sources together have at most {MAX_CLOSED_LOOP_USERS} users"
+                        ),
+                    ));
                 }
             }
             client
@@ -528,6 +586,9 @@ impl Scenario {
                     format!("{path}.to"),
                     "a service cannot call itself",
                 ));
+            }
+            if let Some(queue) = &link.async_policy.queue {
+                check_name_length(&format!("{path}.async.queue"), queue)?;
             }
             link.latency
                 .validate()
@@ -665,10 +726,23 @@ fn check_name<'a>(
             "must not be empty",
         ));
     }
+    check_name_length(&format!("{path}.name"), name)?;
     if names.insert(name, is_client).is_some() {
         return Err(ScenarioError::new(
             format!("{path}.name"),
             format!("{name:?} is used by another node; names must be unique"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a name longer than [`MAX_NAME_CHARS`].
+fn check_name_length(path: &str, name: &str) -> Result<(), ScenarioError> {
+    let length = name.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(ScenarioError::new(
+            path,
+            format!("is {length} characters long; names are at most {MAX_NAME_CHARS}"),
         ));
     }
     Ok(())

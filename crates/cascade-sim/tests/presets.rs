@@ -137,7 +137,9 @@ fn the_async_chain_absorbs_the_outage_and_loses_nothing() {
         .expect("queue");
     assert!(queue.depth < 5, "drained: {}", queue.depth);
     assert_eq!(
-        queue.metrics.dead_lettered + queue.metrics.dropped,
+        queue.metrics.dead_lettered
+            + queue.metrics.dropped_broker_down
+            + queue.metrics.dropped_without_dlq,
         0,
         "nothing lost"
     );

@@ -244,3 +244,113 @@ fn scenarios_round_trip_through_json() {
         Scenario::from_json(r#"{"services": [{"name": "Solo"}]}"#).expect("defaults fill the rest");
     assert_eq!(minimal.services[0].workers, 10);
 }
+
+/// The bounds that keep every accepted scenario affordable, refused with the path of the
+/// field that crosses them and the limit.
+#[test]
+fn load_limits_hold_for_all_sources_together() {
+    use cascade_sim::{ClientSpec, Spike};
+    let source = |index: usize, rate_per_second: f64| ClientSpec {
+        name: format!("Users {index}"),
+        rate_per_second,
+        ..ClientSpec::default()
+    };
+    let mut scenario = Scenario {
+        clients: (0..10).map(|index| source(index, 100_000.0)).collect(),
+        ..Scenario::default()
+    };
+    assert_eq!(scenario.validate(), Ok(()), "1,000,000 a second in all");
+    scenario.clients.push(source(10, 1.0));
+    assert_eq!(
+        scenario.validate().map_err(|error| error.to_string()),
+        Err(
+            "clients[10].rate_per_second: all load sources together send at most 1000000 \
+             requests per second (each at its highest rate, spikes included)"
+                .into()
+        )
+    );
+    let spike = |rate_per_second: f64| Spike {
+        at_ms: 1_000.0,
+        duration_ms: 1_000.0,
+        rate_per_second,
+    };
+    let mut spiky = Scenario {
+        clients: vec![source(0, 10.0)],
+        ..Scenario::default()
+    };
+    spiky.clients[0].spikes = vec![spike(20.0), spike(2_000_000.0)];
+    assert_eq!(
+        spiky.validate().map_err(|error| error.path),
+        Err("clients[0].spikes[1].rate_per_second".into()),
+        "the spike's own path"
+    );
+    spiky.clients[0].spikes = vec![spike(20.0); 101];
+    assert_eq!(
+        spiky.validate().map_err(|error| error.to_string()),
+        Err("clients[0].spikes: 101 spikes; a load source has at most 100".into())
+    );
+}
+
+/// 100 closed-loop users with no think time against a dead service used to start 10^8
+/// requests a simulated second. Together they now send at most one a microsecond.
+#[test]
+fn closed_loop_users_with_no_think_time_stay_within_the_rate_limit() {
+    use cascade_sim::{ClientSpec, Distribution, LinkSpec, ServiceSpec};
+    let scenario = Scenario {
+        clients: vec![ClientSpec {
+            name: "Users".into(),
+            closed_loop_users: 100,
+            think_time: Distribution::Constant { ms: 0.0 },
+            ..ClientSpec::default()
+        }],
+        services: vec![ServiceSpec {
+            name: "Api".into(),
+            ..ServiceSpec::default()
+        }],
+        links: vec![LinkSpec {
+            from: "Users".into(),
+            to: "Api".into(),
+            latency: Distribution::Constant { ms: 0.0 },
+            sync: cascade_sim::SyncPolicy {
+                max_attempts: 1,
+                ..cascade_sim::SyncPolicy::default()
+            },
+            ..LinkSpec::default()
+        }],
+        ..Scenario::default()
+    };
+    let mut simulation = Simulation::new(&scenario, 1, TraceRetention::HashOnly).expect("valid");
+    simulation.apply(kill("Api")).expect("Api is up");
+    simulation.run_until(SimTime::from_millis(200), u64::MAX);
+    let started = simulation.client_totals().started;
+    assert!(
+        (190_000..=200_100).contains(&started),
+        "{started} requests in 200 ms: one a microsecond at most"
+    );
+}
+
+#[test]
+fn names_are_labels_with_a_length_limit() {
+    let mut scenario = presets::checkout();
+    scenario.services[1].name = "P".repeat(65);
+    assert_eq!(
+        scenario.validate().map_err(|error| error.to_string()),
+        Err("services[1].name: is 65 characters long; names are at most 64".into())
+    );
+    let mut scenario = presets::checkout();
+    scenario.links[1].async_policy.queue = Some("q\n".repeat(40));
+    assert_eq!(
+        scenario.validate().map_err(|error| error.path),
+        Err("links[1].async.queue".into())
+    );
+}
+
+/// Control characters quoted from the input are escaped: an error is always one line.
+#[test]
+fn errors_quoting_input_stay_on_one_line() {
+    let error = Scenario::from_json(r#"{"clients": [{"name": "U", "arrival": "po\tis\nson"}]}"#)
+        .expect_err("no such arrival");
+    let text = error.to_string();
+    assert!(!text.contains('\n') && !text.contains('\t'), "{text}");
+    assert!(text.contains("po\\tis\\nson"), "{text}");
+}

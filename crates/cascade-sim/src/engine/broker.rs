@@ -33,6 +33,9 @@ impl Simulation {
         let link = &mut self.links[link_id.index()];
         link.metrics.published += 1;
         let queue = link.queue;
+        let queue_ref = &mut self.queues[queue.index()];
+        queue_ref.metrics.published += 1;
+        queue_ref.to_broker += 1;
         let message = self.messages.insert(Message {
             id,
             request,
@@ -58,6 +61,7 @@ impl Simulation {
             .get_mut(message_key)
             .expect("published message exists");
         let queue_id = message.queue;
+        self.queues[queue_id.index()].to_broker -= 1;
         if !self.broker_up {
             self.discard(message_key, DeadLetterReason::BrokerDown, false);
             return;
@@ -85,11 +89,11 @@ impl Simulation {
     /// Dead-letters a message (or drops it when the queue has no dead-letter queue, or when
     /// `respect_dlq` is false because the broker itself lost it).
     /// The producer gave up on a publish and carries on (`on_publish_failure: drop`): the
-    /// message it meant to send is lost, and counted as dropped on its queue.
+    /// message it meant to send is lost. It never reached the broker, so no queue counts it;
+    /// the link's `publish_failed` does.
     pub(super) fn drop_unpublished(&mut self, request: RequestId, link_id: LinkId) {
         let message = self.next_attempt_id();
         let queue = self.links[link_id.index()].queue;
-        self.queues[queue.index()].metrics.dropped += 1;
         let reason = DeadLetterReason::PublishFailed;
         self.record(TraceKind::MessageDropped {
             request,
@@ -141,7 +145,11 @@ impl Simulation {
                 reason,
             });
         } else {
-            queue.metrics.dropped += 1;
+            if reason == DeadLetterReason::BrokerDown {
+                queue.metrics.dropped_broker_down += 1;
+            } else {
+                queue.metrics.dropped_without_dlq += 1;
+            }
             self.record(TraceKind::MessageDropped {
                 request,
                 message: id,
@@ -288,6 +296,7 @@ impl Simulation {
             .jobs
             .insert(Job::new(consumer, request, origin, self.now));
         let node = &mut self.nodes[consumer.index()];
+        node.metrics.received += 1;
         node.accrue(self.now);
         node.prefetched.push_back(job);
         self.pull_work(consumer);
@@ -356,6 +365,7 @@ impl Simulation {
                 .get_mut(message_key)
                 .expect("requeued message exists");
             message.state = MessageState::Delayed;
+            self.queues[queue_id.index()].delayed += 1;
             self.events
                 .schedule(self.now + delay, Event::Redeliver(message_key));
         } else {
@@ -364,11 +374,11 @@ impl Simulation {
     }
 
     pub(super) fn on_redeliver(&mut self, message_key: MessageKey) {
-        if self
-            .messages
-            .get(message_key)
-            .is_some_and(|m| m.state == MessageState::Delayed)
-        {
+        let Some(message) = self.messages.get(message_key) else {
+            return;
+        };
+        if message.state == MessageState::Delayed {
+            self.queues[message.queue.index()].delayed -= 1;
             self.make_ready_again(message_key);
         }
     }

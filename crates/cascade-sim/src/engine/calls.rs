@@ -503,10 +503,11 @@ impl Simulation {
             node.accrue(self.now);
             node.busy -= 1;
         }
-        if failure.is_none() {
-            node.metrics.succeeded += 1;
-        } else {
-            node.metrics.failed += 1;
+        match failure {
+            None => node.metrics.succeeded += 1,
+            // Turned away at the door: counted as rejected, not as a failure of work taken in.
+            Some(Failure::Rejected) if !job.holds_worker => {}
+            Some(_) => node.metrics.failed += 1,
         }
         match job.origin {
             Origin::Client {

@@ -136,6 +136,15 @@ impl<'de> serde::de::Visitor<'de> for TimedCommandVisitor {
         let (mut at, mut name) = (None, None::<String>);
         let mut fields: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
+            // One rule everywhere: a key given twice is refused, as in scenario objects.
+            let repeated = match key.as_str() {
+                "at" => at.is_some(),
+                "command" => name.is_some(),
+                _ => fields.iter().any(|(seen, _)| *seen == key),
+            };
+            if repeated {
+                return Err(A::Error::custom(format!("duplicate field `{key}`")));
+            }
             match key.as_str() {
                 "at" => at = Some(map.next_value::<SimTime>()?),
                 "command" => name = Some(map.next_value()?),
@@ -443,6 +452,7 @@ impl Simulation {
         // Calls the frozen process had accepted die with it (connection reset); everything
         // else that reached it while frozen now meets a dead process.
         let deferred = core::mem::take(&mut self.nodes[node_id.index()].deferred);
+        self.nodes[node_id.index()].backlog_calls = 0;
         for (_, event) in deferred {
             let accepted_call = match &event {
                 Event::Arrive(transit) => match self.transits.get(*transit).map(|t| &t.payload) {
@@ -454,7 +464,10 @@ impl Simulation {
             match accepted_call {
                 Some((transit, call)) => {
                     self.transits.remove(transit);
-                    self.nodes[node_id.index()].metrics.failed += 1;
+                    // Accepted into the hung process's backlog, then lost with it.
+                    let metrics = &mut self.nodes[node_id.index()].metrics;
+                    metrics.received += 1;
+                    metrics.failed += 1;
                     self.respond(call, Some(Failure::Reset), None, node_id);
                 }
                 None => {
@@ -518,6 +531,7 @@ impl Simulation {
         node.paused_total = node.paused_total + (self.now - frozen_at);
         let paused_total = node.paused_total;
         let deferred = core::mem::take(&mut node.deferred);
+        node.backlog_calls = 0;
         for (due, event) in deferred {
             if let Event::WorkDone(job) = event {
                 if let Some(job) = self.jobs.get_mut(job) {
@@ -549,8 +563,19 @@ impl Simulation {
     fn update_client(&mut self, spec: &ClientSpec) -> Result<(), CommandError> {
         let index = self.node_index(&spec.name)?;
         let id = NodeId(index as u32);
+        // Checked with every other load source as it is now: the limits on load are for all
+        // of them together.
+        let clients = self
+            .nodes
+            .iter()
+            .filter_map(|node| match &node.kind {
+                NodeKind::Client(load) if load.spec.name == spec.name => Some(spec.clone()),
+                NodeKind::Client(load) => Some(load.spec.clone()),
+                NodeKind::Service => None,
+            })
+            .collect();
         let probe = Scenario {
-            clients: vec![spec.clone()],
+            clients,
             ..Scenario::default()
         };
         probe
@@ -565,6 +590,7 @@ impl Simulation {
         load.spec = spec.clone();
         load.generation = load.generation.wrapping_add(1);
         load.spec_generation = load.spec_generation.wrapping_add(1);
+        self.think_floor = self.closed_loop_think_floor();
         self.record(TraceKind::Reconfigured {
             node: Some(id),
             link: None,

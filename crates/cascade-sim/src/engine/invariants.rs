@@ -1,5 +1,6 @@
 //! The bookkeeping that must always hold. Tests call [`Simulation::check_invariants`] after
-//! every event; it is linear in the size of the state, so the UI and benchmarks do not.
+//! every event; debug builds of the core check it as they run, every so many events (so its
+//! cost, about linear in the size of the state, stays a small share); release builds do not.
 
 use super::*;
 
@@ -15,18 +16,30 @@ impl Simulation {
         // Places each message is found in, by arena slot.
         let mut places: BTreeMap<u32, u32> = BTreeMap::new();
         let mut place = |message: MessageKey| *places.entry(message.index()).or_default() += 1;
+        // Every waiting job, by arena slot: true when it waits for a delivery's worker.
+        let mut waiting: BTreeMap<u32, bool> = BTreeMap::new();
+        for node in &self.nodes {
+            for (jobs, buffered) in [(&node.inbound, false), (&node.prefetched, true)] {
+                for job in jobs {
+                    if waiting.insert(job.index(), buffered).is_some() {
+                        return Err(format!("job {job:?} waits in two places"));
+                    }
+                }
+            }
+        }
 
         for (key, job) in self.jobs.iter() {
             jobs_at[job.node.index()] += 1;
             if job.holds_worker {
                 holding[job.node.index()] += 1;
             } else {
-                let node = &self.nodes[job.node.index()];
-                let queued = node.inbound.contains(&key) || node.prefetched.contains(&key);
-                if job.phase != Phase::Waiting || !queued {
+                let Some(buffered) = waiting.get(&key.index()) else {
                     return Err(format!("job {key:?} holds no worker and is not queued"));
+                };
+                if job.phase != Phase::Waiting {
+                    return Err(format!("job {key:?} waits while {:?}", job.phase));
                 }
-                if node.prefetched.contains(&key) != matches!(job.origin, Origin::Message { .. }) {
+                if *buffered != matches!(job.origin, Origin::Message { .. }) {
                     return Err(format!("job {key:?} waits in the wrong buffer"));
                 }
             }
@@ -124,7 +137,14 @@ impl Simulation {
                 }
             }
         }
+        let (mut delayed, mut to_broker) =
+            (vec![0u32; self.queues.len()], vec![0u32; self.queues.len()]);
         for (key, message) in self.messages.iter() {
+            match message.state {
+                MessageState::Delayed => delayed[message.queue.index()] += 1,
+                MessageState::ToBroker => to_broker[message.queue.index()] += 1,
+                MessageState::Ready | MessageState::Delivered { .. } => {}
+            }
             let expected = match message.state {
                 MessageState::Delayed => 0,
                 MessageState::Delivered { .. } => {
@@ -142,6 +162,28 @@ impl Simulation {
             }
         }
         for (index, queue) in self.queues.iter().enumerate() {
+            if (queue.delayed, queue.to_broker) != (delayed[index], to_broker[index]) {
+                return Err(format!(
+                    "queue {} counts {} delayed and {} on the way, {} and {} are",
+                    queue.name, queue.delayed, queue.to_broker, delayed[index], to_broker[index]
+                ));
+            }
+            // The ledger: every published message is settled or in exactly one live state.
+            let metrics = &queue.metrics;
+            let accounted = metrics.acked
+                + metrics.dead_lettered
+                + metrics.dropped_broker_down
+                + metrics.dropped_without_dlq
+                + u64::from(queue.to_broker)
+                + queue.ready.len() as u64
+                + u64::from(queue.delayed)
+                + u64::from(queue.unacked);
+            if !self.metrics_reset && metrics.published != accounted {
+                return Err(format!(
+                    "queue {}: {} published, {accounted} accounted for",
+                    queue.name, metrics.published
+                ));
+            }
             if queue.unacked != unacked[index] {
                 return Err(format!(
                     "queue {} counts {} unacked, {} messages are delivered",
@@ -175,7 +217,29 @@ impl Simulation {
                 }
             }
         }
+        for link in &self.links {
+            if let (Some(bucket), Some(budget)) = (&link.budget, &link.sync.retry_budget) {
+                if bucket.tokens() > budget.capacity {
+                    return Err(format!(
+                        "a retry budget holds {} tokens, capacity {}",
+                        bucket.tokens(),
+                        budget.capacity
+                    ));
+                }
+            }
+        }
         for (index, node) in self.nodes.iter().enumerate() {
+            let metrics = &node.metrics;
+            let settled = metrics.succeeded + metrics.failed + metrics.rejected;
+            if matches!(node.kind, NodeKind::Service)
+                && !self.metrics_reset
+                && metrics.received != settled + u64::from(jobs_at[index])
+            {
+                return Err(format!(
+                    "{} received {} but settled {settled} and holds {}",
+                    node.name, metrics.received, jobs_at[index]
+                ));
+            }
             if node.busy != holding[index] {
                 return Err(format!(
                     "{} counts {} busy workers, {} are in use",

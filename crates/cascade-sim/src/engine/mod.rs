@@ -51,6 +51,10 @@ pub enum NodeState {
     Frozen,
 }
 
+/// Connections a hung (frozen) service keeps waiting in its accept backlog; more are not
+/// accepted and their callers time out. Linux's default `net.core.somaxconn` since 5.4.
+pub const ACCEPT_BACKLOG: u32 = 4_096;
+
 /// How [`Simulation::run_until`] stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunOutcome {
@@ -297,6 +301,8 @@ struct Node {
     prefetched: VecDeque<JobKey>,
     /// Events that reached the node while it was frozen, replayed when it thaws.
     deferred: Vec<(SimTime, Event)>,
+    /// Of those, new calls: the connections in its accept backlog.
+    backlog_calls: u32,
     /// When the current freeze began.
     frozen_at: Option<SimTime>,
     /// Total time this node has spent frozen: work started before a freeze ends that much
@@ -335,6 +341,10 @@ struct BrokerQueue {
     consumer: NodeId,
     ready: VecDeque<MessageKey>,
     unacked: u32,
+    /// Messages waiting out the redelivery delay.
+    delayed: u32,
+    /// Messages on their way from a producer to the broker.
+    to_broker: u32,
     policy: AsyncPolicy,
     /// The most deliveries a message could have under any delivery limit this queue has had
     /// (run-time changes can lower it).
@@ -362,6 +372,16 @@ pub struct Simulation {
     events_processed: u64,
     /// Events handled at the current instant (see [`INSTANT_EVENT_LIMIT`]).
     events_at_instant: u64,
+    /// Set by [`Simulation::reset_metrics`]: the counters no longer cover the whole run, so the
+    /// ledger checks that add them up are skipped.
+    metrics_reset: bool,
+    /// When a debug build next checks the invariants (in events processed).
+    #[cfg(debug_assertions)]
+    next_invariant_check: u64,
+    /// The shortest think time of a closed-loop user: as many microseconds as there are users
+    /// in all, so that together they send at most one request per microsecond (the same
+    /// 1,000,000 a second that bounds open-loop sources), whatever the think time says.
+    think_floor: SimDuration,
     series: Series,
     /// The scenario's own faults, applied at their times without entering the command log.
     scheduled: Vec<Command>,
@@ -407,6 +427,8 @@ impl Simulation {
                     consumer: to,
                     ready: VecDeque::new(),
                     unacked: 0,
+                    delayed: 0,
+                    to_broker: 0,
                     policy: spec.async_policy.clone(),
                     most_deliveries: spec.async_policy.max_deliveries(),
                     metrics: QueueMetrics::default(),
@@ -456,6 +478,10 @@ impl Simulation {
             command_log: Vec::new(),
             events_processed: 0,
             events_at_instant: 0,
+            metrics_reset: false,
+            #[cfg(debug_assertions)]
+            next_invariant_check: 0,
+            think_floor: SimDuration::ZERO,
             series,
             scheduled: scenario
                 .faults
@@ -468,6 +494,7 @@ impl Simulation {
                 .events
                 .schedule(fault.at, Event::ScheduledFault(index));
         }
+        simulation.think_floor = simulation.closed_loop_think_floor();
         for index in 0..simulation.nodes.len() {
             simulation.start_load(NodeId(index as u32));
         }
@@ -554,7 +581,7 @@ impl Simulation {
         self.events_at_instant += 1;
         if let Some(node) = self.event_target(&event) {
             if self.nodes[node.index()].state == NodeState::Frozen {
-                self.nodes[node.index()].deferred.push((time, event));
+                self.defer(node, time, event);
                 return Some(time);
             }
         }
@@ -581,7 +608,52 @@ impl Simulation {
                 let _ = self.apply_unlogged(&command);
             }
         }
+        #[cfg(debug_assertions)]
+        self.check_invariants_now_and_then();
         Some(time)
+    }
+
+    /// Debug builds check every invariant as they run, after so many events that the checks
+    /// cost about as much again as the run (at least every 1,024 events).
+    #[cfg(debug_assertions)]
+    fn check_invariants_now_and_then(&mut self) {
+        if self.events_processed < self.next_invariant_check {
+            return;
+        }
+        if let Err(problem) = self.check_invariants() {
+            panic!("invariant broken at {:?}: {problem}", self.now);
+        }
+        self.next_invariant_check = self.events_processed + self.live_records().max(1_024) as u64;
+    }
+
+    /// Keeps an event for a hung node until it thaws. New connections wait in its accept
+    /// backlog; once that is full, one more is never accepted (its caller times out), so a hung
+    /// service cannot pile up memory without bound.
+    fn defer(&mut self, node_id: NodeId, time: SimTime, event: Event) {
+        let call_arriving = match &event {
+            Event::Arrive(transit) => self
+                .transits
+                .get(*transit)
+                .is_some_and(|transit| matches!(transit.payload, Payload::Call(_))),
+            _ => false,
+        };
+        let node = &mut self.nodes[node_id.index()];
+        if call_arriving {
+            if node.backlog_calls >= ACCEPT_BACKLOG {
+                node.metrics.backlog_dropped += 1;
+                let Event::Arrive(transit) = event else {
+                    unreachable!("checked above")
+                };
+                let transit = self
+                    .transits
+                    .remove(transit)
+                    .expect("arriving transit exists");
+                self.on_lost(transit.payload);
+                return;
+            }
+            node.backlog_calls += 1;
+        }
+        node.deferred.push((time, event));
     }
 
     /// Moves the clock, taking every metrics sample due on the way.
@@ -715,18 +787,31 @@ impl Simulation {
         self.schedule_next_arrival(node_id);
     }
 
+    /// See `think_floor`.
+    fn closed_loop_think_floor(&self) -> SimDuration {
+        let users: u64 = self
+            .nodes
+            .iter()
+            .map(|node| match &node.kind {
+                NodeKind::Client(load) => u64::from(load.spec.closed_loop_users),
+                NodeKind::Service => 0,
+            })
+            .sum();
+        SimDuration::from_micros(users.max(1))
+    }
+
     /// A closed-loop user thinks, then sends.
     fn schedule_user(&mut self, node_id: NodeId) {
         let node = &mut self.nodes[node_id.index()];
         let NodeKind::Client(load) = &node.kind else {
             return;
         };
-        // At least a microsecond, so a zero think time cannot stall simulated time.
+        // Never below the floor, so zero think times cannot flood the run or stall its clock.
         let think = load
             .spec
             .think_time
             .sample(&mut node.rng)
-            .max(SimDuration::from_micros(1));
+            .max(self.think_floor);
         self.events
             .schedule(self.now + think, Event::UserReady(node_id));
     }
@@ -897,6 +982,7 @@ impl Node {
             subscriptions: Vec::new(),
             prefetched: VecDeque::new(),
             deferred: Vec::new(),
+            backlog_calls: 0,
             frozen_at: None,
             paused_total: SimDuration::ZERO,
             reconfigured_workers: 0,

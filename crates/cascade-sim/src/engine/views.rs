@@ -115,8 +115,13 @@ pub struct QueueView<'a> {
     pub consumer: NodeId,
     /// Messages ready for delivery.
     pub depth: u32,
-    /// Messages delivered and not yet acknowledged.
+    /// Messages delivered and not yet acknowledged (on their way to the consumer, waiting
+    /// there for a worker, or being processed).
     pub unacked: u32,
+    /// Messages waiting out the redelivery delay.
+    pub delayed: u32,
+    /// Messages on their way from a producer to the broker.
+    pub to_broker: u32,
     /// Age of the message at the head, in microseconds (0 when empty).
     pub oldest_age_us: u64,
     /// Counters (the dead-letter queue's size is `metrics.dead_lettered`).
@@ -175,6 +180,8 @@ impl Simulation {
                 consumer: queue.consumer,
                 depth: queue.ready.len() as u32,
                 unacked: queue.unacked,
+                delayed: queue.delayed,
+                to_broker: queue.to_broker,
                 oldest_age_us: queue
                     .ready
                     .front()
@@ -253,6 +260,7 @@ impl Simulation {
     /// time series the playground draws.
     pub fn reset_metrics(&mut self) {
         let now = self.now;
+        self.metrics_reset = true;
         for node in &mut self.nodes {
             node.metrics = NodeMetrics {
                 occupancy: crate::metrics::Occupancy::starting_at(now),
@@ -269,6 +277,18 @@ impl Simulation {
                 ..QueueMetrics::default()
             };
         }
+    }
+
+    /// Records the run holds now (jobs, calls, messages, transmissions, events held by hung
+    /// services, pending events): what its memory grows with.
+    pub fn live_records(&self) -> usize {
+        let deferred: usize = self.nodes.iter().map(|node| node.deferred.len()).sum();
+        self.jobs.len()
+            + self.calls.len()
+            + self.messages.len()
+            + self.transits.len()
+            + deferred
+            + self.events.len()
     }
 
     /// Messages published and not yet acknowledged, dead-lettered or dropped.
