@@ -8,7 +8,7 @@ use crate::distribution::Distribution;
 use crate::engine::Command;
 use crate::policy::{
     AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, Overflow, PublishFailure, RetryBudget,
-    RetryOn, SyncPolicy,
+    RetryOn, SyncPolicy, MAX_ATTEMPTS, MAX_DELIVERY_LIMIT, SMALLEST_DURATION_MS,
 };
 use crate::rng::Pcg32;
 use crate::scenario::{
@@ -59,15 +59,13 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
     }
     for index in 0..clients {
         let closed = rng.chance(0.3);
-        let spikes = if rng.chance(0.3) {
-            vec![Spike {
+        let spikes = (0..if rng.chance(0.3) { 1 + rng.below(4) } else { 0 })
+            .map(|_| Spike {
                 at_ms: rng.next_f64() * 1_000.0,
                 duration_ms: rng.next_f64() * 500.0,
                 rate_per_second: rng.next_f64() * 300.0,
-            }]
-        } else {
-            Vec::new()
-        };
+            })
+            .collect();
         scenario.clients.push(ClientSpec {
             name: format!("C{index}"),
             rate_per_second: 5.0 + rng.next_f64() * 120.0,
@@ -78,8 +76,15 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
             },
             spikes,
             closed_loop_users: if closed { 1 + rng.below(8) } else { 0 },
-            think_time: Distribution::Exponential {
-                mean_ms: 5.0 + rng.next_f64() * 100.0,
+            think_time: if rng.chance(0.1) {
+                // Short, not zero: zero think time is bounded by the engine (a floor of one
+                // microsecond per user), which a unit test checks; here it would only make
+                // the case huge.
+                Distribution::Constant { ms: rng.next_f64() }
+            } else {
+                Distribution::Exponential {
+                    mean_ms: 5.0 + rng.next_f64() * 100.0,
+                }
             },
             position: None,
         });
@@ -105,7 +110,7 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
         let at = SimTime::from_micros(u64::from(rng.below(FAULTY_PERIOD.as_micros() as u32)));
         let node = format!("S{}", rng.below(services as u32));
         let link = rng.below(scenario.links.len() as u32);
-        let command = match rng.below(10) {
+        let command = match rng.below(13) {
             0 => Command::Kill { node },
             1 => Command::Revive { node },
             2 => Command::Freeze { node },
@@ -128,7 +133,32 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
                 },
             },
             8 => Command::KillBroker,
-            _ => Command::ReviveBroker,
+            9 => Command::ReviveBroker,
+            10 => {
+                let index = rng.below(services as u32) as usize;
+                let mut spec = scenario.services[index].clone();
+                spec.workers = 1 + rng.below(6);
+                spec.queue_capacity = rng.below(12);
+                spec.service_time = random_duration(&mut rng, 20.0);
+                Command::UpdateService { spec }
+            }
+            11 => {
+                let current = &scenario.links[link as usize];
+                let (from, to, queue) = (
+                    current.from.clone(),
+                    current.to.clone(),
+                    current.async_policy.queue.clone(),
+                );
+                let mut spec = random_link(&mut rng, from, to);
+                spec.async_policy.queue = queue;
+                Command::UpdateLink { link, spec }
+            }
+            _ => {
+                let index = rng.below(clients as u32) as usize;
+                let mut spec = scenario.clients[index].clone();
+                spec.rate_per_second = rng.next_f64() * 200.0;
+                Command::UpdateClient { spec }
+            }
         };
         faults.push((at, command));
     }
@@ -168,7 +198,13 @@ pub fn healing_commands(scenario: &Scenario) -> Vec<Command> {
 }
 
 fn random_duration(rng: &mut Pcg32, scale_ms: f64) -> Distribution {
-    let median_ms = rng.next_f64() * scale_ms;
+    // Now and then zero or below a millisecond: the smallest values are where rounding and
+    // same-instant ordering go wrong.
+    let median_ms = match rng.below(10) {
+        0 => 0.0,
+        1 => rng.next_f64() * 0.01,
+        _ => rng.next_f64() * scale_ms,
+    };
     match rng.below(3) {
         0 => Distribution::Constant { ms: median_ms },
         1 => Distribution::Exponential { mean_ms: median_ms },
@@ -180,8 +216,17 @@ fn random_duration(rng: &mut Pcg32, scale_ms: f64) -> Distribution {
 }
 
 fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
+    // Up to the validator's limits now and then; many attempts only with a latency, so that a
+    // chain of them cannot pile a million attempts on one instant (the engine would stop
+    // there, by design, and the case could not drain).
+    let many_attempts = rng.chance(0.05);
     let breaker = BreakerConfig {
         enabled: rng.chance(0.3),
+        sliding_window_type: if rng.chance(0.3) {
+            crate::breaker::SlidingWindowType::TimeBased
+        } else {
+            crate::breaker::SlidingWindowType::CountBased
+        },
         minimum_number_of_calls: 1 + rng.below(10),
         sliding_window_size: 1 + rng.below(20),
         wait_duration_in_open_ms: 1.0 + rng.next_f64() * 300.0,
@@ -191,8 +236,16 @@ fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
         ..BreakerConfig::default()
     };
     let sync = SyncPolicy {
-        timeout_ms: 5.0 + rng.next_f64() * 200.0,
-        max_attempts: 1 + rng.below(4),
+        timeout_ms: if rng.chance(0.05) {
+            SMALLEST_DURATION_MS + rng.next_f64() * 0.5
+        } else {
+            5.0 + rng.next_f64() * 200.0
+        },
+        max_attempts: if many_attempts {
+            1 + rng.below(MAX_ATTEMPTS)
+        } else {
+            1 + rng.below(4)
+        },
         backoff: Backoff {
             initial_ms: rng.next_f64() * 50.0,
             multiplier: 1.0 + rng.next_f64() * 2.0,
@@ -211,16 +264,32 @@ fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
             rejected: rng.chance(0.8),
             not_permitted: rng.chance(0.5),
         },
-        retry_budget: rng.chance(0.3).then(|| RetryBudget {
-            capacity: 1 + rng.below(50),
-            ..RetryBudget::default()
+        retry_budget: rng.chance(0.3).then(|| {
+            if rng.chance(0.2) {
+                // The largest numbers a budget takes.
+                RetryBudget {
+                    capacity: u32::MAX - rng.below(3),
+                    retry_cost: rng.below(3),
+                    timeout_retry_cost: u32::MAX - rng.below(3),
+                    first_attempt_refund: u32::MAX,
+                }
+            } else {
+                RetryBudget {
+                    capacity: 1 + rng.below(50),
+                    ..RetryBudget::default()
+                }
+            }
         }),
         max_concurrent_calls: rng.chance(0.3).then(|| 1 + rng.below(5)),
         breaker,
     };
     let async_policy = AsyncPolicy {
         queue: None,
-        delivery_limit: 1 + rng.below(5),
+        delivery_limit: if rng.chance(0.05) {
+            1 + rng.below(MAX_DELIVERY_LIMIT)
+        } else {
+            1 + rng.below(5)
+        },
         delivery_limit_counts: if rng.chance(0.5) {
             DeliveryLimitCounts::Redeliveries
         } else {
@@ -255,7 +324,13 @@ fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
         } else {
             LinkKind::Async
         },
-        latency: random_duration(rng, 10.0),
+        latency: if many_attempts {
+            Distribution::Constant {
+                ms: 0.5 + rng.next_f64() * 10.0,
+            }
+        } else {
+            random_duration(rng, 10.0)
+        },
         sync,
         async_policy,
     }

@@ -1,19 +1,27 @@
 //! The seed swarm: random topologies with random fault schedules. Every invariant is checked
-//! after every event; then every fault is healed, the load stops, and everything must drain.
+//! after every event (every few events while a storm makes the state large); then every fault
+//! is healed, the load stops, and everything must drain.
 //! `SWARM_CASES` sets how many seeds run (2,000 by default; `make soak` runs more), and
 //! `SWARM_FIRST_SEED` where they start. A failure prints the seed that reproduces it.
 
 use cascade_sim::swarm::{healing_commands, random_case, FAULTY_PERIOD};
 use cascade_sim::{RunOutcome, SimDuration, Simulation, TraceRetention};
 
-/// Events the drain may take before the run counts as stuck (a livelock).
-const DRAIN_EVENT_BUDGET: u64 = 2_000_000;
+/// Events each phase (the faulty part, the drain) may take: a run that needs more is stuck,
+/// and fails with its seed instead of hanging the test.
+const PHASE_EVENT_BUDGET: u64 = 5_000_000;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
+}
+
+/// After every event while the state is small; in a big one (a storm of retries) every so
+/// many events, so that checking costs about ten records per event.
+fn due_for_a_check(simulation: &Simulation, handled: u64) -> bool {
+    handled % (simulation.live_records() as u64 / 10).max(1) == 0
 }
 
 fn run_case(seed: u64) -> Result<(), String> {
@@ -26,10 +34,21 @@ fn run_case(seed: u64) -> Result<(), String> {
             .map_err(|problem| format!("at {:?}: {problem}", simulation.now()))
     };
     let mut pending = faults.into_iter().peekable();
+    let mut handled = 0u64;
     loop {
+        handled += 1;
+        if handled > PHASE_EVENT_BUDGET {
+            return Err(format!(
+                "still in the faulty phase after {PHASE_EVENT_BUDGET} events, {:?}: a livelock",
+                simulation.now()
+            ));
+        }
         let next_fault = pending.peek().map_or(FAULTY_PERIOD, |(at, _)| *at);
         match simulation.run_until(next_fault, 1) {
-            RunOutcome::BudgetExhausted => check(&simulation)?,
+            RunOutcome::BudgetExhausted if due_for_a_check(&simulation, handled) => {
+                check(&simulation)?
+            }
+            RunOutcome::BudgetExhausted => {}
             RunOutcome::StuckAtInstant => {
                 return Err(format!("stuck at one instant, {:?}", simulation.now()))
             }
@@ -55,12 +74,12 @@ fn run_case(seed: u64) -> Result<(), String> {
     while outcome == RunOutcome::BudgetExhausted {
         outcome = simulation.run_until(far_future, 1);
         handled += 1;
-        if handled % 64 == 0 {
+        if due_for_a_check(&simulation, handled) {
             check(&simulation)?;
         }
-        if handled > DRAIN_EVENT_BUDGET {
+        if handled > PHASE_EVENT_BUDGET {
             return Err(format!(
-                "still busy after {DRAIN_EVENT_BUDGET} events: a livelock"
+                "still busy after {PHASE_EVENT_BUDGET} events: a livelock"
             ));
         }
     }
