@@ -129,3 +129,102 @@ fn the_decoder_survives_random_and_mutated_links() {
     );
     assert!(opened > 0, "some mutated states must still be valid");
 }
+
+/// Links built to hurt: each is refused with a reason, or opens and replays within bounds.
+#[test]
+fn hostile_links_are_refused_or_bounded() {
+    let refused = |what: &str, link: &str| {
+        let started = std::time::Instant::now();
+        let outcome = share::decode(link);
+        assert!(outcome.is_err(), "{what} was not refused");
+        assert!(
+            started.elapsed().as_secs_f64() < 5.0,
+            "{what} took {:?} to refuse",
+            started.elapsed()
+        );
+        outcome.expect_err("refused").to_string()
+    };
+    // A decompression bomb: a few kilobytes that would unpack to 64 MB.
+    let bomb = share::pack(&vec![b' '; 64 << 20]);
+    assert!(bomb.len() < 200_000, "the bomb is small: {}", bomb.len());
+    let said = refused("a decompression bomb", &bomb);
+    assert!(said.contains("unpacks to more than"), "{said}");
+    // Deep nesting: the JSON reader's recursion limit stops it, no stack overflow.
+    refused("deep nesting", &share::pack(&b"[".repeat(1_000_000)));
+    // Huge numbers wherever a number goes.
+    let state = serde_json::to_value(valid_states().swap_remove(0)).expect("json");
+    for (pointer, number) in [
+        ("/at", "1e400"),
+        ("/at", "18446744073709551616"),
+        ("/seed", "-1"),
+        ("/view/speed", "1e308"),
+        ("/scenario/clients/0/rate_per_second", "1e308"),
+        ("/scenario/services/0/workers", "1e30"),
+        ("/scenario/links/0/sync/max_attempts", "4294967296"),
+        ("/scenario/links/0/sync/timeout_ms", "1e-9"),
+    ] {
+        let mut hostile = state.clone();
+        *hostile
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer} is in the state")) = "HUGE".into();
+        let text = hostile.to_string().replace("\"HUGE\"", number);
+        refused(
+            &format!("{pointer} = {number}"),
+            &share::pack(text.as_bytes()),
+        );
+    }
+}
+
+/// Expensive but valid: the largest load the validator accepts (ten sources at 100,000
+/// requests a second into one service) opens and replays its first 50 simulated milliseconds
+/// within the replay's event cap, in bounded time.
+#[test]
+fn the_most_expensive_valid_load_replays_within_bounds() {
+    use cascade_sim::{ClientSpec, LinkSpec, Scenario, ServiceSpec};
+    let scenario = Scenario {
+        clients: (0..10)
+            .map(|index| ClientSpec {
+                name: format!("Users {index}"),
+                rate_per_second: 100_000.0,
+                ..ClientSpec::default()
+            })
+            .collect(),
+        services: vec![ServiceSpec {
+            name: "Api".into(),
+            ..ServiceSpec::default()
+        }],
+        links: (0..10)
+            .map(|index| LinkSpec {
+                from: format!("Users {index}"),
+                to: "Api".into(),
+                ..LinkSpec::default()
+            })
+            .collect(),
+        ..Scenario::default()
+    };
+    let state = SharedState {
+        scenario,
+        started_from: None,
+        seed: 1,
+        commands: Vec::new(),
+        at: SimTime::from_millis(50),
+        view: Default::default(),
+    };
+    let link = share::encode(&state);
+    let opened = share::decode(&link)
+        .expect("a valid link")
+        .expect("a share link");
+    let started = std::time::Instant::now();
+    let runner = Runner::restore(&opened).expect("replays");
+    let events = runner.simulation().events_processed();
+    assert!(
+        events <= cascade::model::MAX_REPLAY_EVENTS,
+        "{events} events"
+    );
+    assert!(events > 10_000, "it did run: {events} events");
+    assert!(
+        started.elapsed().as_secs_f64() < 30.0,
+        "{events} events took {:?}",
+        started.elapsed()
+    );
+}
