@@ -297,6 +297,52 @@ impl Window {
         }
     }
 
+    /// The running totals equal the outcomes the window holds, and it holds no more than its
+    /// size.
+    fn check(&self) -> Result<(), String> {
+        let mut held = Counts::default();
+        match self {
+            Window::Count {
+                ring, size, totals, ..
+            } => {
+                if ring.len() > *size {
+                    return Err(format!("a window of {size} holds {} calls", ring.len()));
+                }
+                ring.iter().for_each(|outcome| held.add(*outcome));
+                if held != *totals {
+                    return Err(format!(
+                        "window totals {totals:?}, its calls add up to {held:?}"
+                    ));
+                }
+            }
+            Window::Time {
+                buckets,
+                size_secs,
+                totals,
+            } => {
+                for (_, counts) in buckets {
+                    held.calls += counts.calls;
+                    held.failed += counts.failed;
+                    held.slow += counts.slow;
+                }
+                if held != *totals {
+                    return Err(format!(
+                        "window totals {totals:?}, its buckets add up to {held:?}"
+                    ));
+                }
+                if let (Some((oldest, _)), Some((latest, _))) = (buckets.front(), buckets.back()) {
+                    if latest - oldest >= *size_secs {
+                        return Err(format!(
+                            "buckets span {} s of a {size_secs} s window",
+                            latest - oldest + 1
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn record(&mut self, now: SimTime, outcome: Outcome) {
         match self {
             Window::Count {
@@ -574,6 +620,19 @@ impl CircuitBreaker {
             Phase::HalfOpen { .. } => Some(self.open(now)),
             Phase::Disabled | Phase::Closed { .. } => None,
         }
+    }
+
+    /// Checks its own bookkeeping: window totals match the calls it holds, and HALF_OPEN has
+    /// handed out no more trial calls than it permits.
+    pub fn check(&self) -> Result<(), String> {
+        if let Phase::HalfOpen { permits_left, .. } = self.phase {
+            let permitted = self.config.permitted_number_of_calls_in_half_open.max(1);
+            if permits_left > permitted {
+                return Err(format!("{permits_left} trial calls left of {permitted}"));
+            }
+        }
+        self.metrics()
+            .map_or(Ok(()), |metrics| metrics.window.check())
     }
 
     /// Failure and slow-call rates in percent over the current window (in OPEN: the window that

@@ -354,3 +354,93 @@ fn errors_quoting_input_stay_on_one_line() {
     assert!(!text.contains('\n') && !text.contains('\t'), "{text}");
     assert!(text.contains("po\\tis\\nson"), "{text}");
 }
+
+/// The counters the reports print are the trace's events, counted: a run with outages, poison
+/// messages, a dead broker and retries agrees event for event.
+#[test]
+fn the_counters_equal_the_trace() {
+    use cascade_sim::TraceKind;
+    let mut simulation =
+        Simulation::new(&presets::poison_message(), 5, TraceRetention::Everything).expect("valid");
+    for (at, command) in [
+        (2, kill("Payments")),
+        (3, Command::KillBroker),
+        (4, Command::ReviveBroker),
+        (6, revive("Payments")),
+    ] {
+        simulation.run_until(secs(at), u64::MAX);
+        simulation.apply(command).expect("applies");
+    }
+    simulation.run_until(secs(10), u64::MAX);
+    let count = |pick: &dyn Fn(&TraceKind) -> bool| {
+        simulation
+            .trace()
+            .events()
+            .filter(|event| pick(&event.kind))
+            .count() as u64
+    };
+    let totals = simulation.client_totals();
+    assert_eq!(
+        totals.started,
+        count(&|kind| matches!(kind, TraceKind::RequestStarted { .. }))
+    );
+    assert_eq!(
+        totals.succeeded,
+        count(&|kind| matches!(kind, TraceKind::RequestFinished { failure: None, .. }))
+    );
+    let attempts: u64 = simulation.links().map(|link| link.metrics.attempts).sum();
+    assert_eq!(
+        attempts,
+        count(&|kind| matches!(kind, TraceKind::CallSent { .. }))
+    );
+    let queues: Vec<_> = simulation.queues().collect();
+    let sum = |field: fn(&cascade_sim::QueueMetrics) -> u64| -> u64 {
+        queues.iter().map(|queue| field(queue.metrics)).sum()
+    };
+    assert_eq!(
+        sum(|metrics| metrics.published),
+        count(&|kind| matches!(kind, TraceKind::MessagePublished { .. }))
+    );
+    assert_eq!(
+        sum(|metrics| metrics.delivered),
+        count(&|kind| matches!(kind, TraceKind::MessageDelivered { .. }))
+    );
+    assert_eq!(
+        sum(|metrics| metrics.acked),
+        count(&|kind| matches!(kind, TraceKind::MessageAcked { .. }))
+    );
+    assert_eq!(
+        sum(|metrics| metrics.dead_lettered),
+        count(&|kind| matches!(kind, TraceKind::MessageDeadLettered { .. }))
+    );
+    assert!(sum(|metrics| metrics.dead_lettered) > 0 && sum(|metrics| metrics.acked) > 100);
+}
+
+/// With prefetch 1 and nothing failing, a queue hands messages to its consumer in the order
+/// they were published.
+#[test]
+fn prefetch_one_keeps_publish_order() {
+    use cascade_sim::TraceKind;
+    let mut scenario = presets::checkout_async();
+    scenario.faults.clear();
+    scenario.links[1].async_policy.prefetch = 1;
+    let mut simulation = Simulation::new(&scenario, 2, TraceRetention::Everything).expect("valid");
+    simulation.run_until(secs(10), u64::MAX);
+    let order = |pick: &dyn Fn(&TraceKind) -> Option<u64>| -> Vec<u64> {
+        simulation
+            .trace()
+            .events()
+            .filter_map(|event| pick(&event.kind))
+            .collect()
+    };
+    let enqueued = order(&|kind| match kind {
+        TraceKind::MessagePublished { message, .. } => Some(message.0),
+        _ => None,
+    });
+    let delivered = order(&|kind| match kind {
+        TraceKind::MessageDelivered { message, .. } => Some(message.0),
+        _ => None,
+    });
+    assert!(delivered.len() > 100);
+    assert_eq!(delivered[..], enqueued[..delivered.len()]);
+}

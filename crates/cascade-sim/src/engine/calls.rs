@@ -398,6 +398,16 @@ impl Simulation {
         transition: Option<crate::breaker::Transition>,
     ) {
         let Some(transition) = transition else { return };
+        use crate::breaker::BreakerState::{Closed, HalfOpen, Open};
+        assert!(
+            matches!(
+                (transition.from, transition.to),
+                (Closed, Open) | (Open, HalfOpen) | (HalfOpen, Closed) | (HalfOpen, Open)
+            ),
+            "the breaker went from {:?} to {:?}, which its state table does not allow",
+            transition.from,
+            transition.to
+        );
         self.record(TraceKind::BreakerChanged {
             link: link_id,
             from: transition.from,

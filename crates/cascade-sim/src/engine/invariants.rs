@@ -217,7 +217,10 @@ impl Simulation {
                 }
             }
         }
-        for link in &self.links {
+        for (index, link) in self.links.iter().enumerate() {
+            link.breaker
+                .check()
+                .map_err(|problem| format!("link {index}'s breaker: {problem}"))?;
             if let (Some(bucket), Some(budget)) = (&link.budget, &link.sync.retry_budget) {
                 if bucket.tokens() > budget.capacity {
                     return Err(format!(
