@@ -78,9 +78,11 @@ pub fn random_case(seed: u64) -> (Scenario, Vec<(SimTime, Command)>) {
             closed_loop_users: if closed { 1 + rng.below(8) } else { 0 },
             think_time: if rng.chance(0.1) {
                 // Short, not zero: zero think time is bounded by the engine (a floor of one
-                // microsecond per user), which a unit test checks; here it would only make
-                // the case huge.
-                Distribution::Constant { ms: rng.next_f64() }
+                // microsecond per user), which a unit test checks; here a closed loop
+                // publishing at a million a second would only make a case too big to drain.
+                Distribution::Constant {
+                    ms: 1.0 + rng.next_f64(),
+                }
             } else {
                 Distribution::Exponential {
                     mean_ms: 5.0 + rng.next_f64() * 100.0,
