@@ -370,8 +370,13 @@ pub fn load_scenario(source: &ScenarioSource) -> Result<Scenario, String> {
 
 /// Parses a JSON array of timed commands and checks they are in time order and within the run.
 pub fn parse_commands(text: &str, end: SimTime) -> Result<Vec<TimedCommand>, String> {
-    let commands: Vec<TimedCommand> = serde_json::from_str(text).map_err(|error| {
-        format!("expected a JSON array of commands like [{{\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"}}]: {error}")
+    let commands: Vec<TimedCommand> = cascade_sim::scenario::read_json(text).map_err(|error| {
+        if error.path.starts_with('[') {
+            // A problem inside one command: say which, by its path.
+            format!("commands{}: {}", error.path, error.problem)
+        } else {
+            format!("expected a JSON array of commands like [{{\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"}}]: {}", error.problem)
+        }
     })?;
     let mut previous = SimTime::ZERO;
     for (index, timed) in commands.iter().enumerate() {

@@ -546,3 +546,77 @@ fn the_json_report_reconciles() {
         assert_eq!(number(service, "/received"), settled, "{service}");
     }
 }
+
+/// Hostile input from the command line: each refused in one line that names the field.
+#[test]
+fn hostile_scenarios_and_commands_are_refused_in_one_line() {
+    let long_name = "N".repeat(70_000);
+    let cases = [
+        (
+            "long-name.json",
+            format!(r#"{{"services": [{{"name": "{long_name}"}}]}}"#),
+            None,
+            "services[0].name: is 70000 characters long; names are at most 64".to_string(),
+        ),
+        (
+            "tab.json",
+            r#"{"clients": [{"name": "U", "arrival": "po\tis\nson"}]}"#.to_string(),
+            None,
+            "clients[0].arrival: unknown variant `po\\tis\\nson`, expected `poisson` or `constant`"
+                .to_string(),
+        ),
+        (
+            "many-sources.json",
+            format!(
+                r#"{{"clients": [{}]}}"#,
+                (0..11)
+                    .map(|index| format!(r#"{{"name": "U{index}", "rate_per_second": 100000}}"#))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
+            "clients[10].rate_per_second: all load sources together send at most 1000000 \
+             requests per second (each at its highest rate, spikes included)"
+                .to_string(),
+        ),
+        (
+            "checkout-preset",
+            String::new(),
+            Some(r#"[{"at": 1, "command": "kill", "node": "Payments", "node": "Orders"}]"#),
+            "commands[0].node: duplicate field `node`".to_string(),
+        ),
+    ];
+    for (name, scenario, commands, expected) in cases {
+        let mut args: Vec<String> = vec!["run".into()];
+        let path = if scenario.is_empty() {
+            args.extend(["--preset".into(), "checkout".into()]);
+            String::new()
+        } else {
+            let path = scratch_file(name, &scenario);
+            let path = path
+                .to_str()
+                .expect("the scratch path is UTF-8")
+                .to_string();
+            args.push(path.clone());
+            path
+        };
+        if let Some(commands) = commands {
+            let file = scratch_file(&format!("{name}.commands.json"), commands);
+            args.extend(["--commands".into(), file.to_str().expect("UTF-8").into()]);
+        }
+        let output = cascade(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        assert!(
+            stderr.ends_with(&format!("{expected}\n")),
+            "{name}: {stderr}"
+        );
+        if !path.is_empty() {
+            assert!(
+                stderr.starts_with(&format!("cascade: {path}: ")),
+                "{stderr}"
+            );
+        }
+    }
+}

@@ -71,6 +71,7 @@ impl Histogram {
     }
 
     /// Adds one duration.
+    #[inline(never)]
     pub fn record(&mut self, duration: SimDuration) {
         let value = duration.as_micros();
         if self.counts.is_empty() {
@@ -163,12 +164,12 @@ pub struct Occupancy {
     pub since: SimTime,
     /// Up to when the integrals are summed.
     pub until: SimTime,
-    /// Busy workers x microseconds.
-    pub busy_us: u128,
+    /// Busy workers x microseconds (saturating: 100,000 workers for 50,000 simulated hours).
+    pub busy_us: u64,
     /// Waiting requests and deliveries x microseconds.
-    pub waiting_us: u128,
+    pub waiting_us: u64,
     /// Worker threads x microseconds.
-    pub capacity_us: u128,
+    pub capacity_us: u64,
 }
 
 impl Occupancy {
@@ -184,10 +185,13 @@ impl Occupancy {
     /// Adds the stretch from the last accrual to `now`, during which the gauges held these
     /// values.
     pub fn accrue(&mut self, now: SimTime, busy: u32, waiting: u32, workers: u32) {
-        let span = u128::from(now.since(self.until).as_micros());
-        self.busy_us += span * u128::from(busy);
-        self.waiting_us += span * u128::from(waiting);
-        self.capacity_us += span * u128::from(workers);
+        let span = now.since(self.until).as_micros();
+        let add = |total: &mut u64, gauge: u32| {
+            *total = total.saturating_add(span.saturating_mul(u64::from(gauge)));
+        };
+        add(&mut self.busy_us, busy);
+        add(&mut self.waiting_us, waiting);
+        add(&mut self.capacity_us, workers);
         self.until = self.until.max(now);
     }
 
@@ -203,16 +207,16 @@ impl Occupancy {
 
     /// Time-averaged number of busy workers (requests in service).
     pub fn mean_in_service(&self) -> f64 {
-        ratio(self.busy_us, u128::from(self.elapsed_us()))
+        ratio(self.busy_us, self.elapsed_us())
     }
 
     /// Time-averaged number of requests and deliveries waiting for a worker.
     pub fn mean_waiting(&self) -> f64 {
-        ratio(self.waiting_us, u128::from(self.elapsed_us()))
+        ratio(self.waiting_us, self.elapsed_us())
     }
 }
 
-fn ratio(numerator: u128, denominator: u128) -> f64 {
+fn ratio(numerator: u64, denominator: u64) -> f64 {
     if denominator == 0 {
         0.0
     } else {

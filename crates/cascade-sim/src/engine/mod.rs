@@ -1017,6 +1017,8 @@ impl Node {
 
     /// Adds the time since the last change of the pool's gauges to its integrals; called
     /// before any of them changes.
+    // Called from many places: one copy of it, not one per caller (the browser bundle).
+    #[inline(never)]
     fn accrue(&mut self, now: SimTime) {
         let waiting = self.waiting();
         self.metrics
@@ -1028,6 +1030,8 @@ impl Node {
 impl BrokerQueue {
     /// Adds the time since the last change of the ready depth to its integral; called before
     /// the depth changes.
+    // Called from many places: one copy of it, not one per caller (the browser bundle).
+    #[inline(never)]
     fn accrue(&mut self, now: SimTime) {
         let depth = self.ready.len() as u32;
         self.metrics.depth.accrue(now, depth, 0, 0);
