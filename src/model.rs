@@ -456,6 +456,7 @@ impl Runner {
                 self.log.clear();
                 self.recent.clear();
                 self.inspected = None;
+                self.stalled = None;
             }
         }
         self.layout = Layout::new(&scenario);
@@ -751,6 +752,7 @@ impl Runner {
         // Request ids start again at 1: paths of the old run would mix with the new one.
         self.recent.clear();
         self.inspected = None;
+        self.stalled = None;
     }
 
     /// Handles the events still due at the current instant (a frame can stop on its event
@@ -1628,6 +1630,12 @@ mod tests {
             runner.advance(100.0),
             RunOutcome::StuckAtInstant,
             "nothing moves"
+        );
+        runner.reset();
+        assert_eq!(
+            runner.stalled(),
+            None,
+            "a reset starts again, the note goes"
         );
         runner
             .load(cascade_sim::presets::checkout())

@@ -242,7 +242,9 @@ pub fn drive(
     let stops = plan.commands.iter().map(|timed| timed.at).chain([plan.end]);
     let mut warmup_end = plan.warmup_end;
     for (index, at) in stops.enumerate() {
-        if let Some(warmup) = warmup_end.filter(|warmup| *warmup < at) {
+        // Events due at the warm-up's end belong to the warm-up; a command at that instant
+        // belongs to the measured run.
+        if let Some(warmup) = warmup_end.filter(|warmup| *warmup <= at) {
             run_to(simulation, warmup, plan.max_events, &mut each_slice)?;
             simulation.reset_metrics();
             warmup_end = None;

@@ -50,6 +50,10 @@ pub struct EventQueue<E> {
     lanes: Vec<Lane<E>>,
     next_sequence: u64,
     len: usize,
+    /// The time of the last event popped.
+    current: SimTime,
+    /// Events scheduled for `current` while it was current: work an instant makes for itself.
+    scheduled_at_current: u64,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -59,6 +63,8 @@ impl<E> Default for EventQueue<E> {
             lanes: Vec::new(),
             next_sequence: 0,
             len: 0,
+            current: SimTime::ZERO,
+            scheduled_at_current: 0,
         }
     }
 }
@@ -69,6 +75,9 @@ impl<E> EventQueue<E> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.len += 1;
+        if time == self.current {
+            self.scheduled_at_current += 1;
+        }
         self.heap.push(Entry {
             time,
             sequence,
@@ -146,7 +155,18 @@ impl<E> EventQueue<E> {
             Some(lane) => self.lanes[lane].entries.pop_front(),
         }?;
         self.len -= 1;
+        if entry.time > self.current {
+            self.current = entry.time;
+            self.scheduled_at_current = 0;
+        }
         Some((entry.time, entry.event))
+    }
+
+    /// How many events were scheduled for the time of the last event popped while that time was
+    /// current: the work an instant makes for itself. A burst scheduled earlier for one instant
+    /// does not count; an instant that keeps feeding itself does.
+    pub fn scheduled_at_current(&self) -> u64 {
+        self.scheduled_at_current
     }
 
     /// Events waiting.

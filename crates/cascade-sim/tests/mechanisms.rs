@@ -815,6 +815,96 @@ fn a_consumer_killed_with_a_delivery_on_the_wire_carries_on_after_revive() {
     );
 }
 
+/// SQS: a consumer polls, so a hung one receives nothing, and the message a crashed one held
+/// stays invisible until its visibility timeout (RabbitMQ would requeue it when the channel
+/// closes). Users (1/s) -> async (visibility 300 ms) -> Worker (1 s of work).
+#[test]
+fn an_sqs_message_held_by_a_crashed_consumer_waits_for_its_visibility_timeout() {
+    let scenario = topology(
+        vec![service("Worker", 1, 100, 1_000.0)],
+        vec![users("Users", 1.0)],
+        vec![publish(
+            "Users",
+            "Worker",
+            AsyncPolicy {
+                visibility_timeout_ms: Some(300.0),
+                delivery_limit_counts: DeliveryLimitCounts::Receives,
+                prefetch: 10,
+                ..AsyncPolicy::default()
+            },
+        )],
+    );
+    let mut sim = start(&scenario);
+    // Delivered at 1001, being processed at 1100 when Worker crashes.
+    run_checked(&mut sim, at(1_100));
+    apply(&mut sim, kill("Worker"));
+    run_checked(&mut sim, at(1_200));
+    assert_eq!(
+        queue(&sim, "Worker.queue").unacked,
+        1,
+        "invisible, not requeued"
+    );
+    apply(&mut sim, revive("Worker"));
+    run_checked(&mut sim, at(1_300));
+    assert_eq!(queue(&sim, "Worker.queue").unacked, 1, "still invisible");
+    run_checked(&mut sim, at(1_310));
+    assert_eq!(
+        delivery_times(&sim),
+        [1_001.0, 1_301.0],
+        "visible again at 1301 and received again"
+    );
+    // Hung: the poller asks for nothing, so nothing is received while it hangs.
+    apply(&mut sim, freeze("Worker"));
+    run_checked(&mut sim, at(4_500));
+    let received = queue(&sim, "Worker.queue").metrics.delivered;
+    run_checked(&mut sim, at(9_500));
+    assert_eq!(queue(&sim, "Worker.queue").metrics.delivered, received);
+    assert!(
+        queue(&sim, "Worker.queue").depth >= 4,
+        "the backlog waits in the queue"
+    );
+}
+
+/// A hung RabbitMQ consumer with prefetch 0 is pushed every message; when it thaws they are all
+/// read at once. A backlog that large is not an instant feeding itself: the run goes on.
+#[test]
+fn a_thawed_consumer_reads_a_large_pushed_backlog_without_stalling() {
+    let scenario = topology(
+        vec![service("Worker", 10, 100, 0.01)],
+        vec![users("Users", 500_000.0)],
+        vec![publish(
+            "Users",
+            "Worker",
+            AsyncPolicy {
+                prefetch: 0,
+                ..AsyncPolicy::default()
+            },
+        )],
+    );
+    let mut sim = Simulation::new(&scenario, SEED, TraceRetention::HashOnly).expect("valid");
+    sim.run_until(at(10), u64::MAX);
+    apply(&mut sim, freeze("Worker"));
+    sim.run_until(at(6_010), u64::MAX);
+    assert!(
+        queue(&sim, "Worker.queue").unacked > 2_500_000,
+        "pushed to the hung consumer"
+    );
+    apply(
+        &mut sim,
+        Command::UpdateClient {
+            spec: ClientSpec {
+                rate_per_second: 0.0,
+                ..users("Users", 0.0)
+            },
+        },
+    );
+    apply(&mut sim, revive("Worker"));
+    assert_ne!(
+        sim.run_until(at(7_000), u64::MAX),
+        RunOutcome::StuckAtInstant
+    );
+}
+
 /// Users (10/s) -> Api (10 ms), one attempt, breaker: window 4, minimum 4, 50%, 1 s open,
 /// 2 trial calls. Api is dead from the start and revived at 2650 ms.
 #[test]

@@ -44,6 +44,7 @@ impl Simulation {
             deliveries: 0,
             published_at: self.now,
             enqueued_at: self.now,
+            visibility_pending: false,
             state: MessageState::ToBroker,
         });
         self.record(TraceKind::MessagePublished {
@@ -160,11 +161,12 @@ impl Simulation {
     }
 
     /// Pushes ready messages to the queue's consumer while its prefetch allows (`0` is
-    /// unlimited). The broker pushes to a consumer that is connected, hung or not; a crashed
-    /// consumer has no channel, and a broker that is down delivers nothing.
+    /// unlimited). A broker pushes to a connected consumer, hung or not (RabbitMQ); an SQS
+    /// consumer polls, so a hung one receives nothing. A crashed consumer has no channel, and a
+    /// broker that is down delivers nothing.
     pub(super) fn dispatch(&mut self, queue_id: QueueId) {
         let consumer = self.queues[queue_id.index()].consumer;
-        if !self.broker_up || self.nodes[consumer.index()].state == NodeState::Killed {
+        if !self.broker_up || !self.receives_from(queue_id) {
             return;
         }
         while let Some(message_key) = self.take_live_head(queue_id) {
@@ -180,6 +182,7 @@ impl Simulation {
             message.deliveries += 1;
             let delivery = message.deliveries;
             message.state = MessageState::Delivered { delivery };
+            message.visibility_pending = visibility.is_some();
             let (request, id, link) = (message.request, message.id, message.link);
             if let Some(timeout_ms) = visibility {
                 let at = self.now + SimDuration::from_millis_f64(timeout_ms);
@@ -207,6 +210,16 @@ impl Simulation {
         }
     }
 
+    /// Whether the queue's consumer takes deliveries now: up, or hung on a pushing broker.
+    pub(super) fn receives_from(&self, queue_id: QueueId) -> bool {
+        let queue = &self.queues[queue_id.index()];
+        match self.nodes[queue.consumer.index()].state {
+            NodeState::Up => true,
+            NodeState::Frozen => queue.policy.visibility_timeout_ms.is_none(),
+            NodeState::Killed => false,
+        }
+    }
+
     /// Every queue `node_id` consumes pushes what its prefetch allows.
     pub(super) fn dispatch_to(&mut self, node_id: NodeId) {
         for index in 0..self.nodes[node_id.index()].subscriptions.len() {
@@ -217,13 +230,16 @@ impl Simulation {
 
     /// A consumer crashed: its channel closed, so every delivery it had not acknowledged (on
     /// the wire or buffered; what it was processing was settled with its jobs) returns to the
-    /// queue at once, as RabbitMQ requeues a closed channel's unacked messages.
+    /// queue at once, as RabbitMQ requeues a closed channel's unacked messages. An SQS message
+    /// stays invisible until its visibility timeout, crash or not.
     pub(super) fn requeue_unacked_of(&mut self, node_id: NodeId) {
         let subscriptions = &self.nodes[node_id.index()].subscriptions;
         let orphans: Vec<(MessageKey, u32)> = self
             .messages
             .iter()
-            .filter(|(_, message)| subscriptions.contains(&message.queue))
+            .filter(|(_, message)| {
+                subscriptions.contains(&message.queue) && !message.visibility_pending
+            })
             .filter_map(|(key, message)| match message.state {
                 MessageState::Delivered { delivery } => Some((key, delivery)),
                 _ => None,
@@ -278,7 +294,8 @@ impl Simulation {
     ) {
         let consumer = self.links[link_id.index()].to;
         if self.nodes[consumer.index()].epoch != epoch {
-            self.settle_message(message_key, delivery, false);
+            // The message went back when the consumer crashed (RabbitMQ), or waits for its
+            // visibility timeout (SQS).
             return;
         }
         let Some(request) = self

@@ -444,7 +444,14 @@ impl Simulation {
             match job.origin {
                 Origin::Call(call) => self.respond(call, Some(Failure::Reset), None, node_id),
                 Origin::Message { message, delivery } => {
-                    self.settle_message(message, delivery, false)
+                    // SQS: invisible until its timeout; RabbitMQ: back in the queue at once.
+                    let waits = self
+                        .messages
+                        .get(message)
+                        .is_some_and(|message| message.visibility_pending);
+                    if !waits {
+                        self.settle_message(message, delivery, false)
+                    }
                 }
                 Origin::Client { .. } => unreachable!("load sources cannot be killed"),
             }
@@ -454,6 +461,16 @@ impl Simulation {
         let deferred = core::mem::take(&mut self.nodes[node_id.index()].deferred);
         self.nodes[node_id.index()].backlog_calls = 0;
         for (_, event) in deferred {
+            if let Event::Arrive(transit) = &event {
+                // A delivery that reached the hung process dies with it: its message went
+                // back to the queue (or waits for its visibility timeout) below.
+                if let Some(Payload::Deliver { .. }) =
+                    self.transits.get(*transit).map(|t| &t.payload)
+                {
+                    self.transits.remove(*transit);
+                    continue;
+                }
+            }
             let accepted_call = match &event {
                 Event::Arrive(transit) => match self.transits.get(*transit).map(|t| &t.payload) {
                     Some(Payload::Call(call)) => Some((*transit, *call)),
@@ -536,6 +553,19 @@ impl Simulation {
             if let Event::WorkDone(job) = event {
                 if let Some(job) = self.jobs.get_mut(job) {
                     job.paused_snapshot = paused_total;
+                }
+            }
+            // Deliveries the broker pushed while it hung are read now, into its buffer: one
+            // step, not an event each (a backlog of millions must not look like an instant
+            // feeding itself).
+            if let Event::Arrive(transit) = event {
+                let delivery = self
+                    .transits
+                    .get(transit)
+                    .is_some_and(|t| matches!(t.payload, Payload::Deliver { .. }));
+                if delivery {
+                    self.on_arrive(transit);
+                    continue;
                 }
             }
             // What arrived over the network waits in the socket and is read at once; the

@@ -64,13 +64,15 @@ pub enum RunOutcome {
     BudgetExhausted,
     /// Nothing is scheduled: nothing will ever happen again.
     Idle,
-    /// More than [`INSTANT_EVENT_LIMIT`] events happened at the current instant and more are
-    /// due there: simulated time cannot move on (zero latencies and backoffs with many retries
-    /// or deliveries can do this). Nothing is lost; the run stays at this instant.
+    /// The current instant has made more than [`INSTANT_EVENT_LIMIT`] events for itself and
+    /// more are due there: simulated time cannot move on (zero latencies and backoffs with many
+    /// retries or deliveries can do this). A burst scheduled earlier for one instant (a backlog
+    /// arriving at once) does not count. Nothing is lost; the run stays at this instant.
     StuckAtInstant,
 }
 
-/// The most events one simulated instant may take before [`Simulation::run_until`] reports
+/// The most events one simulated instant may make for itself (events scheduled at the instant
+/// for the same instant) before [`Simulation::run_until`] reports
 /// [`RunOutcome::StuckAtInstant`]: far above what any realistic instant needs (a million
 /// requests a second is one per microsecond), low enough that the pending events stay within a
 /// few hundred megabytes.
@@ -229,6 +231,9 @@ struct Message {
     /// When it last entered the queue (for its TTL).
     enqueued_at: SimTime,
     state: MessageState,
+    /// Its current delivery has a visibility timeout pending (SQS): if the consumer dies, the
+    /// message waits for it instead of going back at once.
+    visibility_pending: bool,
 }
 
 enum Payload {
@@ -370,8 +375,6 @@ pub struct Simulation {
     trace: Trace,
     command_log: Vec<TimedCommand>,
     events_processed: u64,
-    /// Events handled at the current instant (see [`INSTANT_EVENT_LIMIT`]).
-    events_at_instant: u64,
     /// Set by [`Simulation::reset_metrics`]: the counters no longer cover the whole run, so the
     /// ledger checks that add them up are skipped.
     metrics_reset: bool,
@@ -477,7 +480,6 @@ impl Simulation {
             trace: Trace::new(retention),
             command_log: Vec::new(),
             events_processed: 0,
-            events_at_instant: 0,
             metrics_reset: false,
             #[cfg(debug_assertions)]
             next_invariant_check: 0,
@@ -526,11 +528,6 @@ impl Simulation {
         &mut self.trace
     }
 
-    /// Events handled at the current simulated instant so far.
-    pub fn events_at_current_instant(&self) -> u64 {
-        self.events_at_instant
-    }
-
     /// Commands applied so far, in order: with the scenario and seed, a full reproduction.
     pub fn command_log(&self) -> &[TimedCommand] {
         &self.command_log
@@ -553,7 +550,10 @@ impl Simulation {
                     self.advance_clock(self.now.max(limit));
                     return RunOutcome::ReachedTime;
                 }
-                Some(time) if time == self.now && self.events_at_instant >= INSTANT_EVENT_LIMIT => {
+                Some(time)
+                    if time == self.now
+                        && self.events.scheduled_at_current() >= INSTANT_EVENT_LIMIT =>
+                {
                     return RunOutcome::StuckAtInstant
                 }
                 Some(_) if handled >= max_events => return RunOutcome::BudgetExhausted,
@@ -573,12 +573,8 @@ impl Simulation {
             "time went back from {:?} to {time:?}",
             self.now
         );
-        if time > self.now {
-            self.events_at_instant = 0;
-        }
         self.advance_clock(time);
         self.events_processed += 1;
-        self.events_at_instant += 1;
         if let Some(node) = self.event_target(&event) {
             if self.nodes[node.index()].state == NodeState::Frozen {
                 self.defer(node, time, event);
