@@ -28,6 +28,21 @@ after(async () => {
 });
 
 /** Seconds on the clock (`t = 12.3 s`) of a page or frame. */
+/** Records every gap between animation frames, from the first script on, in `window.__gaps`:
+ *  work done in one go (a replay, a stuck instant) would show up as one long gap. */
+async function recordFrameGaps(context) {
+  await context.addInitScript(() => {
+    window.__gaps = [];
+    let last = performance.now();
+    const tick = (now) => {
+      window.__gaps.push(now - last);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
 async function clock(target) {
   const text = await target.getByTestId("clock").first().textContent();
   return Number.parseFloat(text.replace(/[^0-9.]/g, ""));
@@ -410,18 +425,7 @@ test("a long shared run opens without freezing the page: it replays frame by fra
   const state = { scenario, seed: 3, at: 60_000_000, view: { speed: 1, playing: true } };
   const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // Every gap between animation frames, from the first script on: a replay done in one go
-  // would show up as one long gap.
-  await context.addInitScript(() => {
-    window.__gaps = [];
-    let last = performance.now();
-    const tick = (now) => {
-      window.__gaps.push(now - last);
-      last = now;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await recordFrameGaps(context);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(String(error)));
@@ -518,16 +522,7 @@ test("a shared scenario that cannot get past one instant pauses and says why; th
   const state = { scenario, seed: 1, at: 0, view: { speed: 1, playing: true } };
   const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(() => {
-    window.__gaps = [];
-    let last = performance.now();
-    const tick = (now) => {
-      window.__gaps.push(now - last);
-      last = now;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await recordFrameGaps(context);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(String(error)));
