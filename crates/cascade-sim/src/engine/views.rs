@@ -256,8 +256,9 @@ impl Simulation {
     }
 
     /// Forgets every counter, histogram and integral, and measures again from now: what a
-    /// warm-up excludes. The run itself is untouched (the same events follow), and so is the
-    /// time series the playground draws.
+    /// warm-up excludes. The run itself is untouched (the same events follow). The time series
+    /// keeps its samples, but those taken later read the reset running totals, so it is meant
+    /// for headless runs (`cascade run --warmup`), not the playground.
     pub fn reset_metrics(&mut self) {
         let now = self.now;
         self.metrics_reset = true;
