@@ -43,6 +43,20 @@ async function recordFrameGaps(context) {
   });
 }
 
+/** Packs `state` into a link by hand (zlib + base64url: the format is simple enough for anyone
+ *  to write) and opens it in a fresh context that records frame gaps and page errors. */
+async function openHandMadeLink(state) {
+  const { deflateSync } = await import("node:zlib");
+  const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await recordFrameGaps(context);
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(String(error)));
+  await page.goto(`${server.url}#share=1.${payload}`);
+  return { context, page, problems, payload };
+}
+
 async function clock(target) {
   const text = await target.getByTestId("clock").first().textContent();
   return Number.parseFloat(text.replace(/[^0-9.]/g, ""));
@@ -420,16 +434,9 @@ test("served from a sub-path with no outside request, it keeps working offline o
 test("a long shared run opens without freezing the page: it replays frame by frame, then runs on", async () => {
   // The link is made here, in JavaScript (zlib + base64url), from the CLI's copy of the
   // 50-service stress topology: the format is simple enough for anyone to write.
-  const { deflateSync } = await import("node:zlib");
   const scenario = JSON.parse((await run(cli, ["presets", "stress"])).stdout);
   const state = { scenario, seed: 3, at: 60_000_000, view: { speed: 1, playing: true } };
-  const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await recordFrameGaps(context);
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(String(error)));
-  await page.goto(`${server.url}#share=1.${payload}`);
+  const { context, page, problems, payload } = await openHandMadeLink(state);
   await page.locator("svg.topology g.node").first().waitFor();
   const replaying = page.getByTestId("replaying");
   assert.ok(await replaying.count(), "the page is up while the replay goes on");
@@ -503,7 +510,6 @@ test("a shared comparison opens as a comparison, both sides at the same instant;
 });
 
 test("a shared scenario that cannot get past one instant pauses and says why; the page stays responsive", async () => {
-  const { deflateSync } = await import("node:zlib");
   const instant = { kind: "constant", ms: 0 };
   const hop = (from, to) => ({
     from, to, latency: instant,
@@ -520,13 +526,7 @@ test("a shared scenario that cannot get past one instant pauses and says why; th
     links: [hop("Users", "A"), hop("A", "B"), hop("B", "C")],
   };
   const state = { scenario, seed: 1, at: 0, view: { speed: 1, playing: true } };
-  const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await recordFrameGaps(context);
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(String(error)));
-  await page.goto(`${server.url}#share=1.${payload}`);
+  const { context, page, problems } = await openHandMadeLink(state);
   const stalled = page.getByTestId("stalled");
   await stalled.waitFor({ timeout: 30000 });
   assert.match(await stalled.textContent(), /^Paused: the scenario does too much work at one simulated instant: more than 2 million events at t = 1\.000000 s/);
