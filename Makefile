@@ -89,7 +89,7 @@ bench: build browser-tools node-deps ## Simulation speed (native and wasm), CLI 
 
 soak: ## The seed swarm with 100,000 random topologies and a million fuzzed share links (release)
 	SWARM_CASES=100000 cargo test --release --locked -p cascade-sim --test swarm
-	SHARE_FUZZ_CASES=1000000 cargo test --release --locked -p cascade --test share_fuzz -- --nocapture
+	SHARE_FUZZ_CASES=1000000 cargo test --release --locked -p cascade --test model share_fuzz -- --nocapture
 
 clean: ## Remove build output
 	cargo clean

@@ -48,7 +48,7 @@ impl Controls {
 }
 
 /// What the page's query string asks for.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageOptions {
     /// `embed=1`: just the canvas and a compact control bar.
     pub embed: bool,

@@ -59,15 +59,16 @@ async fn app_mounts_and_renders_the_default_scenario() {
 #[wasm_bindgen_test]
 fn share_links_open_the_same_in_the_browser() {
     let link = include_str!("fixtures/share-v1.link").trim();
-    let expected: cascade::share::SharedState =
+    let expected: cascade::model::share::SharedState =
         serde_json::from_str(include_str!("fixtures/share-v1.json")).expect("fixture state");
-    let state = cascade::share::decode(link)
+    let state = cascade::model::share::decode(link)
         .expect("opens")
         .expect("is a share link");
     assert_eq!(state, expected);
-    let again = cascade::share::decode(&cascade::share::encode(&state))
+    let again = cascade::model::share::decode(&cascade::model::share::encode(&state))
         .expect("opens")
         .expect("is a share link");
     assert_eq!(again, expected);
-    cascade::model::Runner::restore(&state).expect("replays");
+    cascade::model::Playground::restore(&state, cascade::embed::PageOptions::default())
+        .expect("replays");
 }

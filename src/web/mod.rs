@@ -1,12 +1,13 @@
-//! The browser side: start-up, the panic screen, the benchmark page, and the Yew components.
-//! Everything here is thin: state lives in [`crate::model::Runner`].
+//! The browser side: start-up, the panic screen, the benchmark page, the frame loop, the dot
+//! layer, files, and the Yew components. Everything here is thin: the state and every rule
+//! live in [`crate::model::Playground`].
 
 mod app;
 mod bench;
+mod components;
 mod dots;
-mod editing;
 mod files;
-mod inspector;
+mod frame_loop;
 
 pub use app::App;
 
@@ -87,7 +88,7 @@ pub(crate) fn forget_share_fragment() {
     let location = window.location();
     if !location
         .hash()
-        .is_ok_and(|hash| hash.starts_with(&format!("#{}", crate::share::FRAGMENT_PREFIX)))
+        .is_ok_and(|hash| hash.starts_with(&format!("#{}", crate::model::share::FRAGMENT_PREFIX)))
     {
         return;
     }
@@ -155,8 +156,8 @@ thread_local! {
 
 /// Remembers how to reproduce the current run, in case a bug stops the page: the shared
 /// state as JSON (scenario, seed, the commands applied and the time reached).
-pub(crate) fn remember_reproduction(runner: &crate::model::Runner) {
-    let text = serde_json::to_string(&runner.capture()).unwrap_or_default();
+pub(crate) fn remember_reproduction(playground: &crate::model::Playground) {
+    let text = serde_json::to_string(&playground.capture()).unwrap_or_default();
     REPRODUCTION.with(|slot| *slot.borrow_mut() = text);
 }
 

@@ -7,10 +7,13 @@
 //! a million in a release build) and `SHARE_FUZZ_SEED` the first seed. A failure names the
 //! input's seed.
 
-use cascade::model::{Runner, UiAction};
-use cascade::share::{self, SharedState};
+use crate::support::{act, frames, on, FRAME_MS};
+use cascade::embed::PageOptions;
+use cascade::model::replay::MAX_REPLAY_EVENTS;
+use cascade::model::share::{self, SharedState};
+use cascade::model::{Action, Playground};
 use cascade_sim::rng::Pcg32;
-use cascade_sim::{presets, Command, SimTime};
+use cascade_sim::{presets, SimTime};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -24,19 +27,14 @@ fn valid_states() -> Vec<SharedState> {
     presets::ALL
         .iter()
         .map(|preset| {
-            let mut runner = Runner::new((preset.build)(), 3).expect("valid");
-            runner.speed = 1.0;
-            for _ in 0..60 {
-                runner.advance(1000.0 / 60.0);
-            }
-            let node = runner.scenario().services[0].name.clone();
-            runner
-                .handle(UiAction::Command(Box::new(Command::Kill { node })))
-                .expect("kill");
-            for _ in 0..30 {
-                runner.advance(1000.0 / 60.0);
-            }
-            runner.capture()
+            let mut playground = on((preset.build)());
+            act(&mut playground, Action::SetSeed("3".into()));
+            act(&mut playground, Action::SetSpeed(1.0));
+            frames(&mut playground, 60, FRAME_MS);
+            let node = playground.main().scenario().services[0].name.clone();
+            act(&mut playground, Action::ToggleKill(node));
+            frames(&mut playground, 30, FRAME_MS);
+            playground.capture()
         })
         .collect()
 }
@@ -114,8 +112,10 @@ fn the_decoder_survives_random_and_mutated_links() {
             // run only cost time here, the decoder already capped them at an hour.
             if state.at <= SimTime::from_secs(30) {
                 replayed += 1;
-                let _ = std::panic::catch_unwind(|| Runner::restore(&state))
-                    .unwrap_or_else(|_| panic!("seed {seed}: replaying panicked on {input:?}"));
+                let _ = std::panic::catch_unwind(|| {
+                    Playground::restore(&state, PageOptions::default()).map(|_| ())
+                })
+                .unwrap_or_else(|_| panic!("seed {seed}: replaying panicked on {input:?}"));
             }
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -215,12 +215,9 @@ fn the_most_expensive_valid_load_replays_within_bounds() {
         .expect("a valid link")
         .expect("a share link");
     let started = std::time::Instant::now();
-    let runner = Runner::restore(&opened).expect("replays");
-    let events = runner.simulation().events_processed();
-    assert!(
-        events <= cascade::model::MAX_REPLAY_EVENTS,
-        "{events} events"
-    );
+    let playground = Playground::restore(&opened, PageOptions::default()).expect("replays");
+    let events = playground.main().simulation().events_processed();
+    assert!(events <= MAX_REPLAY_EVENTS, "{events} events");
     assert!(events > 10_000, "it did run: {events} events");
     assert!(
         started.elapsed().as_secs_f64() < 30.0,

@@ -37,6 +37,8 @@ pub enum Edit {
     SetClient(Box<ClientSpec>),
     /// Replace a link's knobs.
     SetLink { index: usize, spec: Box<LinkSpec> },
+    /// Switch a link to sync or async.
+    SetLinkKind { index: usize, kind: LinkKind },
 }
 
 /// How the running simulation should take an edited scenario.
@@ -58,11 +60,16 @@ pub struct History {
 }
 
 impl History {
-    /// Applies an edit to `scenario`. On success the old scenario goes on the undo stack and
-    /// the new one is returned; on error nothing changes and the error names the problem.
+    /// Applies an edit to `scenario`. On success the old scenario goes on the undo stack, the
+    /// redo stack is forgotten (it led somewhere else) and the new one is returned; on error
+    /// nothing changes and the error names the problem. An edit that changes nothing leaves
+    /// the history as it is.
     pub fn apply(&mut self, scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
         let edited = apply_edit(scenario, edit)?;
         edited.validate().map_err(|error| error.to_string())?;
+        if edited == *scenario {
+            return Ok(edited);
+        }
         self.undo.push(scenario.clone());
         if self.undo.len() > HISTORY_LIMIT {
             self.undo.remove(0);
@@ -108,8 +115,8 @@ fn snap(value: f64, max: f64) -> f64 {
 
 fn position(x: f64, y: f64) -> Option<Position> {
     Some(Position {
-        x: snap(x, crate::model::CANVAS_WIDTH),
-        y: snap(y, crate::model::CANVAS_HEIGHT),
+        x: snap(x, super::geometry::CANVAS_WIDTH),
+        y: snap(y, super::geometry::CANVAS_HEIGHT),
     })
 }
 
@@ -236,6 +243,12 @@ fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
                 .ok_or(format!("there is no link number {index}"))?;
             *slot = *spec;
         }
+        Edit::SetLinkKind { index, kind } => {
+            next.links
+                .get_mut(index)
+                .ok_or(format!("there is no link number {index}"))?
+                .kind = kind;
+        }
     }
     Ok(next)
 }
@@ -281,7 +294,18 @@ pub fn change_between(before: &Scenario, after: &Scenario) -> Change {
         }
     }
     for (index, (a, b)) in before.links.iter().zip(&after.links).enumerate() {
-        if a != b {
+        if a.kind != b.kind
+            && (LinkSpec {
+                kind: b.kind,
+                ..a.clone()
+            }) == *b
+        {
+            // Only the kind: the short command, as the share link's log reads best.
+            commands.push(Command::SetLinkKind {
+                link: index as u32,
+                kind: b.kind,
+            });
+        } else if a != b {
             commands.push(Command::UpdateLink {
                 link: index as u32,
                 spec: b.clone(),

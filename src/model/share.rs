@@ -10,7 +10,7 @@
 //! Format versions (a fixture of each is kept in `tests/fixtures/` and must keep opening):
 //! - 1: `SharedState` as below, zlib level 9, base64url without padding.
 
-use crate::model::{LogFilter, Selection};
+use super::{LogFilter, Selection};
 use cascade_sim::{Scenario, SimTime, TimedCommand};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -319,8 +319,8 @@ impl SharedState {
             started_from
                 .validate()
                 .map_err(|error| format!("started_from: {error}"))?;
-            if crate::editor::change_between(started_from, &self.scenario)
-                == crate::editor::Change::Structure
+            if super::editor::change_between(started_from, &self.scenario)
+                == super::editor::Change::Structure
             {
                 return Err("started_from: has different services or links than scenario".into());
             }
@@ -348,7 +348,7 @@ impl SharedState {
                 .check_command(&timed.command)
                 .map_err(|problem| format!("commands[{index}].{problem}"))?;
         }
-        let speeds = crate::model::SPEEDS;
+        let speeds = super::SPEEDS;
         let (slowest, fastest) = (speeds[0], speeds[speeds.len() - 1]);
         if !(slowest..=fastest).contains(&self.view.speed) {
             return Err(format!(

@@ -2,8 +2,8 @@
 //! units, the real-world default and its source on hover, and the library presets one click
 //! away. Each change is an edit (undoable) that the running simulation takes without a restart.
 
-use crate::editor::Edit;
-use crate::model::{Runner, Selection, UiAction};
+use crate::model::editor::Edit;
+use crate::model::{Action, Inspected, Selection};
 use cascade_sim::policy_presets;
 use cascade_sim::{
     Arrival, CallMode, ClientSpec, DeliveryLimitCounts, Distribution, Jitter, LinkKind, LinkSpec,
@@ -90,29 +90,31 @@ fn check(label: &str, hint: &str, value: bool, on_change: Callback<bool>) -> Htm
     }
 }
 
-/// The inspector card for the current selection (nothing when nothing is selected).
-pub(crate) fn inspector(runner: &Runner, dispatch: &Callback<UiAction>) -> Html {
-    let scenario = runner.scenario();
-    let body = match &runner.selected {
-        None => return Html::default(),
-        Some(Selection::Node(name)) => {
-            if let Some(service) = scenario
-                .services
-                .iter()
-                .find(|service| &service.name == name)
-            {
-                service_knobs(service, dispatch)
-            } else if let Some(client) = scenario.clients.iter().find(|client| &client.name == name)
-            {
-                client_knobs(client, dispatch)
-            } else {
-                return Html::default();
-            }
+/// The inspector's properties.
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    /// The selected node's or link's knobs.
+    pub inspected: Inspected,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+/// The inspector card for the selected node or link.
+#[function_component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let dispatch = &props.dispatch;
+    let (body, selection) = match &props.inspected {
+        Inspected::Service(service) => (
+            service_knobs(service, dispatch),
+            Selection::Node(service.name.clone()),
+        ),
+        Inspected::Client(client) => (
+            client_knobs(client, dispatch),
+            Selection::Node(client.name.clone()),
+        ),
+        Inspected::Link(index, link) => {
+            (link_knobs(*index, link, dispatch), Selection::Link(*index))
         }
-        Some(Selection::Link(index)) => match scenario.links.get(*index) {
-            Some(link) => link_knobs(*index, link, dispatch),
-            None => return Html::default(),
-        },
     };
     html! {
         <section class="card inspector" aria-label="Inspector" data-testid="inspector">
@@ -120,8 +122,8 @@ pub(crate) fn inspector(runner: &Runner, dispatch: &Callback<UiAction>) -> Html 
                 <h2>{"Inspector"}</h2>
                 <span class="row-buttons-inline">
                     <button class="small danger" data-testid="delete-selected"
-                        onclick={dispatch.reform(|_: MouseEvent| UiAction::DeleteSelected)} title="Delete (Delete key)">{"Delete"}</button>
-                    <button class="small" onclick={dispatch.reform(|_: MouseEvent| UiAction::Select(None))} title="Close (Escape)">{"Close"}</button>
+                        onclick={dispatch.reform(move |_: MouseEvent| Action::Delete(selection.clone()))} title="Delete (Delete key)">{"Delete"}</button>
+                    <button class="small" onclick={dispatch.reform(|_: MouseEvent| Action::Select(None))} title="Close (Escape)">{"Close"}</button>
                 </span>
             </div>
             {body}
@@ -129,14 +131,14 @@ pub(crate) fn inspector(runner: &Runner, dispatch: &Callback<UiAction>) -> Html 
     }
 }
 
-fn name_field(name: &str, dispatch: &Callback<UiAction>) -> Html {
+fn name_field(name: &str, dispatch: &Callback<Action>) -> Html {
     let from = name.to_string();
     let onchange = dispatch.reform(move |event: Event| {
         let to = event
             .target_dyn_into::<web_sys::HtmlInputElement>()
             .map(|input| input.value())
             .unwrap_or_default();
-        UiAction::Edit(Box::new(Edit::Rename {
+        Action::Edit(Box::new(Edit::Rename {
             from: from.clone(),
             to,
         }))
@@ -149,13 +151,13 @@ fn name_field(name: &str, dispatch: &Callback<UiAction>) -> Html {
     }
 }
 
-fn service_knobs(service: &ServiceSpec, dispatch: &Callback<UiAction>) -> Html {
+fn service_knobs(service: &ServiceSpec, dispatch: &Callback<Action>) -> Html {
     let edit = |change: fn(&mut ServiceSpec, f64)| {
         let spec = service.clone();
         dispatch.reform(move |value: f64| {
             let mut spec = spec.clone();
             change(&mut spec, value);
-            UiAction::Edit(Box::new(Edit::SetService(Box::new(spec))))
+            Action::Edit(Box::new(Edit::SetService(Box::new(spec))))
         })
     };
     let (median, p99) = match service.service_time {
@@ -174,7 +176,7 @@ fn service_knobs(service: &ServiceSpec, dispatch: &Callback<UiAction>) -> Html {
             } else {
                 CallMode::Sequential
             };
-            UiAction::Edit(Box::new(Edit::SetService(Box::new(spec))))
+            Action::Edit(Box::new(Edit::SetService(Box::new(spec))))
         })
     };
     html! {
@@ -196,7 +198,7 @@ fn service_knobs(service: &ServiceSpec, dispatch: &Callback<UiAction>) -> Html {
                     dispatch.reform(move |value: f64| {
                         let mut spec = spec.clone();
                         spec.service_time = Distribution::LogNormal { median_ms: value.max(0.1), p99_ms: p99.max(value.max(0.1)) };
-                        UiAction::Edit(Box::new(Edit::SetService(Box::new(spec))))
+                        Action::Edit(Box::new(Edit::SetService(Box::new(spec))))
                     })
                 })}
             {knob(Knob { label: "Service time, p99", unit: "ms", value: p99, min: 0.1, max: 60_000.0, step: 0.1, slider: false,
@@ -206,7 +208,7 @@ fn service_knobs(service: &ServiceSpec, dispatch: &Callback<UiAction>) -> Html {
                     dispatch.reform(move |value: f64| {
                         let mut spec = spec.clone();
                         spec.service_time = Distribution::LogNormal { median_ms: median.max(0.1), p99_ms: value.max(median.max(0.1)) };
-                        UiAction::Edit(Box::new(Edit::SetService(Box::new(spec))))
+                        Action::Edit(Box::new(Edit::SetService(Box::new(spec))))
                     })
                 })}
             {knob(Knob { label: "Error rate", unit: "0-1", value: service.error_rate, min: 0.0, max: 1.0, step: 0.01, slider: true,
@@ -224,13 +226,13 @@ fn service_knobs(service: &ServiceSpec, dispatch: &Callback<UiAction>) -> Html {
     }
 }
 
-fn client_knobs(client: &ClientSpec, dispatch: &Callback<UiAction>) -> Html {
+fn client_knobs(client: &ClientSpec, dispatch: &Callback<Action>) -> Html {
     let edit = |change: fn(&mut ClientSpec, f64)| {
         let spec = client.clone();
         dispatch.reform(move |value: f64| {
             let mut spec = spec.clone();
             change(&mut spec, value);
-            UiAction::Edit(Box::new(Edit::SetClient(Box::new(spec))))
+            Action::Edit(Box::new(Edit::SetClient(Box::new(spec))))
         })
     };
     let arrival = {
@@ -242,7 +244,7 @@ fn client_knobs(client: &ClientSpec, dispatch: &Callback<UiAction>) -> Html {
             } else {
                 Arrival::Poisson
             };
-            UiAction::Edit(Box::new(Edit::SetClient(Box::new(spec))))
+            Action::Edit(Box::new(Edit::SetClient(Box::new(spec))))
         })
     };
     html! {
@@ -261,13 +263,13 @@ fn client_knobs(client: &ClientSpec, dispatch: &Callback<UiAction>) -> Html {
     }
 }
 
-fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<UiAction>) -> Html {
+fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<Action>) -> Html {
     let set = |change: fn(&mut LinkSpec, f64)| {
         let spec = link.clone();
         dispatch.reform(move |value: f64| {
             let mut spec = spec.clone();
             change(&mut spec, value);
-            UiAction::Edit(Box::new(Edit::SetLink {
+            Action::Edit(Box::new(Edit::SetLink {
                 index,
                 spec: Box::new(spec),
             }))
@@ -278,7 +280,7 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<UiAction>) -> H
         dispatch.reform(move |value: String| {
             let mut spec = spec.clone();
             change(&mut spec, &value);
-            UiAction::Edit(Box::new(Edit::SetLink {
+            Action::Edit(Box::new(Edit::SetLink {
                 index,
                 spec: Box::new(spec),
             }))
@@ -289,7 +291,7 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<UiAction>) -> H
         dispatch.reform(move |value: bool| {
             let mut spec = spec.clone();
             change(&mut spec, value);
-            UiAction::Edit(Box::new(Edit::SetLink {
+            Action::Edit(Box::new(Edit::SetLink {
                 index,
                 spec: Box::new(spec),
             }))
@@ -327,7 +329,7 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<UiAction>) -> H
                     let onclick = dispatch.reform(move |_: MouseEvent| {
                         let mut spec = spec.clone();
                         spec.sync = build();
-                        UiAction::Edit(Box::new(Edit::SetLink { index, spec: Box::new(spec) }))
+                        Action::Edit(Box::new(Edit::SetLink { index, spec: Box::new(spec) }))
                     });
                     html! { <button class="small" title={preset.source} data-testid={format!("preset-{}", preset.id)} {onclick}>{preset.name}</button> }
                 }) }
@@ -387,7 +389,7 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<UiAction>) -> H
                     let onclick = dispatch.reform(move |_: MouseEvent| {
                         let mut spec = spec.clone();
                         spec.async_policy = cascade_sim::AsyncPolicy { queue: spec.async_policy.queue.clone(), ..build() };
-                        UiAction::Edit(Box::new(Edit::SetLink { index, spec: Box::new(spec) }))
+                        Action::Edit(Box::new(Edit::SetLink { index, spec: Box::new(spec) }))
                     });
                     html! { <button class="small" title={preset.source} data-testid={format!("preset-{}", preset.id)} {onclick}>{preset.name}</button> }
                 }) }

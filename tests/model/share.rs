@@ -2,73 +2,11 @@
 //! every format version (fixtures in `tests/fixtures/`), and every bad link is a clear error.
 //! The fuzzing lives in `share_fuzz.rs`.
 
-use cascade::editor::Edit;
-use cascade::model::{LogFilter, Runner, Selection, UiAction};
-use cascade::share::{self, ShareError, SharedState};
-use cascade_sim::{presets, Command, LinkKind, SimTime};
-
-/// Runs `runner` for `seconds` of simulated time in frame-sized steps, as the page does.
-fn play(runner: &mut Runner, seconds: f64) {
-    runner.speed = 1.0;
-    runner.playing = true;
-    for _ in 0..(seconds * 60.0) as u32 {
-        runner.advance(1000.0 / 60.0);
-    }
-}
-
-/// A run a person might share: a preset, faults by hand, knobs changed, a link switched,
-/// a node moved, and the view changed.
-fn modified_run(id: &str) -> Runner {
-    let scenario = presets::by_id(id).expect("preset");
-    let mut runner = Runner::new(scenario, 42).expect("valid");
-    play(&mut runner, 3.0);
-    let service = runner.scenario().services[0].name.clone();
-    runner
-        .handle(UiAction::Command(Box::new(Command::Kill {
-            node: service.clone(),
-        })))
-        .expect("kill");
-    play(&mut runner, 1.5);
-    runner
-        .handle(UiAction::Command(Box::new(Command::Revive {
-            node: service.clone(),
-        })))
-        .expect("revive");
-    let mut spec = runner.scenario().services[0].clone();
-    spec.workers += 3;
-    runner
-        .handle(UiAction::Edit(Box::new(Edit::SetService(Box::new(spec)))))
-        .expect("knobs");
-    if !runner.scenario().links.is_empty() {
-        let kind = runner.scenario().links[0].kind;
-        runner
-            .handle(UiAction::Command(Box::new(Command::SetLinkKind {
-                link: 0,
-                kind: if kind == LinkKind::Sync {
-                    LinkKind::Async
-                } else {
-                    LinkKind::Sync
-                },
-            })))
-            .expect("switch");
-    }
-    runner
-        .handle(UiAction::Edit(Box::new(Edit::Move {
-            name: service.clone(),
-            x: 120.0,
-            y: 300.0,
-        })))
-        .expect("move");
-    play(&mut runner, 2.0);
-    runner
-        .handle(UiAction::Select(Some(Selection::Node(service))))
-        .expect("select");
-    runner
-        .handle(UiAction::SetLogFilter(LogFilter::Problems))
-        .expect("filter");
-    runner.handle(UiAction::SetSpeed(2.0)).expect("speed");
-    runner
-}
+use crate::support::{act, modified_run, on, outcome, play, restore};
+use cascade::model::replay::Replay;
+use cascade::model::share::{self, ShareError, SharedState};
+use cascade::model::{Action, LogFilter};
+use cascade_sim::{presets, Command, SimTime};
 
 #[test]
 fn a_link_reproduces_the_run_and_the_view_exactly() {
@@ -78,8 +16,8 @@ fn a_link_reproduces_the_run_and_the_view_exactly() {
         let state = share::decode(&link)
             .expect("decodes")
             .expect("is a share link");
-        let restored = Runner::restore(&state).expect("restores");
-        let (a, b) = (original.simulation(), restored.simulation());
+        let restored = restore(&state);
+        let (a, b) = (original.main().simulation(), restored.main().simulation());
         assert_eq!(b.now(), a.now(), "{}: time", preset.id);
         assert_eq!(b.trace().hash(), a.trace().hash(), "{}: trace", preset.id);
         assert_eq!(
@@ -89,27 +27,35 @@ fn a_link_reproduces_the_run_and_the_view_exactly() {
             preset.id
         );
         assert_eq!(b.client_counts(), a.client_counts(), "{}", preset.id);
-        assert_eq!(restored.scenario(), original.scenario(), "{}", preset.id);
-        assert_eq!(restored.seed(), 42);
-        assert_eq!(restored.selected, original.selected);
-        assert_eq!(restored.log_filter, LogFilter::Problems);
-        assert!((restored.speed - 2.0).abs() < 1e-12);
+        assert_eq!(
+            restored.main().scenario(),
+            original.main().scenario(),
+            "{}",
+            preset.id
+        );
+        assert_eq!(restored.main().seed(), 42);
+        assert_eq!(restored.selection(), original.selection());
+        assert_eq!(restored.log_view().0, LogFilter::Problems);
+        assert!((restored.speed() - 2.0).abs() < 1e-12);
         // Both go on the same way.
         let (mut a, mut b) = (original, restored);
         play(&mut a, 1.0);
         play(&mut b, 1.0);
         assert_eq!(
-            a.simulation().trace().hash(),
-            b.simulation().trace().hash(),
+            a.main().simulation().trace().hash(),
+            b.main().simulation().trace().hash(),
             "{}: after more time",
             preset.id
         );
         // And a reset of the restored run starts the current scenario, as the original's would.
-        a.reset();
-        b.reset();
+        act(&mut a, Action::Reset);
+        act(&mut b, Action::Reset);
         play(&mut a, 1.0);
         play(&mut b, 1.0);
-        assert_eq!(a.simulation().trace().hash(), b.simulation().trace().hash());
+        assert_eq!(
+            a.main().simulation().trace().hash(),
+            b.main().simulation().trace().hash()
+        );
     }
 }
 
@@ -145,25 +91,11 @@ fn links_from_every_format_version_keep_opening() {
         // And shows what it showed: the fixture's run, pinned when the fixture was made. An
         // engine change that alters it changes what every old link shows; if that is meant,
         // say so in the change and rewrite this file (SHARE_WRITE_FIXTURE=1).
-        let restored = Runner::restore(&state).expect("and replays");
+        let restored = restore(&state);
         let shown = std::fs::read_to_string(format!("{dir}/share-v{version}.shows"))
             .expect("fixture outcome");
-        assert_eq!(outcome(&restored), shown.trim(), "version {version}");
+        assert_eq!(outcome(restored.main()), shown.trim(), "version {version}");
     }
-}
-
-/// What a restored run shows, in one line: time, trace hash, events, users' counts.
-fn outcome(runner: &Runner) -> String {
-    let simulation = runner.simulation();
-    let counts = simulation.client_counts();
-    format!(
-        "at_us={} trace_hash={:#018x} events={} succeeded={} failed={}",
-        simulation.now().as_micros(),
-        simulation.trace().hash(),
-        simulation.trace().count(),
-        counts.succeeded,
-        counts.failed()
-    )
 }
 
 /// Writes the fixture for the current version when asked (`SHARE_WRITE_FIXTURE=1`): run once
@@ -186,10 +118,10 @@ fn write_the_current_fixture_when_asked() {
         serde_json::to_string_pretty(&state).expect("json") + "\n",
     )
     .expect("write");
-    let restored = Runner::restore(&state).expect("replays");
+    let restored = restore(&state);
     std::fs::write(
         format!("{dir}/share-v{version}.shows"),
-        outcome(&restored) + "\n",
+        outcome(restored.main()) + "\n",
     )
     .expect("write");
 }
@@ -254,9 +186,7 @@ fn a_replay_in_small_slices_ends_exactly_where_one_in_one_go_does() {
         let state = original.capture();
         let started_from = state.started_from.clone().unwrap_or(state.scenario.clone());
         let (mut runner, mut replay) =
-            cascade::model::Replay::begin(started_from, state.scenario.clone(), &state)
-                .expect("begins");
-        assert!(!runner.playing, "paused while it replays");
+            Replay::begin(started_from, state.scenario.clone(), &state).expect("begins");
         let mut slices = 0;
         while !replay.advance(&mut runner, 97).expect("replays") {
             slices += 1;
@@ -265,11 +195,10 @@ fn a_replay_in_small_slices_ends_exactly_where_one_in_one_go_does() {
         assert!(slices > 10, "{preset}: it took {slices} slices");
         assert_eq!(
             runner.simulation().trace().hash(),
-            original.simulation().trace().hash(),
+            original.main().simulation().trace().hash(),
             "{preset}"
         );
-        assert_eq!(runner.scenario(), original.scenario());
-        assert_eq!(runner.selected, original.selected);
+        assert_eq!(runner.scenario(), original.main().scenario());
     }
 }
 
@@ -289,7 +218,7 @@ fn links_at_the_size_limit_open_and_beyond_it_are_refused() {
     let largest = chain(cascade_sim::scenario::MAX_NODES - 1);
     let link = share::encode(&largest);
     let opened = share::decode(&link).expect("opens").expect("a link");
-    Runner::restore(&opened).expect("replays");
+    restore(&opened);
     let error = share::decode(&share::encode(&chain(cascade_sim::scenario::MAX_NODES)))
         .expect_err("too big");
     assert!(
@@ -314,28 +243,20 @@ fn a_run_stopped_on_its_frame_budget_shares_exactly_once_settled() {
     for link in &mut scenario.links {
         link.latency = cascade_sim::Distribution::Constant { ms: 1.0 };
     }
-    let mut runner = Runner::new(scenario, 5).expect("valid");
-    runner.speed = 100.0;
-    for _ in 0..3 {
-        runner.advance(100.0);
-    }
-    runner
-        .handle(UiAction::Command(Box::new(Command::Kill {
-            node: "Payments".into(),
-        })))
-        .expect("kill");
-    runner.advance(100.0);
-    runner.settle().expect("the instant settles");
-    let state = runner.capture();
-    let restored = Runner::restore(
+    let mut playground = on(scenario);
+    act(&mut playground, Action::SetSeed("5".into()));
+    act(&mut playground, Action::SetSpeed(100.0));
+    crate::support::frames(&mut playground, 3, 100.0);
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    crate::support::frames(&mut playground, 1, 100.0);
+    let (state, note) = playground.shareable().expect("the instant settles");
+    assert_eq!(note, None, "a short run travels whole");
+    let restored = restore(
         &share::decode(&share::encode(&state))
             .expect("ok")
             .expect("link"),
-    )
-    .expect("replays");
-    assert_eq!(restored.simulation().now(), runner.simulation().now());
-    assert_eq!(
-        restored.simulation().trace().hash(),
-        runner.simulation().trace().hash()
     );
+    let (a, b) = (playground.main().simulation(), restored.main().simulation());
+    assert_eq!(b.now(), a.now());
+    assert_eq!(b.trace().hash(), a.trace().hash());
 }

@@ -1,0 +1,295 @@
+//! What a person can do to the playground, as plain data ([`Action`]), what an action changed
+//! ([`Changed`]), and why one was refused ([`UiError`]). Keys, buttons, the canvas and the
+//! embed bar all produce the same actions; [`super::Playground::update`] carries them out.
+
+use super::editor::Edit;
+use super::log::LogFilter;
+use super::share::SharedState;
+use crate::embed::Snippet;
+use cascade_sim::{CommandError, LinkKind, Scenario, ScenarioError};
+use std::fmt;
+
+/// What is selected on the canvas (and shown in the inspector).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// A service or load source, by name.
+    Node(String),
+    /// A link, by index.
+    Link(usize),
+}
+
+/// A block of the palette, carried onto the canvas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// A new service.
+    Service,
+    /// A new open-loop load source.
+    Client,
+    /// A broker queue: dropped on a link, the link becomes async.
+    Queue,
+}
+
+/// Everything a person can do, one doc line each.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Let wall-clock time pass (an animation frame): the runs advance at the speed while
+    /// playing, and a shared run still opening replays one more slice.
+    Advance {
+        /// Wall-clock milliseconds since the last frame.
+        wall_elapsed_ms: f64,
+    },
+    /// Play or pause.
+    TogglePlay,
+    /// Advance a fixed slice of simulated time, playing or not.
+    Step,
+    /// Start again from time zero.
+    Reset,
+    /// Simulated seconds per wall-clock second (0.01 to 100).
+    SetSpeed(f64),
+    /// The seed field's text: a whole number starts the run again with that seed.
+    SetSeed(String),
+    /// Load a preset scenario by id.
+    LoadPreset(String),
+    /// Load a scenario (an imported file).
+    LoadScenario(Box<Scenario>),
+    /// Load a scenario from a file's text; `name` says which file in an error.
+    ImportFile {
+        /// The file's name.
+        name: String,
+        /// Its text, or why it could not be read.
+        text: Result<String, String>,
+    },
+    /// Change the topology (kept in the undo history).
+    Edit(Box<Edit>),
+    /// Switch a link to sync or async (an edit, kept in the undo history).
+    SetLinkKind {
+        /// The link's index.
+        link: usize,
+        /// Its new kind.
+        kind: LinkKind,
+    },
+    /// Switch a link to the other kind.
+    ToggleLinkKind(usize),
+    /// Undo the last change of the scenario.
+    Undo,
+    /// Redo the last undone change.
+    Redo,
+    /// Delete a node (with its links) or a link.
+    Delete(Selection),
+    /// A palette block dropped on the canvas at a point.
+    Drop {
+        /// What was dropped.
+        block: Block,
+        /// Where, in canvas units.
+        x: f64,
+        /// Where, in canvas units.
+        y: f64,
+    },
+    /// A palette block clicked (or chosen from the keyboard): placed at a free-looking spot.
+    Place(Block),
+    /// A node dragged somewhere, not yet dropped: drawn there, nothing else changes.
+    PreviewMove {
+        /// The node.
+        name: String,
+        /// Where, in canvas units.
+        x: f64,
+        /// Where, in canvas units.
+        y: f64,
+    },
+    /// A drag that ended nowhere useful: draw things where they are.
+    CancelPreview,
+    /// A link drawn from a node's handle, released at a point: connects the node to the one
+    /// there, if any (a sync call, as new links start).
+    ConnectTo {
+        /// The caller.
+        from: String,
+        /// Where the pointer was released, in canvas units.
+        x: f64,
+        /// Where the pointer was released, in canvas units.
+        y: f64,
+    },
+    /// Kill a service that is up; revive one that is down or hanging.
+    ToggleKill(String),
+    /// Make a service that is up hang (accepts calls, never answers); revive one that is not.
+    ToggleFreeze(String),
+    /// Slow a service down five times, or back to normal.
+    ToggleSlow(String),
+    /// Make a service fail 20% of requests, or none.
+    ToggleErrors(String),
+    /// Cut a link (a network partition), or heal it.
+    TogglePartition(usize),
+    /// Kill the broker, or bring it back.
+    ToggleBroker,
+    /// Select a node or link for the inspector (or nothing).
+    Select(Option<Selection>),
+    /// Show one request's path (or close it).
+    InspectRequest(Option<u64>),
+    /// A click on the canvas background: on a message, show its request's path; otherwise on
+    /// a link, switch it between sync and async; otherwise clear the selection.
+    ClickAt {
+        /// Where, in canvas units.
+        x: f64,
+        /// Where, in canvas units.
+        y: f64,
+    },
+    /// Stop or resume adding entries to the event log.
+    ToggleLogPause,
+    /// Choose which log entries are shown.
+    SetLogFilter(LogFilter),
+    /// Open the compare view (this topology all sync beside async between services), or
+    /// close it and go back to the scenario as it was.
+    ToggleCompare,
+    /// Open a shared run (from a link): replayed a slice per frame until it is ready.
+    Open(Box<SharedState>),
+    /// Give up on a shared run still opening and keep what is on screen.
+    CancelOpening,
+    /// Open the Share panel on a link to the run as it is now.
+    OpenShare,
+    /// Open the Embed panel on an iframe snippet of the run as it is now.
+    OpenEmbed,
+    /// Close the Share or Embed panel.
+    ClosePanel,
+    /// Change the embed snippet's options.
+    SetSnippet(Snippet),
+    /// Make a file to download (the page takes it with `Playground::take_download`).
+    Export(super::playground::Export),
+    /// A problem the browser met on the person's behalf (a download, the clipboard), to say.
+    Report(String),
+}
+
+impl Action {
+    /// Whether the action only looks (play, pause, step, reset, speed, what is shown, a share
+    /// panel) and changes neither the scenario nor the faults: all a read-only page allows. A
+    /// click on the canvas looks (it may show a request's path); switching the link it lands
+    /// on is refused separately.
+    pub fn only_looks(&self) -> bool {
+        matches!(
+            self,
+            Action::Advance { .. }
+                | Action::TogglePlay
+                | Action::Step
+                | Action::Reset
+                | Action::SetSpeed(_)
+                | Action::ToggleLogPause
+                | Action::Select(_)
+                | Action::InspectRequest(_)
+                | Action::ClickAt { .. }
+                | Action::SetLogFilter(_)
+                | Action::PreviewMove { .. }
+                | Action::CancelPreview
+                | Action::OpenShare
+                | Action::OpenEmbed
+                | Action::ClosePanel
+                | Action::SetSnippet(_)
+                | Action::Export(_)
+                | Action::Report(_)
+        )
+    }
+}
+
+/// What an action changed, for the page: what to draw again, whether the address still
+/// describes the run, whether to save.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Changed {
+    /// Nothing at all.
+    Nothing,
+    /// What is shown (selection, play state, speed, time, a panel), not what runs.
+    View,
+    /// The run: a fault, a reset, a new seed. A share link made before no longer describes it.
+    Run,
+    /// The scenario itself (an edit, a preset, an import): worth saving.
+    Scenario,
+    /// A shared run is on screen, or started opening: the address describes it.
+    Opened,
+}
+
+/// Why an action was refused. Nothing changed; the message is for the person.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UiError {
+    /// The page is read-only (an embed that says so).
+    ReadOnly,
+    /// A shared run is still opening.
+    StillOpening,
+    /// The compare view fixes the topology and its knobs.
+    CompareFixed,
+    /// The compare view fixes the link kinds.
+    CompareLinks,
+    /// Nothing to undo.
+    NothingToUndo,
+    /// Nothing to redo.
+    NothingToRedo,
+    /// No preset has that id.
+    NoPreset(String),
+    /// The speed is not a positive number.
+    BadSpeed,
+    /// The seed field does not hold a whole number.
+    BadSeed(String),
+    /// The action needs something that is not there (a service, a link, a selection).
+    Missing(String),
+    /// An edit the scenario cannot take.
+    Edit(String),
+    /// A scenario that cannot run.
+    Scenario(ScenarioError),
+    /// A command the simulation refused.
+    Command(CommandError),
+    /// A file that could not be opened.
+    Import {
+        /// The file's name.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A share link that could not be opened or replayed.
+    Replay(String),
+    /// A share link that could not be read.
+    Link(String),
+}
+
+impl fmt::Display for UiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UiError::ReadOnly => {
+                f.write_str("This page is read-only: open it in the playground to change things.")
+            }
+            UiError::StillOpening => f.write_str(
+                "One moment: the shared run is still opening (or cancel it, or pick another scenario).",
+            ),
+            UiError::CompareFixed => f.write_str(
+                "While comparing, the topology and its knobs are fixed: close the comparison to edit them.",
+            ),
+            UiError::CompareLinks => f.write_str(
+                "while comparing, one side is all sync and the other async; close the comparison to switch links",
+            ),
+            UiError::NothingToUndo => f.write_str("nothing to undo"),
+            UiError::NothingToRedo => f.write_str("nothing to redo"),
+            UiError::NoPreset(id) => write!(f, "There is no preset called {id:?}."),
+            UiError::BadSpeed => f.write_str("speed must be a positive number"),
+            UiError::BadSeed(text) => write!(f, "{text:?} is not a seed: use a whole number"),
+            UiError::Missing(what) | UiError::Edit(what) => f.write_str(what),
+            UiError::Scenario(error) => write!(f, "{error}"),
+            UiError::Command(error) => write!(f, "{error}"),
+            UiError::Import { name, problem } => write!(
+                f,
+                "Could not open {name}: {problem}. The current scenario is unchanged."
+            ),
+            UiError::Replay(problem) => {
+                write!(f, "This share link could not be replayed: {problem}")
+            }
+            UiError::Link(problem) => f.write_str(problem),
+        }
+    }
+}
+
+impl std::error::Error for UiError {}
+
+impl From<CommandError> for UiError {
+    fn from(error: CommandError) -> Self {
+        UiError::Command(error)
+    }
+}
+
+impl From<ScenarioError> for UiError {
+    fn from(error: ScenarioError) -> Self {
+        UiError::Scenario(error)
+    }
+}

@@ -1,0 +1,127 @@
+//! The event log: notable trace events in words, newest last, pausable and filterable, and the
+//! most recent trace events kept for following one request's path.
+
+use super::words::describe;
+use cascade_sim::{RequestId, SimTime, Simulation, TraceEvent, TraceKind};
+use std::collections::VecDeque;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// A fault or a failure-handling mechanism kicking in.
+    Bad,
+    /// Recovery.
+    Good,
+    /// A change the user or the scenario made.
+    Info,
+}
+
+/// One notable thing that happened, in words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    /// When.
+    pub at: SimTime,
+    /// The client request it is about, if any (its path can be shown).
+    pub request: Option<RequestId>,
+    /// What, for a person.
+    pub text: String,
+    /// How serious.
+    pub severity: Severity,
+}
+
+/// Which log entries are shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFilter {
+    /// Everything.
+    #[default]
+    All,
+    /// Faults, failures, breakers opening, dead letters.
+    Problems,
+    /// Recoveries and changes.
+    Recoveries,
+}
+
+impl LogFilter {
+    /// Whether an entry passes.
+    pub fn shows(self, entry: &LogEntry) -> bool {
+        match self {
+            LogFilter::All => true,
+            LogFilter::Problems => entry.severity == Severity::Bad,
+            LogFilter::Recoveries => entry.severity != Severity::Bad,
+        }
+    }
+}
+
+/// Entries the event log keeps.
+pub const LOG_CAPACITY: usize = 200;
+
+/// Trace events kept for request paths.
+const RECENT_EVENTS: usize = 30_000;
+
+/// A run's event log and its recent trace.
+#[derive(Clone, Debug, Default)]
+pub struct EventLog {
+    entries: VecDeque<LogEntry>,
+    /// While true, new entries are not added (the log can be read calmly).
+    paused: bool,
+    /// The most recent trace events, for following one request's path.
+    recent: VecDeque<TraceEvent>,
+}
+
+impl EventLog {
+    /// Takes the simulation's new trace events: the notable ones into the log, in words, and
+    /// all of them into the recent trace.
+    pub fn collect(&mut self, simulation: &mut Simulation) {
+        let events = simulation.trace_mut().take();
+        for event in events {
+            if !self.paused {
+                if let Some((text, severity)) = describe(simulation, &event.kind) {
+                    if self.entries.len() == LOG_CAPACITY {
+                        self.entries.pop_front();
+                    }
+                    let request = match event.kind {
+                        TraceKind::MessageDeadLettered { request, .. }
+                        | TraceKind::MessageDropped { request, .. } => Some(request),
+                        _ => None,
+                    };
+                    self.entries.push_back(LogEntry {
+                        at: event.time,
+                        request,
+                        text,
+                        severity,
+                    });
+                }
+            }
+            if self.recent.len() == RECENT_EVENTS {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(event);
+        }
+    }
+
+    /// Forgets everything (a new run: request ids start again at 1, so old paths would mix
+    /// with the new ones). The pause stays as it was.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.recent.clear();
+    }
+
+    /// The entries, newest last.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &LogEntry> {
+        self.entries.iter()
+    }
+
+    /// The recent trace, oldest first.
+    pub fn recent(&self) -> impl Iterator<Item = &TraceEvent> {
+        self.recent.iter()
+    }
+
+    /// Whether new entries are held back.
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Holds back new entries, or lets them in again.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+}

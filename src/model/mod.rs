@@ -1,0 +1,41 @@
+//! The app's web-free model: everything the page shows and does, tested natively. The Yew
+//! components under `web` only render what it gives them and turn DOM events into
+//! [`Action`]s for [`Playground::update`].
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`playground`] | the one door: runs, compare side, opening, selection, history, panels |
+//! | [`action`] | what a person can do, what changed, why something was refused |
+//! | [`runner`] | one simulation run: scenario, seed, geometry, event log |
+//! | [`editor`] | edits of the topology and the undo history |
+//! | [`replay`] | rebuilding a shared run from its command log, a slice at a time |
+//! | [`compare`] | the compare view's two versions of a scenario |
+//! | [`share`] | the share-link format |
+//! | [`views`] | the plain data each component renders |
+//! | [`charts`] | rates, live charts, metrics CSV, frame times |
+//! | [`log`] | the event log and the recent trace |
+//! | [`words`] | the playground in sentences |
+//! | [`geometry`] | where things are drawn and what a point touches |
+
+pub mod action;
+pub mod charts;
+pub mod compare;
+pub mod editor;
+pub mod geometry;
+pub mod log;
+pub mod playground;
+pub mod replay;
+pub mod runner;
+pub mod share;
+pub mod views;
+pub mod words;
+
+pub use action::{Action, Block, Changed, Selection, UiError};
+pub use charts::{Chart, FrameTimes, Rates};
+pub use geometry::{
+    Layout, Point, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH,
+};
+pub use log::{LogEntry, LogFilter, Severity};
+pub use playground::{Download, Export, Panel, Playground, SPEEDS};
+pub use runner::Runner;
+pub use views::{Figures, Inspected, LinkLine, NodeBox, QueueBox, StageView, Story};

@@ -1,0 +1,282 @@
+//! One run of the simulation as the page drives it: the scenario, the seed, the simulation, its
+//! geometry and its event log. The playground holds one (two in the compare view) and decides
+//! when it plays; a runner only knows how to move its simulation forward and take changes.
+
+use super::editor::{change_between, Change};
+use super::geometry::{Layout, Point};
+use super::log::EventLog;
+use super::share::{SharedState, View};
+use super::UiError;
+use cascade_sim::{
+    Command, CommandError, InFlight, Position, RequestId, RunOutcome, Scenario, ScenarioError,
+    SimDuration, SimTime, Simulation, TraceRetention,
+};
+
+/// Longest wall-clock step one frame may simulate, so a background tab does not jump ahead.
+const MAX_FRAME_MS: f64 = 100.0;
+/// Events one frame may handle: a retry storm slows the simulation, never the page.
+pub const FRAME_EVENT_BUDGET: u64 = 200_000;
+/// Simulated time one press of "step" advances.
+pub const STEP: SimDuration = SimDuration::from_millis(100);
+/// How far from a moving message a click still picks it, in canvas units.
+const MESSAGE_REACH: f64 = 12.0;
+
+/// A simulation run with what the page shows of it.
+pub struct Runner {
+    scenario: Scenario,
+    /// The scenario the running simulation started from (the command log holds what changed
+    /// since): with the seed and the log, a full reproduction.
+    started_from: Scenario,
+    seed: u64,
+    simulation: Simulation,
+    layout: Layout,
+    /// Transmissions on the wire, refilled each frame (the buffer is reused).
+    in_flight: Vec<InFlight>,
+    log: EventLog,
+    /// Set when the run cannot get past one instant: said on screen.
+    stalled: Option<String>,
+}
+
+impl Runner {
+    /// A runner at time zero.
+    pub fn new(scenario: Scenario, seed: u64) -> Result<Self, ScenarioError> {
+        let simulation = Simulation::new(&scenario, seed, TraceRetention::Everything)?;
+        Ok(Runner {
+            layout: Layout::new(&scenario),
+            started_from: scenario.clone(),
+            scenario,
+            seed,
+            simulation,
+            in_flight: Vec::new(),
+            log: EventLog::default(),
+            stalled: None,
+        })
+    }
+
+    /// The scenario (with link kinds as last switched).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The running simulation.
+    pub fn simulation(&self) -> &Simulation {
+        &self.simulation
+    }
+
+    /// The geometry.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The event log and the recent trace.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Holds back new log entries, or lets them in again.
+    pub(super) fn set_log_paused(&mut self, paused: bool) {
+        self.log.set_paused(paused);
+    }
+
+    /// Why the run stopped by itself, if it did: it cannot get past one instant.
+    pub fn stalled(&self) -> Option<&str> {
+        self.stalled.as_deref()
+    }
+
+    /// Takes an edited scenario in the least disruptive way (see [`Change`]): a move only
+    /// redraws, a knob is changed in the running simulation, and a change of structure starts
+    /// again from time zero. Says which it was.
+    pub(super) fn take_scenario(&mut self, scenario: Scenario) -> Result<Change, UiError> {
+        let change = change_between(&self.scenario, &scenario);
+        match &change {
+            Change::Layout => {}
+            Change::Knobs(commands) => {
+                // As in `apply`: events still due now happen first, as they do on replay.
+                self.settle()?;
+                for command in commands {
+                    self.simulation.apply(command.clone())?;
+                }
+                self.log.collect(&mut self.simulation);
+            }
+            Change::Structure => {
+                self.simulation =
+                    Simulation::new(&scenario, self.seed, TraceRetention::Everything)?;
+                self.started_from = scenario.clone();
+                self.log.clear();
+                self.stalled = None;
+            }
+        }
+        self.layout = Layout::new(&scenario);
+        self.scenario = scenario;
+        Ok(change)
+    }
+
+    /// Draws a node somewhere else while it is being dragged (an edit commits the move).
+    pub(super) fn preview_move(&mut self, name: &str, at: Point) {
+        let mut scenario = self.scenario.clone();
+        let place = Some(Position { x: at.x, y: at.y });
+        if let Some(service) = scenario.services.iter_mut().find(|s| s.name == name) {
+            service.position = place;
+        } else if let Some(client) = scenario.clients.iter_mut().find(|c| c.name == name) {
+            client.position = place;
+        }
+        self.layout = Layout::new(&scenario);
+    }
+
+    /// Draws the scenario as it is (after a preview that was not committed).
+    pub(super) fn end_preview(&mut self) {
+        self.layout = Layout::new(&self.scenario);
+    }
+
+    /// Advances simulated time by `wall_elapsed_ms` times `speed`. The step is clamped (a tab
+    /// coming back from the background does not leap) and the event budget is bounded (a
+    /// storm of events slows the simulation, not the page).
+    pub fn advance(&mut self, wall_elapsed_ms: f64, speed: f64) -> RunOutcome {
+        let wall_ms = wall_elapsed_ms.clamp(0.0, MAX_FRAME_MS);
+        self.run_for(SimDuration::from_millis_f64(wall_ms * speed))
+    }
+
+    /// Advances by a fixed slice of simulated time (the "step" button).
+    pub fn step(&mut self) -> RunOutcome {
+        self.run_for(STEP)
+    }
+
+    fn run_for(&mut self, duration: SimDuration) -> RunOutcome {
+        let target = self.simulation.now() + duration;
+        let outcome = self.simulation.run_until(target, FRAME_EVENT_BUDGET);
+        self.log.collect(&mut self.simulation);
+        if outcome == RunOutcome::StuckAtInstant {
+            self.stall();
+        }
+        outcome
+    }
+
+    /// Runs toward `time` within one frame's event budget: the compare view's second side
+    /// follows the first this way, so both sides always share a clock.
+    pub fn follow(&mut self, time: SimTime) -> RunOutcome {
+        let outcome = self.simulation.run_until(time, FRAME_EVENT_BUDGET);
+        self.log.collect(&mut self.simulation);
+        if outcome == RunOutcome::StuckAtInstant {
+            self.stall();
+        }
+        outcome
+    }
+
+    /// Runs to `time` whatever it costs, in slices so the kept trace stays small (before a
+    /// command lands on both sides of the compare view at the same instant), unless the run
+    /// gets stuck at one instant on the way.
+    pub fn catch_up(&mut self, time: SimTime) -> RunOutcome {
+        loop {
+            let outcome = self.follow(time);
+            if outcome != RunOutcome::BudgetExhausted {
+                return outcome;
+            }
+        }
+    }
+
+    /// The run cannot get past this instant: say why (nothing is lost).
+    fn stall(&mut self) {
+        let problem = CommandError::StuckAtInstant(self.simulation.now());
+        self.stalled = Some(format!("Paused: {problem}."));
+    }
+
+    /// Handles the events still due at the current instant (a frame can stop on its event
+    /// budget between two events at the same time): then the run is exactly what replaying
+    /// to this instant gives, as a share link must, and a command lands after them, as it
+    /// does when the command log is replayed. Fails (saying why) when the instant never ends.
+    pub fn settle(&mut self) -> Result<(), CommandError> {
+        let now = self.simulation.now();
+        if self.catch_up(now) == RunOutcome::StuckAtInstant {
+            return Err(CommandError::StuckAtInstant(now));
+        }
+        Ok(())
+    }
+
+    /// Applies a fault or change now, after the events still due at this instant.
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        self.settle()?;
+        self.simulation.apply(command)?;
+        self.log.collect(&mut self.simulation);
+        Ok(())
+    }
+
+    /// Starts the scenario again from time zero with `seed`.
+    pub fn restart(&mut self, seed: u64) -> Result<(), ScenarioError> {
+        self.simulation = Simulation::new(&self.scenario, seed, TraceRetention::Everything)?;
+        self.seed = seed;
+        self.started_from = self.scenario.clone();
+        self.log.clear();
+        self.stalled = None;
+        Ok(())
+    }
+
+    /// Everything a share link needs to reproduce this run, with the view given.
+    pub fn capture(&self, view: View) -> SharedState {
+        SharedState {
+            scenario: self.scenario.clone(),
+            started_from: (self.started_from != self.scenario).then(|| self.started_from.clone()),
+            seed: self.seed,
+            commands: self.simulation.command_log().to_vec(),
+            at: self.simulation.now(),
+            view,
+        }
+    }
+
+    /// What a frame draws: the geometry, the transmissions on the wire now (buffer reused
+    /// between frames) and the instant they are at.
+    pub fn frame(&mut self) -> (&Layout, &[InFlight], SimTime) {
+        self.simulation.fill_in_flight(&mut self.in_flight);
+        (&self.layout, &self.in_flight, self.simulation.now())
+    }
+
+    /// The request of the message drawn nearest to `point`, within a dot's reach.
+    pub fn request_near(&mut self, point: Point) -> Option<RequestId> {
+        let (layout, in_flight, now) = self.frame();
+        in_flight
+            .iter()
+            .map(|transmission| {
+                let at = layout.in_flight_position(transmission, now);
+                let distance_squared = (at.x - point.x).powi(2) + (at.y - point.y).powi(2);
+                (distance_squared, transmission.request)
+            })
+            .filter(|(distance_squared, request)| {
+                *distance_squared <= MESSAGE_REACH * MESSAGE_REACH && request.0 != 0
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, request)| request)
+    }
+
+    /// Transmissions on the wire per link now (for the reduced-motion view).
+    pub fn in_flight_per_link(&mut self) -> Vec<u32> {
+        let mut counts = vec![0; self.scenario.links.len()];
+        self.simulation.fill_in_flight(&mut self.in_flight);
+        for transmission in &self.in_flight {
+            if let Some(count) = counts.get_mut(transmission.link.index()) {
+                *count += 1;
+            }
+        }
+        counts
+    }
+
+    /// The simulation, for a replay driving it.
+    pub(super) fn simulation_mut(&mut self) -> &mut Simulation {
+        &mut self.simulation
+    }
+
+    /// Moves the simulation's new trace events into the log.
+    pub(super) fn collect_log(&mut self) {
+        self.log.collect(&mut self.simulation);
+    }
+
+    /// Shows `scenario` as the current one without touching the run (a finished replay: the
+    /// run got there by its command log).
+    pub(super) fn show_scenario(&mut self, scenario: Scenario) {
+        self.layout = Layout::new(&scenario);
+        self.scenario = scenario;
+    }
+}

@@ -1,0 +1,351 @@
+//! The playground in words: notable trace events for the log, one request's whole path,
+//! scheduled faults, and compact counts and names for tight labels.
+
+use super::log::Severity;
+use cascade_sim::{
+    Command, LinkId, LinkKind, NodeId, QueueId, RequestId, SimTime, Simulation, TraceEvent,
+    TraceKind,
+};
+
+/// Names of a run's nodes, links and queues by id, for sentences.
+struct Names<'a>(&'a Simulation);
+
+impl Names<'_> {
+    fn node(&self, id: NodeId) -> String {
+        self.0
+            .nodes()
+            .nth(id.index())
+            .map_or("?".to_string(), |node| node.name.to_string())
+    }
+
+    fn link(&self, id: LinkId) -> String {
+        self.0
+            .links()
+            .nth(id.index())
+            .map_or("?".to_string(), |link| {
+                format!("{} → {}", self.node(link.from), self.node(link.to))
+            })
+    }
+
+    fn queue(&self, id: QueueId) -> String {
+        self.0
+            .queues()
+            .nth(id.index())
+            .map_or("?".to_string(), |queue| queue.name.to_string())
+    }
+}
+
+/// A link kind as the page says it.
+pub fn kind_word(kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Sync => "sync",
+        LinkKind::Async => "async",
+    }
+}
+
+/// A notable trace event in words; `None` for the routine ones (sent, delivered, acked...).
+pub(crate) fn describe(simulation: &Simulation, kind: &TraceKind) -> Option<(String, Severity)> {
+    let names = Names(simulation);
+    let (node, link, queue) = (
+        |id: NodeId| names.node(id),
+        |id: LinkId| names.link(id),
+        |id: QueueId| names.queue(id),
+    );
+    use Severity::{Bad, Good, Info};
+    Some(match kind {
+        TraceKind::NodeKilled { node: id } => (format!("{} was killed", node(*id)), Bad),
+        TraceKind::NodeRevived { node: id } => (format!("{} is back", node(*id)), Good),
+        TraceKind::NodeFrozen { node: id } => (
+            format!("{} hangs (accepts calls, never answers)", node(*id)),
+            Bad,
+        ),
+        TraceKind::NodeSlowed {
+            node: id,
+            factor_percent,
+        } => (
+            format!(
+                "{} now works at {}% of its normal time",
+                node(*id),
+                factor_percent
+            ),
+            Info,
+        ),
+        TraceKind::ErrorRateChanged {
+            node: id,
+            per_million,
+        } => (
+            format!(
+                "{} fails {:.1}% of requests",
+                node(*id),
+                f64::from(*per_million) / 1e4
+            ),
+            Info,
+        ),
+        TraceKind::LinkPartitioned { link: id } => {
+            (format!("network partition on {}", link(*id)), Bad)
+        }
+        TraceKind::LinkHealed { link: id } => (format!("{} is reachable again", link(*id)), Good),
+        TraceKind::LinkKindChanged { link: id, kind } => (
+            format!(
+                "{} is now {}",
+                link(*id),
+                if *kind == LinkKind::Sync {
+                    "sync"
+                } else {
+                    "async"
+                }
+            ),
+            Info,
+        ),
+        TraceKind::BrokerKilled => ("the broker went down".to_string(), Bad),
+        TraceKind::BrokerRevived => ("the broker is back".to_string(), Good),
+        TraceKind::BreakerChanged { link: id, to, .. } => {
+            let severity = if *to == cascade_sim::breaker::BreakerState::Closed {
+                Good
+            } else {
+                Bad
+            };
+            (
+                format!(
+                    "circuit breaker on {} is {}",
+                    link(*id),
+                    to.as_str().replace('_', "-")
+                ),
+                severity,
+            )
+        }
+        TraceKind::MessageDeadLettered {
+            request,
+            queue: id,
+            deliveries,
+            reason,
+            ..
+        } => (
+            format!(
+                "request {} dead-lettered from {} after {} deliveries ({})",
+                request.0,
+                queue(*id),
+                deliveries,
+                reason.label()
+            ),
+            Bad,
+        ),
+        TraceKind::MessageDropped {
+            request,
+            queue: id,
+            reason,
+            ..
+        } => (
+            format!(
+                "request {} dropped from {} ({})",
+                request.0,
+                queue(*id),
+                reason.label()
+            ),
+            Bad,
+        ),
+        TraceKind::Reconfigured { .. } => ("settings changed".to_string(), Info),
+        _ => return None,
+    })
+}
+
+/// The two sides of the compare view: the same topology with every link sync, and with every
+/// link between services async (load sources still call over HTTP). Names say which is which.
+/// What happened to one request, in order, in words (from the recent trace).
+pub fn request_story<'a>(
+    simulation: &Simulation,
+    recent: impl Iterator<Item = &'a TraceEvent>,
+    request: RequestId,
+) -> Vec<(SimTime, String)> {
+    let names = Names(simulation);
+    let (node, link, queue) = (
+        |id: NodeId| names.node(id),
+        |id: LinkId| names.link(id),
+        |id: QueueId| names.queue(id),
+    );
+    let outcome = |failure: Option<cascade_sim::Failure>| {
+        failure.map_or("ok".to_string(), |failure| failure.label().to_string())
+    };
+    recent
+        .filter_map(|event| {
+            let text = match &event.kind {
+                TraceKind::RequestStarted { request: r, client } if *r == request => {
+                    format!("{} sends the request", node(*client))
+                }
+                TraceKind::RequestFinished {
+                    request: r,
+                    failure,
+                    latency_us,
+                    ..
+                } if *r == request => {
+                    format!(
+                        "finished: {} after {:.0} ms",
+                        outcome(*failure),
+                        *latency_us as f64 / 1e3
+                    )
+                }
+                TraceKind::CallSent {
+                    request: r,
+                    link: l,
+                    attempt,
+                    ..
+                } if *r == request => format!("{}: attempt {attempt} sent", link(*l)),
+                TraceKind::CallAccepted {
+                    request: r,
+                    node: n,
+                    ..
+                } if *r == request => format!("{} accepts it", node(*n)),
+                TraceKind::CallRefused {
+                    request: r,
+                    node: n,
+                    ..
+                } if *r == request => format!("{} refuses it (down)", node(*n)),
+                TraceKind::CallRejected {
+                    request: r,
+                    node: n,
+                    ..
+                } if *r == request => format!("{} rejects it (queue full)", node(*n)),
+                TraceKind::CallTimedOut {
+                    request: r,
+                    link: l,
+                    attempt,
+                    ..
+                } if *r == request => format!("{}: attempt {attempt} timed out", link(*l)),
+                TraceKind::Responded {
+                    request: r,
+                    link: l,
+                    failure,
+                    wasted,
+                    ..
+                } if *r == request => {
+                    format!(
+                        "{}: answered {}{}",
+                        link(*l),
+                        outcome(*failure),
+                        if *wasted {
+                            " (nobody waits any more)"
+                        } else {
+                            ""
+                        }
+                    )
+                }
+                TraceKind::RetryScheduled {
+                    request: r,
+                    link: l,
+                    attempt,
+                    delay_us,
+                } if *r == request => {
+                    format!(
+                        "{}: attempt {attempt} after {:.0} ms of backoff",
+                        link(*l),
+                        *delay_us as f64 / 1e3
+                    )
+                }
+                TraceKind::CallNotPermitted {
+                    request: r,
+                    link: l,
+                    reason,
+                } if *r == request => format!("{}: not sent ({})", link(*l), reason.label()),
+                TraceKind::WorkStarted {
+                    request: r,
+                    node: n,
+                } if *r == request => format!("{} works on it", node(*n)),
+                TraceKind::MessagePublished {
+                    request: r,
+                    queue: q,
+                    ..
+                } if *r == request => format!("published to {}", queue(*q)),
+                TraceKind::PublishFailed {
+                    request: r,
+                    link: l,
+                } if *r == request => format!("{}: publish failed", link(*l)),
+                TraceKind::MessageDelivered {
+                    request: r,
+                    node: n,
+                    delivery,
+                    ..
+                } if *r == request => {
+                    format!("delivered to {} (delivery {delivery})", node(*n))
+                }
+                TraceKind::MessageAcked { request: r, .. } if *r == request => {
+                    "acknowledged".to_string()
+                }
+                TraceKind::MessageRequeued {
+                    request: r,
+                    deliveries,
+                    ..
+                } if *r == request => {
+                    if *deliveries == 1 {
+                        "failed, back in the queue after 1 delivery".to_string()
+                    } else {
+                        format!("failed, back in the queue after {deliveries} deliveries")
+                    }
+                }
+                TraceKind::MessageDeadLettered {
+                    request: r,
+                    queue: q,
+                    reason,
+                    ..
+                } if *r == request => {
+                    format!("dead-lettered from {} ({})", queue(*q), reason.label())
+                }
+                TraceKind::MessageDropped {
+                    request: r, reason, ..
+                } if *r == request => format!("dropped ({})", reason.label()),
+                TraceKind::VisibilityTimedOut { request: r, .. } if *r == request => {
+                    "visibility timeout: visible again".to_string()
+                }
+                _ => return None,
+            };
+            Some((event.time, text))
+        })
+        .collect()
+}
+
+/// A scheduled fault in words.
+pub fn command_text(command: &Command) -> String {
+    match command {
+        Command::Kill { node } => format!("{node} is killed"),
+        Command::Revive { node } => format!("{node} comes back"),
+        Command::Freeze { node } => format!("{node} hangs"),
+        Command::Slow { node, factor } => format!("{node} slows down ×{factor}"),
+        Command::SetErrorRate { node, error_rate } => {
+            format!("{node} fails {:.0}% of requests", error_rate * 100.0)
+        }
+        Command::Partition { link } => format!("link {link} is cut"),
+        Command::Heal { link } => format!("link {link} heals"),
+        Command::SetLinkKind { link, kind } => {
+            let kind = if *kind == LinkKind::Sync {
+                "sync"
+            } else {
+                "async"
+            };
+            format!("link {link} becomes {kind}")
+        }
+        Command::KillBroker => "the broker dies".into(),
+        Command::ReviveBroker => "the broker comes back".into(),
+        Command::UpdateService { spec } => format!("{} is reconfigured", spec.name),
+        Command::UpdateClient { spec } => format!("{} changes its load", spec.name),
+        Command::UpdateLink { link, .. } => format!("link {link} is reconfigured"),
+    }
+}
+
+/// Shortens long names for the canvas; the full name stays in the tooltip and side panel.
+pub fn truncate(name: &str, max_chars: usize) -> String {
+    if name.chars().count() <= max_chars {
+        name.to_string()
+    } else {
+        let mut short: String = name.chars().take(max_chars - 1).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// "1.2k" style counts for tight labels.
+pub fn compact_count(value: u64) -> String {
+    match value {
+        0..=9_999 => value.to_string(),
+        10_000..=999_999 => format!("{:.1}k", value as f64 / 1e3),
+        _ => format!("{:.1}M", value as f64 / 1e6),
+    }
+}

@@ -1,0 +1,117 @@
+//! The keyboard: which key means which [`Action`], on the page as a whole. The keys live here,
+//! not in the model (which only knows actions), and the page's single key listener asks
+//! [`action_for_key`]. Fault keys act on the selection.
+
+use crate::model::{Action, Selection, UiError};
+
+/// The modifier keys held with a key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Modifiers {
+    /// Ctrl or, on a Mac, Command.
+    pub command: bool,
+    /// Shift.
+    pub shift: bool,
+    /// Alt or Option: never a shortcut here (it types characters on many layouts).
+    pub alt: bool,
+}
+
+/// The keys, for the legend.
+pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it.";
+
+/// The action a key press means, given what is selected: `None` when the key is not a
+/// shortcut (the browser keeps it), `Some(Err)` when it is one but cannot apply (a fault key
+/// with nothing suitable selected).
+pub fn action_for_key(
+    key: &str,
+    modifiers: Modifiers,
+    selection: Option<&Selection>,
+) -> Option<Result<Action, UiError>> {
+    if modifiers.alt {
+        return None;
+    }
+    if modifiers.command {
+        return match key {
+            "z" | "Z" if modifiers.shift => Some(Ok(Action::Redo)),
+            "z" | "Z" => Some(Ok(Action::Undo)),
+            "y" | "Y" => Some(Ok(Action::Redo)),
+            _ => None,
+        };
+    }
+    let action = match (key, selection) {
+        (" ", _) => Action::TogglePlay,
+        (".", _) => Action::Step,
+        ("r", _) => Action::Reset,
+        ("Escape", _) => Action::Select(None),
+        ("Delete" | "Backspace", Some(selection)) => Action::Delete(selection.clone()),
+        ("Delete" | "Backspace", None) => {
+            return Some(Err(UiError::Missing(
+                "select a service, load source or link first".into(),
+            )))
+        }
+        ("k", Some(Selection::Node(name))) => Action::ToggleKill(name.clone()),
+        ("f", Some(Selection::Node(name))) => Action::ToggleFreeze(name.clone()),
+        ("s", Some(Selection::Node(name))) => Action::ToggleSlow(name.clone()),
+        ("e", Some(Selection::Node(name))) => Action::ToggleErrors(name.clone()),
+        ("t", Some(Selection::Link(index))) => Action::ToggleLinkKind(*index),
+        ("p", Some(Selection::Link(index))) => Action::TogglePartition(*index),
+        ("k" | "f" | "s" | "e" | "t" | "p", _) => {
+            return Some(Err(UiError::Missing(
+                "select a service (k, f, s, e) or a link (t, p) first".into(),
+            )))
+        }
+        _ => return None,
+    };
+    Some(Ok(action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(key: &str, selection: Option<&Selection>) -> Option<Result<Action, UiError>> {
+        action_for_key(key, Modifiers::default(), selection)
+    }
+
+    #[test]
+    fn keys_mean_actions_on_the_selection() {
+        let service = Selection::Node("Payments".into());
+        let link = Selection::Link(2);
+        assert_eq!(plain(" ", None), Some(Ok(Action::TogglePlay)));
+        assert_eq!(
+            plain("k", Some(&service)),
+            Some(Ok(Action::ToggleKill("Payments".into())))
+        );
+        assert_eq!(plain("t", Some(&link)), Some(Ok(Action::ToggleLinkKind(2))));
+        assert_eq!(
+            plain("p", Some(&link)),
+            Some(Ok(Action::TogglePartition(2)))
+        );
+        assert_eq!(
+            plain("Delete", Some(&link)),
+            Some(Ok(Action::Delete(link.clone())))
+        );
+        assert!(matches!(plain("k", Some(&link)), Some(Err(_))));
+        assert!(matches!(plain("t", None), Some(Err(_))));
+        assert_eq!(
+            plain("x", None),
+            None,
+            "not a shortcut: the browser keeps it"
+        );
+        let command = Modifiers {
+            command: true,
+            ..Modifiers::default()
+        };
+        assert_eq!(action_for_key("z", command, None), Some(Ok(Action::Undo)));
+        let redo = Modifiers {
+            shift: true,
+            ..command
+        };
+        assert_eq!(action_for_key("Z", redo, None), Some(Ok(Action::Redo)));
+        assert_eq!(action_for_key("r", command, None), None, "Ctrl+R reloads");
+        let alt = Modifiers {
+            alt: true,
+            ..Modifiers::default()
+        };
+        assert_eq!(action_for_key("k", alt, Some(&service)), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! The side panel's cards (the story, what users see, files, the legend) and the compare
+//! view's side header.
+
+use super::super::dots;
+use crate::model::{Action, Export, Figures, Story};
+use yew::prelude::*;
+
+/// The story card's properties.
+#[derive(Properties, PartialEq)]
+pub struct StoryCardProps {
+    /// The scenario's story.
+    pub story: Story,
+}
+
+/// The scenario's name, description and scheduled faults (the ones past are marked done).
+#[function_component]
+pub fn StoryCard(props: &StoryCardProps) -> Html {
+    let story = &props.story;
+    html! {
+        <section class="card story" aria-label="The story">
+            <h2>{story.title.clone()}</h2>
+            <p class="hint">{story.description.clone()}</p>
+            if !story.schedule.is_empty() {
+                <ol class="schedule" data-testid="schedule">
+                    { for story.schedule.iter().map(|(text, done)| html! {
+                        <li class={classes!(done.then_some("done"))}>{text.clone()}</li>
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}
+
+/// The figures card's properties.
+#[derive(Properties, PartialEq)]
+pub struct FiguresCardProps {
+    /// What users see.
+    pub figures: Figures,
+}
+
+/// What users see: successes, failures, the rates, and failures by reason.
+#[function_component]
+pub fn FiguresCard(props: &FiguresCardProps) -> Html {
+    let figures = &props.figures;
+    html! {
+        <section class="card" aria-label="What users see">
+            <h2>{"What users see"}</h2>
+            <dl class="figures">
+                <div><dt>{"Succeeded"}</dt><dd data-testid="delivered">{figures.succeeded}</dd></div>
+                <div><dt>{"Failed"}</dt><dd data-testid="errors" class={classes!((figures.failed_per_second > 0.0).then_some("bad"))}>{figures.failed}</dd></div>
+                <div><dt>{"ok / s"}</dt><dd>{format!("{:.0}", figures.succeeded_per_second)}</dd></div>
+                <div><dt>{"errors / s"}</dt><dd>{format!("{:.0}", figures.failed_per_second)}</dd></div>
+            </dl>
+            if figures.failed > 0 {
+                <p class="hint" data-testid="errors-by-reason">
+                    {"Failures: "}
+                    {figures.failed_by_reason.iter()
+                        .map(|(label, count)| format!("{label} {count}"))
+                        .collect::<Vec<_>>()
+                        .join(" · ")}
+                </p>
+            }
+        </section>
+    }
+}
+
+/// The compare side header's properties.
+#[derive(Properties, PartialEq)]
+pub struct SideHeaderProps {
+    /// The side's scenario name.
+    pub title: String,
+    /// What its users see.
+    pub figures: Figures,
+    /// `compare-sync` or `compare-async`.
+    pub test_id: &'static str,
+}
+
+/// One side of the compare view: its title and what its users see.
+#[function_component]
+pub fn SideHeader(props: &SideHeaderProps) -> Html {
+    let (figures, test_id) = (&props.figures, props.test_id);
+    html! {
+        <>
+            <h2>{props.title.clone()}</h2>
+            <p class="side-figures">
+                <span data-testid={format!("{test_id}-delivered")}>{format!("{} ok", figures.succeeded)}</span>
+                <span data-testid={format!("{test_id}-errors")} class={classes!((figures.failed > 0).then_some("bad"))}>
+                    {format!("{} failed", figures.failed)}</span>
+                <span>{format!("{:.0} ok/s · {:.0} errors/s", figures.succeeded_per_second, figures.failed_per_second)}</span>
+            </p>
+        </>
+    }
+}
+
+/// The files card's properties.
+#[derive(Properties, PartialEq)]
+pub struct FilesCardProps {
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+/// Export the scenario, the picture or the metrics; import a scenario file.
+#[function_component]
+pub fn FilesCard(props: &FilesCardProps) -> Html {
+    let dispatch = &props.dispatch;
+    let export = |export: Export| dispatch.reform(move |_: MouseEvent| Action::Export(export));
+    let on_import = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            let dispatch = dispatch.clone();
+            super::super::files::read_chosen_file(&input, move |name, text| {
+                dispatch.emit(Action::ImportFile { name, text });
+            });
+        })
+    };
+    html! {
+        <section class="card files" aria-label="Files">
+            <h2>{"Files"}</h2>
+            <div class="row-buttons">
+                <button class="small" data-testid="export-json" onclick={export(Export::ScenarioJson)} title="The scenario as JSON, the format the command-line tool reads">{"Export scenario"}</button>
+                <label class="button small" title="Open a scenario JSON file (from Export or the command-line tool)">{"Import scenario…"}
+                    <input type="file" accept=".json,application/json" data-testid="import" onchange={on_import} class="visually-hidden" />
+                </label>
+                <button class="small" data-testid="export-png" onclick={export(Export::Picture)} title="The topology as drawn now, as a PNG picture">{"Save picture"}</button>
+                <button class="small" data-testid="export-csv" onclick={export(Export::MetricsCsv)} title="The last minute of metrics, a row every 250 ms">{"Metrics CSV"}</button>
+            </div>
+        </section>
+    }
+}
+
+/// The legend: what each dot means, and the keys.
+#[function_component]
+pub fn Legend() -> Html {
+    html! {
+        <section class="card legend" aria-label="Legend">
+            <h2>{"Legend"}</h2>
+            <ul>
+                { for dots::STYLES.iter().map(|(_, colour, shape, label)| html! {
+                    <li><svg viewBox="-8 -8 16 16" class="swatch" aria-hidden="true">{legend_shape(*shape, colour)}</svg>{*label}</li>
+                }) }
+            </ul>
+            <p class="hint">{crate::shortcuts::HELP}</p>
+        </section>
+    }
+}
+
+fn legend_shape(shape: dots::Shape, colour: &str) -> Html {
+    let colour = colour.to_string();
+    match shape {
+        dots::Shape::Circle => html! { <circle r="5" fill={colour} /> },
+        dots::Shape::Triangle => html! { <path d="M0 -6 L5.5 4.5 L-5.5 4.5 Z" fill={colour} /> },
+        dots::Shape::Cross => {
+            html! { <path d="M-5 -5 L5 5 M5 -5 L-5 5" stroke={colour} stroke-width="2.5" /> }
+        }
+        dots::Shape::Diamond => {
+            html! { <path d="M0 -6.5 L6.5 0 L0 6.5 L-6.5 0 Z" fill={colour} /> }
+        }
+        dots::Shape::Square => {
+            html! { <rect x="-5" y="-5" width="10" height="10" fill={colour} /> }
+        }
+        dots::Shape::Ring => {
+            html! { <circle r="5" fill="none" stroke={colour} stroke-width="2.5" /> }
+        }
+    }
+}

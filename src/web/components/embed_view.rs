@@ -1,0 +1,123 @@
+//! `?embed=1`: the canvas filling the frame, a caption for a reader who has not read the
+//! story, and a compact control bar made of the same controls as the full page.
+
+use super::controls::{clock, kill_button, PlayControls, SpeedMenu};
+use super::stage::Stage;
+use crate::embed::Controls;
+use crate::model::{Action, Figures, StageView};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The embed view's properties.
+#[derive(Properties, PartialEq)]
+pub struct EmbedViewProps {
+    /// The topology as drawn now (the sync side of a shared comparison).
+    pub view: Rc<StageView>,
+    /// The async side of a shared comparison.
+    pub side: Option<Rc<StageView>>,
+    /// The dot layers.
+    pub canvas: NodeRef,
+    /// The async side's dot layer.
+    pub side_canvas: NodeRef,
+    /// The root element (watched to pause while scrolled out of view).
+    pub root: NodeRef,
+    /// Which controls the embed shows.
+    pub controls: Controls,
+    /// A read-only embed only looks.
+    pub readonly: bool,
+    /// The scenario's name.
+    pub title: String,
+    /// The last scheduled fault that happened, or the next, in words.
+    pub caption: Option<String>,
+    /// What users see.
+    pub figures: Figures,
+    /// Whether time runs.
+    pub playing: bool,
+    /// Simulated seconds per second.
+    pub speed: f64,
+    /// Simulated seconds so far.
+    pub now_s: f64,
+    /// A refusal, a note, or why the run paused.
+    pub message: Option<String>,
+    /// A shared run still opening, in words.
+    pub opening: Option<String>,
+    /// Opens this run in the full playground.
+    pub open_full: Callback<MouseEvent>,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+}
+
+/// The embed.
+#[function_component]
+pub fn EmbedView(props: &EmbedViewProps) -> Html {
+    let dispatch = &props.dispatch;
+    let switchable = !props.readonly;
+    let bar = (props.controls != Controls::None).then(|| {
+        let full = props.controls == Controls::Full;
+        let faults = full && !props.readonly;
+        let figures = &props.figures;
+        html! {
+            <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
+                <PlayControls playing={props.playing} dispatch={dispatch.clone()} />
+                if full {
+                    <SpeedMenu speed={props.speed} dispatch={dispatch.clone()} />
+                }
+                {clock(props.now_s)}
+                if full {
+                    <span class="embed-figures" data-testid="embed-figures">
+                        <span data-testid="delivered">{format!("{} ok", figures.succeeded)}</span>
+                        {" · "}
+                        <span data-testid="errors" class={classes!((figures.failed > 0).then_some("bad"))}>{format!("{} failed", figures.failed)}</span>
+                    </span>
+                }
+                if faults {
+                    <span class="embed-faults">
+                        { for props.view.services().map(|node| kill_button(node, dispatch, true)) }
+                    </span>
+                }
+                <button class="small open-full" data-testid="open-full" onclick={props.open_full.clone()}
+                    title="Open this run in the full playground, in a new tab">{"Open in Cascade ↗"}</button>
+                if let Some(text) = &props.message {
+                    <p class="message" role="alert" data-testid="message">{text.clone()}</p>
+                }
+            </div>
+        }
+    });
+    let titled = props.controls != Controls::None;
+    // With no controls there is no bar: problems (a bad link) are said here instead.
+    let problem = (!titled).then_some(props.message.as_ref()).flatten();
+    let caption = (titled || problem.is_some() || props.opening.is_some()).then(|| {
+        html! {
+            <div class="embed-caption" data-testid="embed-caption">
+                if titled {
+                    <strong>{props.title.clone()}</strong>
+                    if let Some(line) = &props.caption { <span>{line.clone()}</span> }
+                }
+                if let Some(text) = &props.opening { <span data-testid="replaying">{text.clone()}</span> }
+                if let Some(text) = problem { <span class="bad" role="alert" data-testid="message">{text.clone()}</span> }
+            </div>
+        }
+    });
+    html! {
+        <div class={classes!("playground", "embed", format!("controls-{}", props.controls.as_str()))} ref={props.root.clone()}
+            data-testid="embed-root" data-readonly={props.readonly.to_string()}>
+            if let Some(side) = &props.side {
+                // A shared comparison: both sides, labelled.
+                <div class="compare" data-testid="compare-view">
+                    <div class="side" data-testid="compare-sync">
+                        <span class="side-label">{"all sync"}</span>
+                        <Stage view={props.view.clone()} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+                    </div>
+                    <div class="side" data-testid="compare-async">
+                        <span class="side-label">{"async between services"}</span>
+                        <Stage view={side.clone()} canvas={props.side_canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+                    </div>
+                </div>
+            } else {
+                <Stage view={props.view.clone()} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+            }
+            {caption}
+            {bar}
+        </div>
+    }
+}

@@ -1,0 +1,326 @@
+//! The topology: SVG boxes and links with the canvas dot layer on top. Editable, it has the
+//! palette, and pointer input becomes actions: a palette block carried onto the canvas is
+//! dropped there, a dragged node is previewed then moved, a line drawn from a node's handle
+//! connects it, and a click selects or goes to the model (a message, a link, nothing). The
+//! gesture in progress is the only state here; everything it decides is the model's.
+
+use crate::model::words::{compact_count, truncate};
+use crate::model::{
+    Action, Block, LinkLine, NodeBox, Point, Selection, StageView, CANVAS_HEIGHT, CANVAS_WIDTH,
+    NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH,
+};
+use cascade_sim::{LinkKind, NodeState};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// What the pointer is doing.
+#[derive(Clone, Debug, Default, PartialEq)]
+enum Gesture {
+    /// Nothing.
+    #[default]
+    Idle,
+    /// A palette block is being carried to the canvas.
+    Add(Block),
+    /// A node is being dragged; `moved` once it left its place.
+    Move { name: String, moved: bool },
+    /// A link is being drawn from a node to the pointer.
+    Connect { from: String, to: Point },
+}
+
+/// The stage's properties.
+#[derive(Properties, PartialEq)]
+pub struct StageProps {
+    /// What to draw.
+    pub view: Rc<StageView>,
+    /// The dot layer.
+    pub canvas: NodeRef,
+    /// Where actions go.
+    pub dispatch: Callback<Action>,
+    /// The palette, dragging, connecting and selecting work on it.
+    #[prop_or_default]
+    pub editable: bool,
+    /// Not editable: a click on a link switches it (not on a read-only page).
+    #[prop_or_default]
+    pub switchable: bool,
+}
+
+/// Where a pointer event is, in canvas units.
+fn canvas_point(svg: &NodeRef, event: &PointerEvent) -> Option<Point> {
+    let svg = svg.cast::<web_sys::Element>()?;
+    let rect = svg.get_bounding_client_rect();
+    if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        return None;
+    }
+    Some(Point {
+        x: (f64::from(event.client_x()) - rect.left()) * CANVAS_WIDTH / rect.width(),
+        y: (f64::from(event.client_y()) - rect.top()) * CANVAS_HEIGHT / rect.height(),
+    })
+}
+
+/// The topology with its dot layer (and, editable, the palette).
+#[function_component]
+pub fn Stage(props: &StageProps) -> Html {
+    let svg = use_node_ref();
+    let gesture = use_mut_ref(Gesture::default);
+    let redraw = use_force_update();
+    let dispatch = &props.dispatch;
+    let editable = props.editable;
+    let on_move = {
+        let (svg, gesture, dispatch, redraw) = (
+            svg.clone(),
+            gesture.clone(),
+            dispatch.clone(),
+            redraw.clone(),
+        );
+        Callback::from(move |event: PointerEvent| {
+            let Some(point) = canvas_point(&svg, &event) else {
+                return;
+            };
+            let mut current = gesture.borrow_mut();
+            match &mut *current {
+                Gesture::Move { name, moved } => {
+                    *moved = true;
+                    let name = name.clone();
+                    drop(current);
+                    dispatch.emit(Action::PreviewMove {
+                        name,
+                        x: point.x,
+                        y: point.y,
+                    });
+                }
+                Gesture::Connect { to, .. } => {
+                    *to = point;
+                    drop(current);
+                    redraw.force_update();
+                }
+                Gesture::Idle | Gesture::Add(_) => {}
+            }
+        })
+    };
+    let on_up = {
+        let (svg, gesture, dispatch, redraw) = (
+            svg.clone(),
+            gesture.clone(),
+            dispatch.clone(),
+            redraw.clone(),
+        );
+        Callback::from(move |event: PointerEvent| {
+            let current = std::mem::take(&mut *gesture.borrow_mut());
+            let Some(Point { x, y }) = canvas_point(&svg, &event) else {
+                return;
+            };
+            dispatch.emit(match current {
+                Gesture::Idle => Action::ClickAt { x, y },
+                Gesture::Add(block) => Action::Drop { block, x, y },
+                Gesture::Move { name, moved: true } => {
+                    Action::Edit(Box::new(crate::model::editor::Edit::Move { name, x, y }))
+                }
+                Gesture::Move { name, moved: false } => Action::Select(Some(Selection::Node(name))),
+                Gesture::Connect { from, .. } => {
+                    redraw.force_update();
+                    Action::ConnectTo { from, x, y }
+                }
+            });
+        })
+    };
+    let node_down = |name: &str| {
+        let (gesture, name) = (gesture.clone(), name.to_string());
+        Callback::from(move |event: PointerEvent| {
+            event.stop_propagation();
+            *gesture.borrow_mut() = Gesture::Move {
+                name: name.clone(),
+                moved: false,
+            };
+        })
+    };
+    let handle_down = |name: &str| {
+        let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
+        Callback::from(move |event: PointerEvent| {
+            event.stop_propagation();
+            let to = canvas_point(&svg, &event).unwrap_or_default();
+            *gesture.borrow_mut() = Gesture::Connect {
+                from: name.clone(),
+                to,
+            };
+        })
+    };
+    let palette_down = |block: Block| {
+        let gesture = gesture.clone();
+        Callback::from(move |_: PointerEvent| *gesture.borrow_mut() = Gesture::Add(block))
+    };
+    let palette_click = |block: Block| {
+        let (gesture, dispatch) = (gesture.clone(), dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            *gesture.borrow_mut() = Gesture::Idle;
+            dispatch.emit(Action::Place(block));
+        })
+    };
+    let view = &props.view;
+    let connecting = match &*gesture.borrow() {
+        Gesture::Connect { from, to } => view
+            .nodes
+            .iter()
+            .find(|node| node.name == *from)
+            .map(|node| (node.center, *to)),
+        _ => None,
+    };
+    html! {
+        <section class="stage" aria-label="Topology">
+            <svg ref={svg.clone()} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
+                aria-label={view.title.clone()}
+                onpointermove={editable.then_some(on_move)} onpointerup={editable.then_some(on_up)}>
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+                    </marker>
+                    <pattern id="grid" width="20" height="20" patternUnits="userSpaceOnUse">
+                        <circle cx="0" cy="0" r="1" class="grid-dot" />
+                    </pattern>
+                </defs>
+                if editable {
+                    <rect width={CANVAS_WIDTH.to_string()} height={CANVAS_HEIGHT.to_string()} fill="url(#grid)" class="grid" />
+                }
+                { for view.links.iter().map(|link| {
+                    let onclick = (!editable && props.switchable).then(|| {
+                        let index = link.index;
+                        dispatch.reform(move |_: MouseEvent| Action::ToggleLinkKind(index))
+                    });
+                    link_view(link, onclick)
+                }) }
+                { for view.nodes.iter().map(|node| {
+                    let handlers = editable.then(|| (node_down(&node.name), handle_down(&node.name)));
+                    node_view(node, handlers)
+                }) }
+                if let Some((from, to)) = connecting {
+                    <line class="connecting" x1={from.x.to_string()} y1={from.y.to_string()} x2={to.x.to_string()} y2={to.y.to_string()} />
+                }
+            </svg>
+            <canvas ref={props.canvas.clone()} class="dots" aria-hidden="true"></canvas>
+            if editable {
+                <div class="palette" role="group" aria-label="Add to the canvas">
+                    <button data-testid="palette-service" class="small" title="Drag onto the canvas (or click) to add a service"
+                        onpointerdown={palette_down(Block::Service)} onclick={palette_click(Block::Service)}>
+                        {"+ Service"}</button>
+                    <button data-testid="palette-client" class="small" title="Drag onto the canvas (or click) to add a load source"
+                        onpointerdown={palette_down(Block::Client)} onclick={palette_click(Block::Client)}>
+                        {"+ Load source"}</button>
+                    <button data-testid="palette-queue" class="small" title="Drag onto a link to put a broker queue in it"
+                        onpointerdown={palette_down(Block::Queue)} onclick={palette_click(Block::Queue)}>
+                        {"+ Queue"}</button>
+                </div>
+            }
+        </section>
+    }
+}
+
+/// A node's box; `handlers` (pointer down on the box, on its handle) when editable.
+fn node_view(
+    node: &NodeBox,
+    handlers: Option<(Callback<PointerEvent>, Callback<PointerEvent>)>,
+) -> Html {
+    let transform = format!(
+        "translate({},{})",
+        node.center.x - NODE_WIDTH / 2.0,
+        node.center.y - NODE_HEIGHT / 2.0
+    );
+    let state = match node.state {
+        NodeState::Up => "up",
+        NodeState::Killed => "killed",
+        NodeState::Frozen => "frozen",
+    };
+    let (onpointerdown, handle_down) = handlers.unzip();
+    // Drag from the handle on the right edge to another node to connect them.
+    let handle = handle_down.map(|down| {
+        html! {
+            <circle class="handle" cx={NODE_WIDTH.to_string()} cy={(NODE_HEIGHT / 2.0).to_string()} r="9"
+                data-testid={format!("connect-{}", node.name)} onpointerdown={down}>
+                <title>{"Drag to another service to connect"}</title>
+            </circle>
+        }
+    });
+    let selected = node.selected.then_some("selected");
+    if node.is_client {
+        return html! {
+            <g class={classes!("node", "client", selected)} data-testid={format!("node-{}", node.name)}
+                data-state={state} {transform} {onpointerdown}>
+                <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="46" />
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="36" class="name" text-anchor="middle">{truncate(&node.name, 16)}</text>
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="60" text-anchor="middle">{format!("{} requests/s", node.rate_per_second)}</text>
+                {handle}
+            </g>
+        };
+    }
+    let fill_fraction = f64::from(node.busy) / f64::from(node.workers.max(1));
+    let exhausted = node.busy >= node.workers;
+    let bar_width = NODE_WIDTH - 24.0;
+    html! {
+        <g class={classes!("node", state, exhausted.then_some("exhausted"), selected)}
+            data-testid={format!("node-{}", node.name)} data-state={state} {transform} {onpointerdown}>
+            <title>{format!("{}: {} of {} worker threads busy, {} requests and {} deliveries waiting", node.name, node.busy, node.workers, node.inbound, node.prefetched)}</title>
+            <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="10" />
+            <text x="12" y="24" class="name">{truncate(&node.name, 16)}</text>
+            <text x="12" y="45" class="figure" data-testid={format!("busy-{}", node.name)}>{format!("threads {}/{}", node.busy, node.workers)}</text>
+            <rect x="12" y="52" width={bar_width.to_string()} height="10" rx="3" class="bar-bg" />
+            <rect x="12" y="52" width={(bar_width * fill_fraction).to_string()} height="10" rx="3" class="bar-fill" />
+            <text x="12" y="80" class="figure" data-testid={format!("inbound-{}", node.name)}>{format!("waiting {}", compact_count(node.waiting.into()))}</text>
+            if node.state == NodeState::Killed {
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="down" text-anchor="middle">{"DOWN"}</text>
+            }
+            if node.state == NodeState::Frozen {
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="frozen-label" text-anchor="middle">{"FROZEN: accepts calls, never answers"}</text>
+            }
+            {handle}
+        </g>
+    }
+}
+
+/// A link; `onclick` switches it (on the editable canvas the pointer handler decides: a click
+/// on a message shows its path instead).
+fn link_view(link: &LinkLine, onclick: Option<Callback<MouseEvent>>) -> Html {
+    let (start, end) = (link.start, link.end);
+    let index = link.index;
+    // With reduced motion there are no moving dots: each link counts what is on it instead.
+    let counter = link.in_flight.map(|count| {
+        let middle = start.lerp(end, 0.5);
+        let y = if link.kind == LinkKind::Sync {
+            middle.y + 22.0
+        } else {
+            middle.y - 28.0
+        };
+        html! {
+            <text x={middle.x.to_string()} y={y.to_string()} class="in-flight-count" text-anchor="middle"
+                data-testid={format!("in-flight-{index}")}>{format!("{count} on the wire")}</text>
+        }
+    });
+    let hit = html! {
+        <line class="hit" x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()}>
+            <title>{"Click to switch between sync and async"}</title>
+        </line>
+    };
+    // A link with a circuit breaker says what state it is in, next to the caller.
+    let breaker = link.breaker.map(|state| {
+        let at = start.lerp(end, 0.5);
+        html! {
+            <text x={at.x.to_string()} y={(at.y - 12.0).to_string()} class={classes!("breaker", state)}
+                text-anchor="middle" data-testid={format!("breaker-{index}")}>{format!("breaker {}", state.replace('_', "-"))}</text>
+        }
+    });
+    let queue = link.queue.as_ref().map(|queue| {
+        html! {
+            <g class="queue" transform={format!("translate({},{})", queue.center.x - QUEUE_WIDTH / 2.0, queue.center.y - QUEUE_HEIGHT / 2.0)}>
+                <rect width={QUEUE_WIDTH.to_string()} height={QUEUE_HEIGHT.to_string()} rx="6" />
+                <text x="8" y="17" class="figure" data-testid={format!("queue-depth-{index}")}>{format!("queue {}", compact_count(queue.depth.into()))}</text>
+                <text x="8" y="33" class="small">{format!("unacked {} · DLQ {}", queue.unacked, queue.dead_lettered)}</text>
+            </g>
+        }
+    });
+    html! {
+        <g class={classes!("link", link.kind_word())} data-testid={format!("link-{index}")} {onclick}>
+            <line x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()} marker-end="url(#arrow)" />
+            {hit}
+            {counter}
+            if link.kind == LinkKind::Sync { {breaker} }
+            {queue}
+        </g>
+    }
+}

@@ -1,0 +1,131 @@
+//! The one animation-frame loop: lets wall-clock time pass in the playground (which advances
+//! the runs, or replays a slice of a shared run still opening), redraws the dot layers, and
+//! asks Yew for a refresh now and then. Dropping its handle cancels it; it stops while the
+//! page is scrolled out of view.
+
+use super::dots;
+use crate::model::{Action, Changed, FrameTimes, Playground};
+use gloo::render::{request_animation_frame, AnimationFrame};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+/// Wall-clock milliseconds between two refreshes of the numbers.
+const UI_REFRESH_MS: f64 = 100.0;
+
+/// The loop and what it drives.
+pub(crate) struct FrameLoop {
+    pub playground: Rc<RefCell<Playground>>,
+    /// The dot layers (empty refs with reduced motion: no dots are drawn).
+    pub canvas: NodeRef,
+    pub side_canvas: NodeRef,
+    /// Re-renders the page.
+    pub refresh: Callback<()>,
+    pub last_frame_ms: Cell<Option<f64>>,
+    pub last_refresh_ms: Cell<f64>,
+    pub handle: RefCell<Option<AnimationFrame>>,
+    /// Wall time of each recent frame's work (simulation step plus drawing), for `make bench`.
+    pub work_ms: RefCell<FrameTimes>,
+    /// False while the playground is scrolled out of view (an embed below the fold): then no
+    /// frames run at all, and the simulation waits.
+    pub visible: Cell<bool>,
+}
+
+impl FrameLoop {
+    pub fn schedule(self: &Rc<Self>) {
+        let this = Rc::clone(self);
+        let handle = request_animation_frame(move |timestamp_ms| {
+            this.frame(timestamp_ms);
+            if this.visible.get() {
+                this.schedule();
+            } else {
+                this.handle.borrow_mut().take();
+            }
+        });
+        *self.handle.borrow_mut() = Some(handle);
+    }
+
+    /// Stops the loop while out of view and starts it again (without a leap) when back.
+    pub fn set_visible(self: &Rc<Self>, visible: bool) {
+        self.visible.set(visible);
+        if visible && self.handle.borrow().is_none() {
+            self.last_frame_ms.set(None);
+            self.schedule();
+        }
+    }
+
+    /// Stops for good.
+    pub fn stop(&self) {
+        self.visible.set(false);
+        self.handle.borrow_mut().take();
+    }
+
+    fn frame(&self, timestamp_ms: f64) {
+        let elapsed_ms = self
+            .last_frame_ms
+            .replace(Some(timestamp_ms))
+            .map_or(0.0, |last| timestamp_ms - last);
+        let performance = web_sys::window().and_then(|window| window.performance());
+        let started_ms = performance.as_ref().map_or(0.0, |p| p.now());
+        let mut playground = self.playground.borrow_mut();
+        let result = playground.update(&Action::Advance {
+            wall_elapsed_ms: elapsed_ms,
+        });
+        let canvas = self.canvas.cast::<HtmlCanvasElement>();
+        if let Some(canvas) = &canvas {
+            dots::draw(canvas, playground.main_mut());
+        }
+        if let (Some(canvas), Some(side)) = (
+            self.side_canvas.cast::<HtmlCanvasElement>(),
+            playground.side_mut(),
+        ) {
+            dots::draw(&canvas, side);
+        }
+        let in_flight = playground.main().simulation().in_flight_count();
+        if result == Ok(Changed::Opened) {
+            super::remember_reproduction(&playground);
+        }
+        drop(playground);
+        let work_ms = performance.as_ref().map_or(0.0, |p| p.now()) - started_ms;
+        if self.work_ms.borrow().count() == 0 {
+            // The first frame: the topology is in the page and this frame paints it.
+            super::mark_first_topology();
+        }
+        self.work_ms.borrow_mut().record(work_ms);
+        // A shared run that just opened (or failed to) shows at once.
+        let news = matches!(result, Ok(Changed::Opened) | Err(_));
+        if news || timestamp_ms - self.last_refresh_ms.get() >= UI_REFRESH_MS {
+            self.last_refresh_ms.set(timestamp_ms);
+            if let Some(canvas) = &canvas {
+                // Read by `make bench`: the frame budget is measured in the real page.
+                let times = self.work_ms.borrow();
+                let _ = canvas
+                    .set_attribute("data-frame-p50-ms", &format!("{:.3}", times.quantile(0.5)));
+                let _ = canvas
+                    .set_attribute("data-frame-p95-ms", &format!("{:.3}", times.quantile(0.95)));
+                let _ = canvas.set_attribute("data-frames", &times.count().to_string());
+                let _ = canvas.set_attribute("data-in-flight", &in_flight.to_string());
+            }
+            // While a person types in a field, re-rendering would put the old value back.
+            if news || !typing_in_a_field() {
+                self.refresh.emit(());
+            }
+        }
+    }
+}
+
+/// Whether the focus is in a text field or text area.
+fn typing_in_a_field() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.active_element())
+        .is_some_and(|element| {
+            element.tag_name() == "TEXTAREA"
+                || (element.tag_name() == "INPUT"
+                    && matches!(
+                        element.get_attribute("type").as_deref(),
+                        Some("text" | "number")
+                    ))
+        })
+}

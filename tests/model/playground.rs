@@ -1,0 +1,1194 @@
+//! The playground model, action by action, as a person would use the page: each test builds
+//! a playground, does what a person does (frames pass, buttons, keys, the canvas), and checks
+//! what the page would show. Cases the end-to-end tests found are here too, natively.
+
+use crate::support::{act, frames, modified_run, on, play, playground, refused, restore, FRAME_MS};
+use cascade::embed::PageOptions;
+use cascade::model::editor::Edit;
+use cascade::model::share::{self, SharedState};
+use cascade::model::words::{compact_count, request_story};
+use cascade::model::{
+    Action, Block, Changed, Export, FrameTimes, Layout, LogFilter, Panel, Playground, Point,
+    Selection, UiError, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_WIDTH,
+};
+use cascade_sim::{presets, CommandError, InFlight, LinkKind, NodeId, NodeState, SimTime};
+
+fn state_of(playground: &Playground, name: &str) -> Option<NodeState> {
+    playground
+        .main()
+        .simulation()
+        .node_by_name(name)
+        .map(|node| node.state)
+}
+
+fn kinds(playground: &Playground) -> Vec<LinkKind> {
+    playground
+        .main()
+        .scenario()
+        .links
+        .iter()
+        .map(|link| link.kind)
+        .collect()
+}
+
+fn running_kinds(playground: &Playground) -> Vec<LinkKind> {
+    playground
+        .main()
+        .simulation()
+        .links()
+        .map(|link| link.kind)
+        .collect()
+}
+
+// ---- time ------------------------------------------------------------------------------
+
+#[test]
+fn frames_advance_by_the_speed_clamp_big_gaps_and_stop_while_paused() {
+    let mut playground = playground("checkout");
+    assert!(playground.playing(), "a page starts playing");
+    act(&mut playground, Action::SetSpeed(2.0));
+    frames(&mut playground, 1, 50.0);
+    assert_eq!(playground.now(), SimTime::from_millis(100));
+    frames(&mut playground, 1, 10_000.0);
+    assert_eq!(
+        playground.now(),
+        SimTime::from_millis(300),
+        "a 10 s gap (a tab in the background) counts as 100 ms"
+    );
+    act(&mut playground, Action::TogglePlay);
+    frames(&mut playground, 3, 50.0);
+    assert_eq!(playground.now(), SimTime::from_millis(300));
+    act(&mut playground, Action::Step);
+    assert_eq!(
+        playground.now(),
+        SimTime::from_millis(400),
+        "a step moves paused time"
+    );
+    assert_eq!(
+        act(&mut playground, Action::SetSpeed(1_000.0)),
+        Changed::View
+    );
+    assert_eq!(playground.speed(), 100.0, "clamped to the menu's range");
+    assert_eq!(
+        refused(&mut playground, Action::SetSpeed(f64::NAN)),
+        UiError::BadSpeed
+    );
+    assert_eq!(
+        refused(&mut playground, Action::SetSeed("forty".into())),
+        UiError::BadSeed("forty".into())
+    );
+    assert_eq!(
+        playground.notice(),
+        Some("\"forty\" is not a seed: use a whole number"),
+        "a refusal is said on the page"
+    );
+    act(&mut playground, Action::SetSeed(" 7 ".into()));
+    assert_eq!(playground.main().seed(), 7);
+    assert_eq!(playground.now(), SimTime::ZERO, "a new seed starts again");
+    assert_eq!(playground.notice(), None, "and the old message goes");
+}
+
+#[test]
+fn a_run_stuck_at_one_instant_pauses_and_says_why() {
+    let mut playground = on(cascade_sim::fixtures::stuck_at_an_instant());
+    act(&mut playground, Action::SetSpeed(1.0));
+    let mut count = 0;
+    while playground.playing() && count < 1_000 {
+        frames(&mut playground, 1, 100.0);
+        count += 1;
+    }
+    assert!(!playground.playing(), "paused after {count} frames");
+    assert_eq!(playground.now(), SimTime::from_secs(1));
+    let said = playground.stalled().expect("says why");
+    assert!(
+        said.starts_with("Paused: the scenario does too much work at one simulated instant"),
+        "{said}"
+    );
+    assert_eq!(
+        refused(&mut playground, Action::ToggleKill("C".into())),
+        UiError::Command(CommandError::StuckAtInstant(SimTime::from_secs(1))),
+        "a fault cannot land where it belongs"
+    );
+    act(&mut playground, Action::TogglePlay);
+    frames(&mut playground, 1, 100.0);
+    assert!(!playground.playing(), "playing again pauses again");
+    assert_eq!(playground.now(), SimTime::from_secs(1), "nothing moves");
+    act(&mut playground, Action::Reset);
+    assert_eq!(
+        playground.stalled(),
+        None,
+        "a reset starts again, the note goes"
+    );
+    act(&mut playground, Action::LoadPreset("checkout".into()));
+    act(&mut playground, Action::TogglePlay);
+    frames(&mut playground, 3, 100.0);
+    assert!(playground.now() > SimTime::ZERO);
+    assert_eq!(playground.stalled(), None);
+}
+
+// ---- faults ----------------------------------------------------------------------------
+
+#[test]
+fn fault_toggles_act_on_the_named_service_or_link_and_explain_refusals() {
+    let mut playground = playground("checkout");
+    assert_eq!(
+        refused(&mut playground, Action::ToggleKill("Users".into())),
+        UiError::Missing("no service is named \"Users\"".into()),
+        "a load source cannot be killed"
+    );
+    assert_eq!(
+        act(&mut playground, Action::ToggleKill("Payments".into())),
+        Changed::Run
+    );
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Killed));
+    assert_eq!(
+        playground
+            .main()
+            .log()
+            .entries()
+            .last()
+            .map(|entry| entry.text.as_str()),
+        Some("Payments was killed")
+    );
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Up));
+    act(&mut playground, Action::ToggleFreeze("Payments".into()));
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Frozen));
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    assert_eq!(
+        state_of(&playground, "Payments"),
+        Some(NodeState::Up),
+        "kill on a hung service revives it"
+    );
+    act(&mut playground, Action::ToggleSlow("Payments".into()));
+    act(&mut playground, Action::ToggleErrors("Payments".into()));
+    let stage = playground.stage(false);
+    let payments = stage
+        .nodes
+        .iter()
+        .find(|node| node.name == "Payments")
+        .expect("drawn");
+    assert!(payments.slowed && payments.failing);
+    act(&mut playground, Action::ToggleSlow("Payments".into()));
+    act(&mut playground, Action::TogglePartition(1));
+    assert!(playground.stage(false).links[1].partitioned);
+    let stage = playground.stage(false);
+    assert!(!stage.nodes[2].slowed, "slowing again goes back to normal");
+    act(&mut playground, Action::TogglePartition(1));
+    assert!(!playground.stage(false).links[1].partitioned, "healed");
+    assert_eq!(
+        refused(&mut playground, Action::TogglePartition(9)),
+        UiError::Missing("there is no link number 9".into())
+    );
+    assert!(
+        playground.can_undo_redo() == (false, false),
+        "faults are not edits"
+    );
+}
+
+#[test]
+fn the_broker_toggle_kills_and_revives_it() {
+    let mut playground = playground("checkout-async");
+    assert!(playground.stage(false).broker_up);
+    act(&mut playground, Action::ToggleBroker);
+    assert!(!playground.stage(false).broker_up);
+    act(&mut playground, Action::ToggleBroker);
+    assert!(playground.stage(false).broker_up);
+}
+
+// ---- the scenario and its history ------------------------------------------------------
+
+#[test]
+fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::SetSpeed(10.0));
+    frames(&mut playground, 1, 100.0);
+    let later = playground.now();
+    act(
+        &mut playground,
+        Action::Edit(Box::new(Edit::Move {
+            name: "Orders".into(),
+            x: 400.0,
+            y: 200.0,
+        })),
+    );
+    assert_eq!(playground.now(), later, "a move does not disturb the run");
+    let mut orders = playground.main().scenario().services[0].clone();
+    orders.workers = 50;
+    act(
+        &mut playground,
+        Action::Edit(Box::new(Edit::SetService(Box::new(orders)))),
+    );
+    assert_eq!(
+        playground.now(),
+        later,
+        "a knob changes the running simulation"
+    );
+    let workers = |playground: &Playground| {
+        playground
+            .main()
+            .simulation()
+            .node_by_name("Orders")
+            .map(|node| node.workers)
+    };
+    assert_eq!(workers(&playground), Some(50));
+    act(
+        &mut playground,
+        Action::Drop {
+            block: Block::Service,
+            x: 600.0,
+            y: 500.0,
+        },
+    );
+    assert_eq!(
+        playground.now(),
+        SimTime::ZERO,
+        "a new service restarts the run"
+    );
+    act(
+        &mut playground,
+        Action::Select(Some(Selection::Node("Service 1".into()))),
+    );
+    act(
+        &mut playground,
+        Action::Delete(Selection::Node("Service 1".into())),
+    );
+    assert_eq!(playground.main().scenario().services.len(), 3);
+    assert_eq!(
+        playground.selection(),
+        None,
+        "what was deleted is not selected"
+    );
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.main().scenario().services.len(), 4);
+    act(&mut playground, Action::Undo);
+    act(&mut playground, Action::Undo);
+    assert_eq!(workers(&playground), Some(20));
+    act(&mut playground, Action::Redo);
+    assert_eq!(playground.main().scenario().services[0].workers, 50);
+    let error = refused(
+        &mut playground,
+        Action::Edit(Box::new(Edit::Connect {
+            from: "Payments".into(),
+            to: "Orders".into(),
+            kind: LinkKind::Sync,
+        })),
+    );
+    assert!(error.to_string().contains("cycle"), "{error}");
+}
+
+/// A link switch is a change of the scenario like any other: undone and redone with the
+/// rest, and it forgets what could be redone. (It used to change the scenario outside the
+/// history, so a redo after switching links silently switched them back.)
+#[test]
+fn link_switches_go_through_the_history_and_a_new_change_forgets_the_redo() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::Place(Block::Service));
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.can_undo_redo(), (false, true));
+    act(&mut playground, Action::ToggleLinkKind(1));
+    act(
+        &mut playground,
+        Action::SetLinkKind {
+            link: 2,
+            kind: LinkKind::Async,
+        },
+    );
+    assert_eq!(
+        refused(&mut playground, Action::Redo),
+        UiError::NothingToRedo,
+        "the switches are newer than the undone add"
+    );
+    let switched = vec![LinkKind::Sync, LinkKind::Async, LinkKind::Async];
+    assert_eq!(kinds(&playground), switched);
+    assert_eq!(running_kinds(&playground), switched, "the run agrees");
+    assert_eq!(playground.main().scenario().services.len(), 3);
+    act(&mut playground, Action::Undo);
+    assert_eq!(kinds(&playground)[2], LinkKind::Sync, "undo switches back");
+    assert_eq!(running_kinds(&playground)[2], LinkKind::Sync);
+    act(&mut playground, Action::Redo);
+    assert_eq!(kinds(&playground), switched);
+    // Switching a link keeps the run going: it is a knob, not a new topology.
+    frames(&mut playground, 10, FRAME_MS);
+    let now = playground.now();
+    act(&mut playground, Action::ToggleLinkKind(1));
+    assert_eq!(playground.now(), now);
+    act(&mut playground, Action::Reset);
+    assert_eq!(
+        kinds(&playground)[1],
+        LinkKind::Sync,
+        "a reset keeps the topology built"
+    );
+    assert_eq!(
+        act(
+            &mut playground,
+            Action::SetLinkKind {
+                link: 1,
+                kind: LinkKind::Sync
+            }
+        ),
+        Changed::Nothing,
+        "switching to the kind it has changes nothing, not even the history"
+    );
+}
+
+#[test]
+fn presets_and_files_load_with_a_new_history_and_bad_ones_change_nothing() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::TogglePlay);
+    act(&mut playground, Action::Place(Block::Client));
+    act(&mut playground, Action::LoadPreset("retry-storm".into()));
+    assert_eq!(
+        playground.main().scenario().name,
+        presets::retry_storm().name
+    );
+    assert_eq!(playground.preset_id(), Some("retry-storm"));
+    assert!(!playground.playing(), "loading keeps the play state");
+    assert_eq!(playground.can_undo_redo(), (false, false));
+    assert_eq!(
+        refused(&mut playground, Action::LoadPreset("nope".into())),
+        UiError::NoPreset("nope".into())
+    );
+    let mut broken = presets::checkout();
+    broken.links[0].to = "Nowhere".into();
+    assert!(matches!(
+        refused(&mut playground, Action::LoadScenario(Box::new(broken))),
+        UiError::Scenario(_)
+    ));
+    let error = refused(
+        &mut playground,
+        Action::ImportFile {
+            name: "notes.json".into(),
+            text: Ok("{\"services\": 3}".into()),
+        },
+    );
+    assert!(
+        error.to_string().starts_with("Could not open notes.json: ")
+            && error
+                .to_string()
+                .ends_with("The current scenario is unchanged."),
+        "{error}"
+    );
+    assert_eq!(
+        playground.main().scenario().name,
+        presets::retry_storm().name
+    );
+    let text = share::pretty_json(&presets::poison_message());
+    assert_eq!(
+        act(
+            &mut playground,
+            Action::ImportFile {
+                name: "poison.json".into(),
+                text: Ok(text),
+            },
+        ),
+        Changed::Scenario
+    );
+    assert_eq!(playground.preset_id(), Some("poison-message"));
+    assert_eq!(
+        playground.autosave().map(|s| s.name.as_str()),
+        Some(presets::poison_message().name.as_str())
+    );
+}
+
+// ---- the canvas ------------------------------------------------------------------------
+
+#[test]
+fn the_canvas_turns_points_into_links_queues_and_requests() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::TogglePlay);
+    let (start, end) = playground.main().layout().link_ends(1);
+    let middle = start.lerp(end, 0.5);
+    // Paused at time zero nothing is on the wire, so a click on a line lands on the link.
+    act(
+        &mut playground,
+        Action::ClickAt {
+            x: middle.x,
+            y: middle.y + 5.0,
+        },
+    );
+    assert_eq!(
+        kinds(&playground)[1],
+        LinkKind::Async,
+        "a click switches the link"
+    );
+    // Its queue box is part of it now.
+    let queue = playground.main().layout().queue_center(1);
+    act(
+        &mut playground,
+        Action::ClickAt {
+            x: queue.x + 50.0,
+            y: queue.y + 15.0,
+        },
+    );
+    assert_eq!(
+        kinds(&playground)[1],
+        LinkKind::Sync,
+        "and a click on the queue box switches it back"
+    );
+    act(
+        &mut playground,
+        Action::Select(Some(Selection::Node("Orders".into()))),
+    );
+    act(&mut playground, Action::ClickAt { x: 5.0, y: 5.0 });
+    assert_eq!(
+        playground.selection(),
+        None,
+        "a click on nothing clears the selection"
+    );
+    let (start, end) = playground.main().layout().link_ends(2);
+    let near = start.lerp(end, 0.3);
+    act(
+        &mut playground,
+        Action::Drop {
+            block: Block::Queue,
+            x: near.x,
+            y: near.y,
+        },
+    );
+    assert_eq!(
+        kinds(&playground)[2],
+        LinkKind::Async,
+        "a queue dropped on a link"
+    );
+    let error = refused(
+        &mut playground,
+        Action::Drop {
+            block: Block::Queue,
+            x: 5.0,
+            y: 5.0,
+        },
+    );
+    assert_eq!(
+        error.to_string(),
+        "drop the queue onto a link to make it asynchronous"
+    );
+    // A message on the wire: a click on it shows its request's path, and switches nothing.
+    act(&mut playground, Action::TogglePlay);
+    act(&mut playground, Action::SetSpeed(1.0));
+    let (point, request) = loop {
+        frames(&mut playground, 1, FRAME_MS);
+        let runner = playground.main_mut();
+        let (layout, in_flight, now) = runner.frame();
+        if let Some(message) = in_flight.iter().find(|message| message.request.0 != 0) {
+            break (layout.in_flight_position(message, now), message.request);
+        }
+    };
+    let before = kinds(&playground);
+    act(&mut playground, Action::TogglePlay);
+    act(
+        &mut playground,
+        Action::ClickAt {
+            x: point.x,
+            y: point.y,
+        },
+    );
+    assert_eq!(playground.inspected(), Some(request));
+    assert_eq!(kinds(&playground), before);
+    let (shown, path) = playground.request_path().expect("a path is shown");
+    assert_eq!(shown, request.0);
+    assert!(
+        path.first()
+            .is_some_and(|(_, text)| text == "Users sends the request"),
+        "{path:?}"
+    );
+}
+
+#[test]
+fn a_dragged_node_is_drawn_where_the_pointer_is_and_placed_on_release() {
+    let mut playground = playground("checkout");
+    let orders = NodeId(1);
+    let before = playground.main().layout().center(orders);
+    act(
+        &mut playground,
+        Action::PreviewMove {
+            name: "Orders".into(),
+            x: 333.0,
+            y: 444.0,
+        },
+    );
+    assert_eq!(
+        playground.main().layout().center(orders),
+        Point { x: 333.0, y: 444.0 }
+    );
+    assert_eq!(
+        playground.can_undo_redo(),
+        (false, false),
+        "not an edit yet"
+    );
+    act(&mut playground, Action::CancelPreview);
+    assert_eq!(playground.main().layout().center(orders), before);
+    act(
+        &mut playground,
+        Action::Edit(Box::new(Edit::Move {
+            name: "Orders".into(),
+            x: 333.0,
+            y: 444.0,
+        })),
+    );
+    assert_eq!(
+        playground.main().layout().center(orders),
+        Point { x: 340.0, y: 440.0 },
+        "snapped to the grid"
+    );
+    assert_eq!(playground.can_undo_redo(), (true, false));
+}
+
+#[test]
+fn geometry_puts_links_on_box_borders_and_messages_on_their_lanes() {
+    let layout = Layout::new(&presets::checkout());
+    let (start, end) = layout.link_ends(0);
+    let users = layout.center(NodeId(0));
+    let orders = layout.center(NodeId(1));
+    assert!(
+        (start.x - (users.x + NODE_WIDTH / 2.0)).abs() < 1e-9,
+        "leaves Users on its right edge"
+    );
+    assert!(
+        (end.x - (orders.x - NODE_WIDTH / 2.0)).abs() < 1e-9,
+        "enters Orders on its left edge"
+    );
+    let in_flight = InFlight {
+        link: cascade_sim::LinkId(0),
+        leg: cascade_sim::Leg::Forward,
+        sent_at: SimTime::from_millis(100),
+        arrives_at: SimTime::from_millis(200),
+        kind: cascade_sim::InFlightKind::Request,
+        request: cascade_sim::RequestId(1),
+    };
+    let at_start = layout.in_flight_position(&in_flight, SimTime::from_millis(100));
+    let halfway = layout.in_flight_position(&in_flight, SimTime::from_millis(150));
+    let at_end = layout.in_flight_position(&in_flight, SimTime::from_millis(500));
+    assert!((at_start.x - start.x).abs() < 1e-9 && (at_end.x - end.x).abs() < 1e-9);
+    assert!((halfway.x - (start.x + end.x) / 2.0).abs() < 1e-9);
+    let back = InFlight {
+        leg: cascade_sim::Leg::Back,
+        ..in_flight
+    };
+    let returning = layout.in_flight_position(&back, SimTime::from_millis(100));
+    assert!(
+        (returning.x - end.x).abs() < 1e-9,
+        "responses start at the callee"
+    );
+    assert!(
+        (returning.y - at_end.y).abs() > 1.0,
+        "and travel on the other lane"
+    );
+    let middle = start.lerp(end, 0.5);
+    assert_eq!(layout.link_at(middle, |_| false), Some(0));
+    assert_eq!(
+        layout.link_at(
+            Point {
+                x: middle.x,
+                y: middle.y + 30.0
+            },
+            |_| false
+        ),
+        None
+    );
+    assert_eq!(
+        layout.link_at(
+            Point {
+                x: middle.x,
+                y: middle.y + 15.0
+            },
+            |_| true
+        ),
+        Some(0),
+        "inside the queue box"
+    );
+    let mut scenario = presets::checkout();
+    for service in &mut scenario.services {
+        service.position = None;
+    }
+    scenario.clients[0].position = None;
+    let layout = Layout::new(&scenario);
+    let centers: Vec<Point> = (0..4).map(|i| layout.center(NodeId(i))).collect();
+    for (i, a) in centers.iter().enumerate() {
+        for b in &centers[i + 1..] {
+            assert!(
+                (a.x - b.x).abs() + (a.y - b.y).abs() > NODE_WIDTH / 2.0,
+                "{a:?} overlaps {b:?}"
+            );
+        }
+        assert!(a.x > 0.0 && a.x < CANVAS_WIDTH && a.y > 0.0 && a.y < CANVAS_HEIGHT);
+    }
+}
+
+// ---- what the page shows ---------------------------------------------------------------
+
+#[test]
+fn figures_logs_and_charts_tell_what_happened() {
+    let mut playground = playground("frozen-dependency");
+    act(&mut playground, Action::SetSpeed(10.0));
+    frames(&mut playground, 12, 100.0);
+    let entries = playground.log_entries();
+    assert!(
+        entries
+            .iter()
+            .any(|entry| entry.text == "Payments hangs (accepts calls, never answers)"),
+        "{entries:?}"
+    );
+    assert!(
+        entries.windows(2).all(|pair| pair[0].at >= pair[1].at),
+        "newest first"
+    );
+    let [goodput, errors, _, p99, _, _] = playground.charts();
+    assert!(goodput.points.len() > 20);
+    let early: f64 = goodput.points[4..16].iter().map(|(_, ok)| ok).sum::<f64>() / 12.0;
+    assert!(
+        (20.0..40.0).contains(&early),
+        "about 30 ok/s before the hang: {early}"
+    );
+    assert!(errors
+        .points
+        .iter()
+        .rev()
+        .take(12)
+        .any(|(_, failed)| *failed > 0.0));
+    assert!(p99.points.iter().any(|(_, ms)| *ms > 100.0));
+    let figures = playground.figures();
+    assert!(figures.failed > 0 && figures.succeeded > 0);
+    assert!(!figures.failed_by_reason.is_empty());
+    act(&mut playground, Action::SetLogFilter(LogFilter::Recoveries));
+    assert!(playground
+        .log_entries()
+        .iter()
+        .all(|entry| entry.severity != cascade::model::Severity::Bad));
+    act(&mut playground, Action::ToggleLogPause);
+    let count = playground.main().log().entries().count();
+    act(&mut playground, Action::ToggleKill("Orders".into()));
+    assert_eq!(
+        playground.main().log().entries().count(),
+        count,
+        "a paused log takes nothing"
+    );
+    // Selecting a service focuses the last two charts on it.
+    act(
+        &mut playground,
+        Action::Select(Some(Selection::Node("Orders".into()))),
+    );
+    let [_, _, _, _, busy, _] = playground.charts();
+    assert_eq!(busy.title, "Orders: busy threads");
+    let story = playground.story();
+    assert_eq!(story.title, presets::frozen_dependency().name);
+    assert!(story.schedule.iter().any(|(_, done)| *done));
+}
+
+#[test]
+fn rates_follow_the_load() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::SetSpeed(10.0));
+    frames(&mut playground, 40, 100.0);
+    let figures = playground.figures();
+    assert!(
+        (20.0..40.0).contains(&figures.succeeded_per_second),
+        "about 30 rps: {figures:?}"
+    );
+}
+
+#[test]
+fn a_poison_message_tells_its_whole_story() {
+    let mut playground = playground("poison-message");
+    act(&mut playground, Action::SetSpeed(10.0));
+    frames(&mut playground, 25, 100.0);
+    let request = playground
+        .main()
+        .log()
+        .entries()
+        .find_map(|entry| entry.request)
+        .expect("a dead letter in the log");
+    let runner = playground.main();
+    let story = request_story(runner.simulation(), runner.log().recent(), request);
+    let texts: Vec<&str> = story.iter().map(|(_, text)| text.as_str()).collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|text| text.starts_with("delivered to Payments"))
+            .count(),
+        6,
+        "a delivery limit of 5 redeliveries is 6 deliveries (RabbitMQ quorum queues)\n{texts:#?}"
+    );
+    assert!(texts
+        .iter()
+        .any(|text| text.starts_with("dead-lettered from Payments.queue")));
+    assert!(
+        story.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+        "in time order"
+    );
+    act(&mut playground, Action::InspectRequest(Some(request.0)));
+    assert_eq!(playground.request_path().map(|(id, _)| id), Some(request.0));
+    act(&mut playground, Action::Reset);
+    assert_eq!(
+        playground.inspected(),
+        None,
+        "a new run has new request ids"
+    );
+}
+
+#[test]
+fn metrics_csv_has_a_row_per_sample_and_quotes_hostile_names() {
+    let mut scenario = presets::checkout_async();
+    let old = scenario.services[0].name.clone();
+    let hostile = "=HYPERLINK(\"x\",\"y\"), a";
+    scenario.services[0].name = hostile.into();
+    for link in &mut scenario.links {
+        for end in [&mut link.from, &mut link.to] {
+            if *end == old {
+                *end = hostile.into();
+            }
+        }
+    }
+    let mut playground = on(scenario);
+    act(&mut playground, Action::SetSpeed(1.0));
+    frames(&mut playground, 120, FRAME_MS);
+    let download = playground.export(Export::MetricsCsv).expect("a file");
+    assert_eq!(download.media_type, "text/csv");
+    assert_eq!(
+        download.name,
+        format!("cascade-{}.csv", slug(&presets::checkout_async().name))
+    );
+    let lines: Vec<&str> = download.text.lines().collect();
+    assert!(lines[0].starts_with("time_s,started,succeeded,failed,failed "));
+    assert!(
+        lines[0].contains("\"'=HYPERLINK(\"\"x\"\",\"\"y\"\"), a busy\""),
+        "{}",
+        lines[0]
+    );
+    let samples = playground.main().simulation().series().samples().count();
+    assert_eq!(lines.len(), samples + 1, "a header and a row per sample");
+    assert!(
+        samples >= 8,
+        "two simulated seconds at one sample per 250 ms"
+    );
+    let columns = |line: &str| {
+        let mut quoted = false;
+        1 + line
+            .chars()
+            .filter(|c| {
+                if *c == '"' {
+                    quoted = !quoted;
+                }
+                *c == ',' && !quoted
+            })
+            .count()
+    };
+    assert!(lines
+        .iter()
+        .skip(1)
+        .all(|line| columns(line) == columns(lines[0])));
+}
+
+/// The file-name slug, worked out independently of the model.
+fn slug(name: &str) -> String {
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[test]
+fn frame_times_keep_the_last_frames_and_give_quantiles() {
+    let mut times = FrameTimes::default();
+    assert_eq!(times.quantile(0.95), 0.0);
+    for frame in 0..1_000 {
+        times.record(f64::from(frame % 100));
+    }
+    assert_eq!(times.count(), 1_000);
+    assert_eq!(times.quantile(0.5), 49.0);
+    assert_eq!(times.quantile(0.95), 94.0);
+    assert_eq!(compact_count(42), "42");
+    assert_eq!(compact_count(12_345), "12.3k");
+    assert_eq!(compact_count(2_500_000), "2.5M");
+}
+
+// ---- the compare view ------------------------------------------------------------------
+
+#[test]
+fn the_compare_view_keeps_both_sides_in_step() {
+    let mut playground = playground("frozen-dependency");
+    act(&mut playground, Action::SetSpeed(10.0));
+    frames(&mut playground, 5, 100.0);
+    assert_eq!(act(&mut playground, Action::ToggleCompare), Changed::Run);
+    assert!(playground.comparing());
+    assert_eq!(
+        playground.now(),
+        SimTime::ZERO,
+        "both sides start from time zero"
+    );
+    let side = playground.side().expect("the async side");
+    assert!(side.scenario().links[1..]
+        .iter()
+        .all(|link| link.kind == LinkKind::Async));
+    assert!(playground
+        .main()
+        .scenario()
+        .links
+        .iter()
+        .all(|link| link.kind == LinkKind::Sync));
+    assert_eq!(side.seed(), playground.main().seed());
+    for _ in 0..30 {
+        frames(&mut playground, 1, 100.0);
+        let side_now = playground.side().map(|side| side.simulation().now());
+        assert_eq!(side_now, Some(playground.now()), "one clock");
+    }
+    act(&mut playground, Action::ToggleKill("Inventory".into()));
+    let killed = |runner: &cascade::model::Runner| {
+        runner
+            .simulation()
+            .node_by_name("Inventory")
+            .map(|node| node.state)
+    };
+    assert_eq!(killed(playground.main()), Some(NodeState::Killed));
+    assert_eq!(
+        playground.side().and_then(killed),
+        Some(NodeState::Killed),
+        "a fault lands on both sides"
+    );
+    act(&mut playground, Action::Step);
+    assert_eq!(
+        playground.side().map(|side| side.simulation().now()),
+        Some(playground.now())
+    );
+    assert!(
+        playground.main().simulation().client_counts().failed() > 50,
+        "the hang cascades on the sync side"
+    );
+    assert_eq!(
+        playground
+            .side()
+            .map(|side| side.simulation().client_counts().failed()),
+        Some(0),
+        "the queue contains it"
+    );
+    act(&mut playground, Action::ToggleKill("Inventory".into()));
+    assert_eq!(
+        playground.side().and_then(killed),
+        Some(NodeState::Up),
+        "and so does a revival"
+    );
+    assert_eq!(
+        refused(&mut playground, Action::ToggleLinkKind(1)),
+        UiError::CompareLinks
+    );
+    assert_eq!(
+        refused(&mut playground, Action::Place(Block::Service)),
+        UiError::CompareFixed
+    );
+    assert_eq!(
+        refused(&mut playground, Action::Undo),
+        UiError::CompareFixed
+    );
+    assert_eq!(
+        playground.autosave(),
+        None,
+        "the comparison is not the person's scenario"
+    );
+    let json = playground.export(Export::ScenarioJson).expect("a file");
+    assert!(
+        json.text.contains(&presets::frozen_dependency().name),
+        "the scenario compared"
+    );
+    act(&mut playground, Action::LoadPreset("checkout".into()));
+    assert!(playground.comparing(), "a preset loads on both sides");
+    assert_eq!(playground.scenario_shown().name, presets::checkout().name);
+    act(&mut playground, Action::ToggleCompare);
+    assert!(!playground.comparing());
+    assert_eq!(
+        playground.main().scenario(),
+        &presets::checkout(),
+        "back to the scenario as it was"
+    );
+}
+
+// ---- share links: opening, panels ------------------------------------------------------
+
+/// A shared run long enough to take several slices to replay.
+fn long_state() -> SharedState {
+    let mut state = modified_run("checkout").capture();
+    state.at = SimTime::from_secs(1_200);
+    state
+}
+
+#[test]
+fn a_run_still_opening_refuses_changes_says_how_far_it_is_and_then_shows_the_link() {
+    let state = long_state();
+    let mut playground = playground("retry-storm");
+    assert_eq!(
+        act(&mut playground, Action::Open(Box::new(state.clone()))),
+        Changed::Opened
+    );
+    let progress = playground.opening().expect("still opening after one slice");
+    assert!(
+        progress.starts_with("Opening the shared run: "),
+        "{progress}"
+    );
+    assert!(
+        progress.ends_with("of 1200 simulated seconds replayed…"),
+        "{progress}"
+    );
+    assert_eq!(
+        playground.main().scenario().name,
+        presets::retry_storm().name,
+        "what was on screen stays until the link is ready"
+    );
+    for action in [
+        Action::ToggleKill("Payments".into()),
+        Action::TogglePlay,
+        Action::ToggleCompare,
+        Action::OpenShare,
+    ] {
+        assert_eq!(refused(&mut playground, action), UiError::StillOpening);
+    }
+    assert_eq!(
+        playground.export(Export::ScenarioJson),
+        Err(UiError::StillOpening)
+    );
+    let mut slices = 0;
+    loop {
+        slices += 1;
+        if act(
+            &mut playground,
+            Action::Advance {
+                wall_elapsed_ms: FRAME_MS,
+            },
+        ) == Changed::Opened
+        {
+            break;
+        }
+        assert!(slices < 1_000);
+    }
+    assert!(slices > 1, "{slices} slices");
+    assert_eq!(playground.opening(), None);
+    assert_eq!(playground.now(), SimTime::from_secs(1_200));
+    assert_eq!(playground.main().scenario(), &state.scenario);
+    assert_eq!(
+        playground.selection(),
+        state.view.selected.as_ref().map(Into::into).as_ref()
+    );
+    assert_eq!(playground.speed(), 2.0, "the link's view");
+    assert_eq!(playground.can_undo_redo(), (false, false));
+    let whole = restore(&state);
+    assert_eq!(
+        whole.main().simulation().trace().hash(),
+        playground.main().simulation().trace().hash(),
+        "slices end where a replay in one go does"
+    );
+}
+
+#[test]
+fn a_run_still_opening_can_be_cancelled_or_replaced() {
+    let mut playground = playground("retry-storm");
+    act(&mut playground, Action::Open(Box::new(long_state())));
+    act(&mut playground, Action::CancelOpening);
+    assert_eq!(playground.opening(), None);
+    assert!(playground
+        .notice()
+        .is_some_and(|text| text.starts_with("The shared run was not opened")));
+    assert_eq!(
+        playground.main().scenario().name,
+        presets::retry_storm().name
+    );
+    let service = playground.main().scenario().services[0].name.clone();
+    act(&mut playground, Action::ToggleKill(service));
+    act(&mut playground, Action::Open(Box::new(long_state())));
+    act(&mut playground, Action::LoadPreset("poison-message".into()));
+    assert_eq!(
+        playground.opening(),
+        None,
+        "another scenario gives up on the link"
+    );
+    frames(&mut playground, 5, FRAME_MS);
+    assert_eq!(
+        playground.main().scenario().name,
+        presets::poison_message().name
+    );
+}
+
+#[test]
+fn a_shared_comparison_opens_both_sides_and_page_options_win_over_its_view() {
+    let mut original = playground("frozen-dependency");
+    act(&mut original, Action::ToggleCompare);
+    play(&mut original, 2.0);
+    act(&mut original, Action::ToggleKill("Inventory".into()));
+    play(&mut original, 1.0);
+    let (state, _) = original.shareable().expect("shares");
+    assert!(state.view.compare);
+    let page = PageOptions {
+        speed: Some(5.0),
+        autoplay: Some(false),
+        ..PageOptions::default()
+    };
+    let opened = Playground::restore(&state, page).expect("opens");
+    assert!(opened.comparing());
+    assert_eq!(opened.speed(), 5.0);
+    assert!(!opened.playing());
+    for (a, b) in [
+        (original.main(), opened.main()),
+        (original.side().expect("side"), opened.side().expect("side")),
+    ] {
+        assert_eq!(a.simulation().trace().hash(), b.simulation().trace().hash());
+    }
+}
+
+#[test]
+fn share_and_embed_panels_hold_the_run_and_close_when_it_changes() {
+    let mut playground = modified_run("checkout");
+    act(&mut playground, Action::OpenShare);
+    let Some(Panel::Share { fragment }) = playground.panel().cloned() else {
+        panic!("the share panel is open");
+    };
+    let state = share::decode(&format!("#{fragment}"))
+        .expect("ok")
+        .expect("a link");
+    assert_eq!(state, playground.capture());
+    act(&mut playground, Action::TogglePlay);
+    assert!(playground.panel().is_some(), "looking keeps it open");
+    act(&mut playground, Action::ToggleKill("Orders".into()));
+    assert_eq!(playground.panel(), None, "a change makes it stale: closed");
+    act(&mut playground, Action::OpenEmbed);
+    let Some(Panel::Embed { from_start, run }) = playground.panel().cloned() else {
+        panic!("the embed panel is open");
+    };
+    let from_start = share::decode(&from_start).expect("ok").expect("a link");
+    assert!(from_start.commands.is_empty() && from_start.at == SimTime::ZERO);
+    let run = share::decode(&run).expect("ok").expect("a link");
+    assert!(
+        run.view.playing,
+        "an embed plays unless its own parameter says not"
+    );
+    act(&mut playground, Action::ClosePanel);
+    assert_eq!(playground.panel(), None);
+}
+
+/// A run a link cannot carry whole (here: more commands than a link holds) is shared from
+/// time zero, and the note says why.
+#[test]
+fn a_run_too_long_to_travel_is_shared_from_time_zero_with_a_note() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::TogglePlay);
+    act(&mut playground, Action::Step);
+    let (whole, note) = playground.shareable().expect("shares");
+    assert_eq!(note, None);
+    assert_eq!(whole.at, playground.now());
+    for _ in 0..=share::MAX_SHARED_COMMANDS {
+        act(&mut playground, Action::ToggleSlow("Payments".into()));
+    }
+    act(&mut playground, Action::OpenShare);
+    let note = playground.notice().expect("a note");
+    assert!(
+        note.starts_with("This run cannot travel whole (commands: more than 10000 commands)"),
+        "{note}"
+    );
+    let Some(Panel::Share { fragment }) = playground.panel().cloned() else {
+        panic!("the share panel is open");
+    };
+    let state = share::decode(&fragment).expect("ok").expect("a link");
+    assert!(state.commands.is_empty() && state.at == SimTime::ZERO);
+    assert_eq!(&state.scenario, playground.main().scenario());
+}
+
+// ---- pages: boot, read-only, embed -----------------------------------------------------
+
+#[test]
+fn the_page_boots_from_a_link_a_preset_the_autosave_or_the_default() {
+    let saved = presets::poison_message();
+    let plain = Playground::boot(PageOptions::default(), "", Some(saved.clone()));
+    assert_eq!(plain.main().scenario(), &saved, "the autosave comes back");
+    assert_eq!(plain.notice(), None);
+    let asked = PageOptions {
+        preset: Some("retry-storm".into()),
+        ..PageOptions::default()
+    };
+    let booted = Playground::boot(asked, "", Some(saved.clone()));
+    assert_eq!(booted.preset_id(), Some("retry-storm"), "?preset= wins");
+    let embed = PageOptions {
+        embed: true,
+        ..PageOptions::default()
+    };
+    let booted = Playground::boot(embed, "", Some(saved.clone()));
+    assert_eq!(
+        booted.preset_id(),
+        Some("checkout"),
+        "an embed never reads the autosave"
+    );
+    let unknown = PageOptions {
+        preset: Some("nope".into()),
+        problems: vec!["speed=\"fast\" is not a number".into()],
+        ..PageOptions::default()
+    };
+    let booted = Playground::boot(unknown, "", None);
+    assert_eq!(booted.preset_id(), Some("checkout"));
+    let notice = booted.notice().expect("says what was ignored");
+    assert!(
+        notice.contains("Ignored: speed=") && notice.contains("no preset called \"nope\""),
+        "{notice}"
+    );
+    let booted = Playground::boot(
+        PageOptions::default(),
+        "#share=1.garbage",
+        Some(saved.clone()),
+    );
+    assert_eq!(
+        booted.main().scenario(),
+        &saved,
+        "a bad link keeps your work"
+    );
+    assert!(booted.notice().is_some());
+    let state = modified_run("retry-storm").capture();
+    let fragment = format!("#{}", share::encode(&state));
+    let mut booted = Playground::boot(PageOptions::default(), &fragment, Some(saved));
+    while booted.opening().is_some() {
+        act(
+            &mut booted,
+            Action::Advance {
+                wall_elapsed_ms: 0.0,
+            },
+        );
+    }
+    assert_eq!(
+        booted.main().scenario(),
+        &state.scenario,
+        "a link wins over the autosave"
+    );
+    assert_eq!(booted.now(), state.at);
+}
+
+#[test]
+fn a_read_only_page_only_looks() {
+    let page = PageOptions {
+        readonly: true,
+        embed: true,
+        ..PageOptions::default()
+    };
+    let mut playground = Playground::new(presets::checkout(), page).expect("valid");
+    for action in [
+        Action::ToggleKill("Payments".into()),
+        Action::ToggleLinkKind(1),
+        Action::Place(Block::Service),
+        Action::LoadPreset("retry-storm".into()),
+        Action::ToggleCompare,
+    ] {
+        assert_eq!(refused(&mut playground, action), UiError::ReadOnly);
+    }
+    let (start, end) = playground.main().layout().link_ends(1);
+    let middle = start.lerp(end, 0.5);
+    act(&mut playground, Action::TogglePlay);
+    assert_eq!(
+        refused(
+            &mut playground,
+            Action::ClickAt {
+                x: middle.x,
+                y: middle.y
+            }
+        ),
+        UiError::ReadOnly,
+        "a click on a link would switch it"
+    );
+    act(&mut playground, Action::TogglePlay);
+    act(&mut playground, Action::SetSpeed(5.0));
+    act(&mut playground, Action::Reset);
+    act(&mut playground, Action::OpenShare);
+    assert_eq!(playground.autosave(), None, "an embed does not save");
+}
