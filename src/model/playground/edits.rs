@@ -1,0 +1,241 @@
+//! The playground's rules for time, faults, the scenario and the canvas: one clock for both
+//! sides of the compare view, faults on both at the same instant, every change to the
+//! scenario through the history.
+
+use super::{other_kind, Compare, Playground};
+use crate::model::action::{Block, Changed, Selection, UiError};
+use crate::model::editor::{Change, Edit};
+use crate::model::geometry::Point;
+use crate::model::replay::REPLAY_SLICE_EVENTS;
+use crate::model::runner::Runner;
+use cascade_sim::{Command, CommandError, LinkKind, NodeState, RunOutcome, Scenario};
+
+impl Playground {
+    // ---- time ---------------------------------------------------------------------------
+
+    /// A frame: a shared run still opening replays a slice; otherwise the runs advance at the
+    /// speed while playing. The compare view's sides share a clock: while the async side is
+    /// still catching up (its frame budget ran out), the sync side waits for it.
+    pub(super) fn advance(&mut self, wall_elapsed_ms: f64) -> Result<Changed, UiError> {
+        if let Some(opening) = &mut self.opening {
+            return match opening.advance(REPLAY_SLICE_EVENTS) {
+                Ok(false) => Ok(Changed::View),
+                Ok(true) => {
+                    if let Some(opening) = self.opening.take() {
+                        self.take_opened(opening.into_opened());
+                    }
+                    Ok(Changed::Opened)
+                }
+                Err(error) => {
+                    self.opening = None;
+                    Err(error)
+                }
+            };
+        }
+        if !self.playing {
+            return Ok(Changed::Nothing);
+        }
+        let now = self.main.simulation().now();
+        let side_behind = self
+            .compare
+            .as_ref()
+            .is_some_and(|compare| compare.side.simulation().now() < now);
+        if !side_behind {
+            self.main.advance(wall_elapsed_ms, self.speed);
+        }
+        let now = self.main.simulation().now();
+        if let Some(compare) = &mut self.compare {
+            compare.side.follow(now);
+        }
+        Ok(Changed::View)
+    }
+
+    /// The async side does now whatever it has not done yet up to the main side's instant.
+    pub(super) fn side_catches_up(&mut self) {
+        let now = self.main.simulation().now();
+        if let Some(compare) = &mut self.compare {
+            compare.side.catch_up(now);
+        }
+    }
+
+    /// Both sides from time zero with `seed`.
+    pub(super) fn restart(&mut self, seed: u64) -> Result<(), UiError> {
+        self.main.restart(seed)?;
+        if let Some(compare) = &mut self.compare {
+            compare.side.restart(seed)?;
+        }
+        // Request ids start again at 1: the old path would mix with the new run.
+        self.inspected = None;
+        Ok(())
+    }
+
+    /// A fault or change for the run: on both sides of the compare view, at the same instant
+    /// (the async side first catches up, as a share link replays it).
+    pub(super) fn command(&mut self, command: Command) -> Result<Changed, UiError> {
+        if let Some(compare) = &mut self.compare {
+            compare.side.settle()?;
+            self.main.settle()?;
+            let now = self.main.simulation().now();
+            if compare.side.catch_up(now) == RunOutcome::StuckAtInstant {
+                return Err(CommandError::StuckAtInstant(compare.side.simulation().now()).into());
+            }
+            // The sides share nodes and states, so a command one takes the other takes too;
+            // checked on the async side first so that a refusal leaves both as they were.
+            compare.side.apply(command.clone())?;
+        }
+        self.main.apply(command)?;
+        Ok(Changed::Run)
+    }
+
+    /// A service's state, whether it is slowed and whether it fails on purpose.
+    pub(super) fn service_state(&self, name: &str) -> Result<(NodeState, bool, bool), UiError> {
+        let node = self
+            .main
+            .simulation()
+            .node_by_name(name)
+            .filter(|node| !node.is_client)
+            .ok_or_else(|| UiError::Missing(format!("no service is named {name:?}")))?;
+        Ok((node.state, node.slow_factor > 1.0, node.error_rate > 0.0))
+    }
+
+    // ---- the scenario -------------------------------------------------------------------
+
+    /// A new scenario from time zero (a preset, an import): a new history, nothing selected.
+    /// In the compare view both sides take it.
+    pub(super) fn load(&mut self, scenario: Scenario) -> Result<Changed, UiError> {
+        let seed = self.main.seed();
+        if self.compare.is_some() {
+            let (sync, asynchronous) = crate::model::compare::comparison(&scenario);
+            let (main, side) = (Runner::new(sync, seed)?, Runner::new(asynchronous, seed)?);
+            self.main = main;
+            self.compare = Some(Compare {
+                side,
+                compared: scenario,
+            });
+        } else {
+            self.main = Runner::new(scenario, seed)?;
+        }
+        // Choosing another scenario gives up on a shared run still opening.
+        self.opening = None;
+        self.history.clear();
+        self.selection = None;
+        self.inspected = None;
+        Ok(Changed::Scenario)
+    }
+
+    /// An edit of the topology, through the history.
+    pub(super) fn edit(&mut self, edit: Edit) -> Result<Changed, UiError> {
+        self.refuse_while_comparing()?;
+        let edited = self
+            .history
+            .apply(self.main.scenario(), edit)
+            .map_err(UiError::Edit)?;
+        if edited == *self.main.scenario() {
+            self.main.end_preview();
+            return Ok(Changed::Nothing);
+        }
+        self.take_scenario(edited)
+    }
+
+    /// The running simulation takes an edited, undone or redone scenario; a selection of
+    /// something no longer there is dropped.
+    pub(super) fn take_scenario(&mut self, scenario: Scenario) -> Result<Changed, UiError> {
+        if self.main.take_scenario(scenario)? == Change::Structure {
+            self.inspected = None;
+        }
+        if let Some(selection) = &self.selection {
+            if self.check_selection(selection).is_err() {
+                self.selection = None;
+            }
+        }
+        Ok(Changed::Scenario)
+    }
+
+    pub(super) fn set_link_kind(
+        &mut self,
+        link: usize,
+        kind: LinkKind,
+    ) -> Result<Changed, UiError> {
+        if self.compare.is_some() {
+            return Err(UiError::CompareLinks);
+        }
+        self.edit(Edit::SetLinkKind { index: link, kind })
+    }
+
+    pub(super) fn link_kind(&self, link: usize) -> Result<LinkKind, UiError> {
+        self.main
+            .scenario()
+            .links
+            .get(link)
+            .map(|spec| spec.kind)
+            .ok_or_else(|| UiError::Missing(format!("there is no link number {link}")))
+    }
+
+    pub(super) fn drop_block(&mut self, block: Block, at: Point) -> Result<Changed, UiError> {
+        let Point { x, y } = at;
+        match block {
+            Block::Service => self.edit(Edit::AddService { x, y }),
+            Block::Client => self.edit(Edit::AddClient { x, y }),
+            Block::Queue => match self.link_at(at) {
+                Some(link) => self.set_link_kind(link, LinkKind::Async),
+                None => Err(UiError::Missing(
+                    "drop the queue onto a link to make it asynchronous".into(),
+                )),
+            },
+        }
+    }
+
+    pub(super) fn refuse_while_comparing(&self) -> Result<(), UiError> {
+        match self.compare {
+            Some(_) => Err(UiError::CompareFixed),
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn check_selection(&self, selection: &Selection) -> Result<(), UiError> {
+        let scenario = self.main.scenario();
+        let there = match selection {
+            Selection::Node(name) => scenario.node_names().any(|node| node == name),
+            Selection::Link(index) => *index < scenario.links.len(),
+        };
+        if there {
+            Ok(())
+        } else {
+            Err(UiError::Missing(format!(
+                "{selection:?} is not on the canvas"
+            )))
+        }
+    }
+
+    // ---- the canvas ---------------------------------------------------------------------
+
+    /// The link drawn under a point, if any.
+    pub(super) fn link_at(&self, point: Point) -> Option<usize> {
+        let links = &self.main.scenario().links;
+        self.main.layout().link_at(point, |index| {
+            links
+                .get(index)
+                .is_some_and(|link| link.kind == LinkKind::Async)
+        })
+    }
+
+    /// A click on the canvas background: a message shows its request's path, a link switches
+    /// kind, anything else clears the selection.
+    pub(super) fn click_at(&mut self, point: Point) -> Result<Changed, UiError> {
+        if let Some(request) = self.main.request_near(point) {
+            self.inspected = Some(request);
+            return Ok(Changed::View);
+        }
+        match self.link_at(point) {
+            Some(_) if self.page.readonly => Err(UiError::ReadOnly),
+            Some(link) => {
+                let kind = self.link_kind(link)?;
+                self.set_link_kind(link, other_kind(kind))
+            }
+            None => {
+                self.selection = None;
+                Ok(Changed::View)
+            }
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! The playground: everything the page shows and does, behind one door. It owns the main run,
+//! the compare view's async side, a shared run being opened, the selection, the undo history,
+//! the play state and speed, the open panel and the message for the person, and changes only
+//! through [`Playground::update`]. Every rule is written once, here: the compare side copies
+//! the main side's clock, play state and speed because there is only one of each; a fault
+//! lands on both sides at the same instant; every change to the scenario goes through the
+//! history; a read-only page only looks.
+
+mod edits;
+mod sharing;
+mod shown;
+
+use super::action::{Action, Block, Changed, Selection, UiError};
+use super::editor::{Edit, History};
+use super::geometry::Point;
+use super::log::LogFilter;
+use super::replay::Opening;
+use super::runner::Runner;
+use super::share::{self, SharedState};
+use crate::embed::{PageOptions, Snippet};
+use cascade_sim::{presets, Command, LinkKind, NodeState, RequestId, Scenario};
+
+/// The seed a new playground starts with.
+pub const DEFAULT_SEED: u64 = 1;
+/// The speed a new playground starts at (simulated seconds per second).
+pub const DEFAULT_SPEED: f64 = 0.5;
+/// The slowest and fastest speeds.
+pub const SPEED_RANGE: (f64, f64) = (0.01, 100.0);
+/// Speeds offered in the speed menu.
+pub const SPEEDS: [f64; 9] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0];
+/// The preset shown when nothing else is asked for.
+pub const DEFAULT_PRESET: &str = "checkout";
+/// Log entries the page shows at most.
+pub const LOG_SHOWN: usize = 40;
+/// A service slowed by the fault controls works this many times slower.
+pub const SLOW_FACTOR: f64 = 5.0;
+/// The share of requests a service failing on purpose fails.
+pub const ERROR_RATE: f64 = 0.2;
+
+/// The compare view's second side.
+struct Compare {
+    /// The same topology with calls between services through queues.
+    side: Runner,
+    /// The scenario compared, to go back to.
+    compared: Scenario,
+}
+
+/// An open dialog under the top bar.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Panel {
+    /// A share link's fragment, ready to copy.
+    Share {
+        /// The fragment (without `#`).
+        fragment: String,
+    },
+    /// An iframe snippet's fragments: the scenario from time zero, and this run.
+    Embed {
+        /// The scenario, seed and faults from time zero.
+        from_start: String,
+        /// This run up to now.
+        run: String,
+    },
+}
+
+/// Which file an export makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// The scenario as JSON (the format the command-line tool reads).
+    ScenarioJson,
+    /// The kept time series as CSV.
+    MetricsCsv,
+    /// The topology as drawn now, as a PNG picture (the page draws it).
+    Picture,
+}
+
+/// A file to download: its name, its media type and its text (for a picture, the caption
+/// the page writes under the drawing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Download {
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: &'static str,
+    /// Content, or a picture's caption.
+    pub text: String,
+}
+
+/// The whole playground, web-free.
+pub struct Playground {
+    main: Runner,
+    compare: Option<Compare>,
+    opening: Option<Box<Opening>>,
+    history: History,
+    selection: Option<Selection>,
+    inspected: Option<RequestId>,
+    log_filter: LogFilter,
+    playing: bool,
+    speed: f64,
+    page: PageOptions,
+    panel: Option<Panel>,
+    snippet: Snippet,
+    /// What to tell the person: the last refusal, or a note.
+    notice: Option<String>,
+    /// A file made by [`Action::Export`], for the page to hand to the browser.
+    download: Option<Download>,
+}
+
+impl Playground {
+    /// A playground on `scenario`, with the page's options.
+    pub fn new(scenario: Scenario, page: PageOptions) -> Result<Self, UiError> {
+        let mut playground = Playground {
+            main: Runner::new(scenario, DEFAULT_SEED)?,
+            compare: None,
+            opening: None,
+            history: History::default(),
+            selection: None,
+            inspected: None,
+            log_filter: LogFilter::All,
+            playing: true,
+            speed: DEFAULT_SPEED,
+            page,
+            panel: None,
+            snippet: Snippet::default(),
+            notice: None,
+            download: None,
+        };
+        playground.apply_page_options();
+        Ok(playground)
+    }
+
+    /// How the page starts: from a share link in the fragment (opened, or still opening), a
+    /// `?preset=`, the autosaved scenario or the default, with the page options and anything
+    /// to tell the person. An embed never reads the autosave (several embeds on one page
+    /// must not share it).
+    pub fn boot(page: PageOptions, fragment: &str, saved: Option<Scenario>) -> Self {
+        let mut notes = Vec::new();
+        if !page.problems.is_empty() {
+            notes.push(format!("Ignored: {}.", page.problems.join("; ")));
+        }
+        let saved = saved.filter(|_| page.preset.is_none() && !page.embed);
+        let id = page.preset.clone().unwrap_or_else(|| DEFAULT_PRESET.into());
+        let preset = presets::by_id(&id);
+        if preset.is_none() {
+            notes.push(format!(
+                "There is no preset called {id:?}; showing the first one."
+            ));
+        }
+        let scenario = saved.or(preset).unwrap_or_else(presets::checkout);
+        let mut playground = Playground::new(scenario, page.clone())
+            .or_else(|_| Playground::new(presets::checkout(), page))
+            .expect("the built-in presets are valid");
+        match share::decode(fragment) {
+            Ok(Some(state)) => {
+                if let Err(error) = playground.update(&Action::Open(Box::new(state))) {
+                    notes.push(error.to_string());
+                }
+            }
+            Ok(None) => {}
+            Err(error) => notes.push(error.to_string()),
+        }
+        playground.notice = (!notes.is_empty()).then(|| notes.join(" "));
+        playground
+    }
+
+    /// A playground showing a shared run, replayed to the end at once (tests, tools).
+    pub fn restore(state: &SharedState, page: PageOptions) -> Result<Self, UiError> {
+        let mut playground = Playground::new(state.scenario.clone(), page)?;
+        playground.update(&Action::Open(Box::new(state.clone())))?;
+        while playground.opening.is_some() {
+            playground.update(&Action::Advance {
+                wall_elapsed_ms: 0.0,
+            })?;
+        }
+        Ok(playground)
+    }
+
+    /// Carries out an action. On success, says what changed; on refusal nothing changed and
+    /// the error (also kept as the notice) says why.
+    pub fn update(&mut self, action: &Action) -> Result<Changed, UiError> {
+        if !matches!(action, Action::Advance { .. }) {
+            self.notice = None;
+        }
+        let result = self.carry_out(action);
+        if self.stalled().is_some() {
+            // A run stuck at one instant cannot go on: pause (the page says why).
+            self.playing = false;
+        }
+        match &result {
+            Ok(Changed::Run | Changed::Scenario) => {
+                // An open Share or Embed panel no longer describes what is on screen.
+                self.panel = None;
+            }
+            Ok(_) => {}
+            Err(error) => self.notice = Some(error.to_string()),
+        }
+        result
+    }
+
+    fn carry_out(&mut self, action: &Action) -> Result<Changed, UiError> {
+        let gives_up_opening = matches!(
+            action,
+            Action::LoadPreset(_)
+                | Action::LoadScenario(_)
+                | Action::ImportFile { .. }
+                | Action::Open(_)
+                | Action::CancelOpening
+        );
+        if self.opening.is_some() && !gives_up_opening && !matches!(action, Action::Advance { .. })
+        {
+            // Whatever is done now would be replaced when the shared run is ready.
+            return Err(UiError::StillOpening);
+        }
+        if self.page.readonly && !action.only_looks() && !matches!(action, Action::Open(_)) {
+            return Err(UiError::ReadOnly);
+        }
+        match action {
+            Action::Advance { wall_elapsed_ms } => self.advance(*wall_elapsed_ms),
+            Action::TogglePlay => {
+                self.playing = !self.playing;
+                Ok(Changed::View)
+            }
+            Action::Step => {
+                self.main.step();
+                self.side_catches_up();
+                Ok(Changed::View)
+            }
+            Action::Reset => self.restart(self.main.seed()).map(|()| Changed::View),
+            Action::SetSpeed(speed) if speed.is_finite() && *speed > 0.0 => {
+                self.speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+                Ok(Changed::View)
+            }
+            Action::SetSpeed(_) => Err(UiError::BadSpeed),
+            Action::SetSeed(text) => {
+                let seed = text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| UiError::BadSeed(text.clone()))?;
+                self.restart(seed).map(|()| Changed::Run)
+            }
+            Action::LoadPreset(id) => {
+                let scenario = presets::by_id(id).ok_or_else(|| UiError::NoPreset(id.clone()))?;
+                self.load(scenario)
+            }
+            Action::LoadScenario(scenario) => self.load((**scenario).clone()),
+            Action::ImportFile { name, text } => {
+                let scenario = text
+                    .clone()
+                    .and_then(|text| Scenario::from_json(&text).map_err(|error| error.to_string()))
+                    .map_err(|problem| UiError::Import {
+                        name: name.clone(),
+                        problem,
+                    })?;
+                self.load(scenario)
+            }
+            Action::Edit(edit) => self.edit((**edit).clone()),
+            Action::SetLinkKind { link, kind } => self.set_link_kind(*link, *kind),
+            Action::ToggleLinkKind(link) => {
+                let kind = self.link_kind(*link)?;
+                self.set_link_kind(*link, other_kind(kind))
+            }
+            Action::Undo => {
+                self.refuse_while_comparing()?;
+                let previous = self
+                    .history
+                    .undo(self.main.scenario())
+                    .ok_or(UiError::NothingToUndo)?;
+                self.take_scenario(previous)
+            }
+            Action::Redo => {
+                self.refuse_while_comparing()?;
+                let next = self
+                    .history
+                    .redo(self.main.scenario())
+                    .ok_or(UiError::NothingToRedo)?;
+                self.take_scenario(next)
+            }
+            Action::Delete(Selection::Node(name)) => {
+                self.edit(Edit::DeleteNode { name: name.clone() })
+            }
+            Action::Delete(Selection::Link(index)) => self.edit(Edit::DeleteLink { index: *index }),
+            Action::Drop { block, x, y } => self.drop_block(*block, Point { x: *x, y: *y }),
+            Action::Place(block) => {
+                // A free-looking spot, different for each new node.
+                let count = self.main.scenario().node_names().count() as f64;
+                let at = Point {
+                    x: 160.0 + (count * 97.0) % 680.0,
+                    y: 80.0 + (count * 131.0) % 400.0,
+                };
+                match block {
+                    Block::Queue => Err(UiError::Missing(
+                        "drag the queue onto a link to make it asynchronous".into(),
+                    )),
+                    _ => self.drop_block(*block, at),
+                }
+            }
+            Action::PreviewMove { name, x, y } => {
+                self.refuse_while_comparing()?;
+                self.main.preview_move(name, Point { x: *x, y: *y });
+                Ok(Changed::View)
+            }
+            Action::CancelPreview => {
+                self.main.end_preview();
+                Ok(Changed::View)
+            }
+            Action::ToggleKill(name) => {
+                let node = self.service_state(name)?;
+                self.command(if node.0 == NodeState::Up {
+                    Command::Kill { node: name.clone() }
+                } else {
+                    Command::Revive { node: name.clone() }
+                })
+            }
+            Action::ToggleFreeze(name) => {
+                let node = self.service_state(name)?;
+                self.command(if node.0 == NodeState::Up {
+                    Command::Freeze { node: name.clone() }
+                } else {
+                    Command::Revive { node: name.clone() }
+                })
+            }
+            Action::ToggleSlow(name) => {
+                let (_, slowed, _) = self.service_state(name)?;
+                self.command(Command::Slow {
+                    node: name.clone(),
+                    factor: if slowed { 1.0 } else { SLOW_FACTOR },
+                })
+            }
+            Action::ToggleErrors(name) => {
+                let (_, _, failing) = self.service_state(name)?;
+                self.command(Command::SetErrorRate {
+                    node: name.clone(),
+                    error_rate: if failing { 0.0 } else { ERROR_RATE },
+                })
+            }
+            Action::TogglePartition(index) => {
+                let link =
+                    self.main.simulation().links().nth(*index).ok_or_else(|| {
+                        UiError::Missing(format!("there is no link number {index}"))
+                    })?;
+                let id = link.id.0;
+                self.command(if link.partitioned {
+                    Command::Heal { link: id }
+                } else {
+                    Command::Partition { link: id }
+                })
+            }
+            Action::ToggleBroker => self.command(if self.main.simulation().broker_up() {
+                Command::KillBroker
+            } else {
+                Command::ReviveBroker
+            }),
+            Action::Select(selection) => {
+                if let Some(selection) = selection {
+                    self.check_selection(selection)?;
+                }
+                self.selection = selection.clone();
+                Ok(Changed::View)
+            }
+            Action::InspectRequest(request) => {
+                self.inspected = request.map(RequestId);
+                Ok(Changed::View)
+            }
+            Action::ClickAt { x, y } => self.click_at(Point { x: *x, y: *y }),
+            Action::ToggleLogPause => {
+                let paused = self.main.log().paused();
+                self.main.set_log_paused(!paused);
+                Ok(Changed::View)
+            }
+            Action::SetLogFilter(filter) => {
+                self.log_filter = *filter;
+                Ok(Changed::View)
+            }
+            Action::ToggleCompare => self.toggle_compare(),
+            Action::Open(state) => self.open(state),
+            Action::CancelOpening => {
+                if self.opening.take().is_some() {
+                    self.notice = Some(
+                        "The shared run was not opened; this is the scenario you had (press Play)."
+                            .into(),
+                    );
+                }
+                Ok(Changed::View)
+            }
+            Action::OpenShare => {
+                let (state, note) = self.shareable()?;
+                self.panel = Some(Panel::Share {
+                    fragment: share::encode(&state),
+                });
+                self.notice = note;
+                Ok(Changed::View)
+            }
+            Action::OpenEmbed => {
+                let (mut run, note) = self.shareable()?;
+                // The embed's own autoplay parameter decides whether it plays.
+                run.view.playing = true;
+                self.panel = Some(Panel::Embed {
+                    from_start: share::encode(&sharing::from_time_zero(run.clone())),
+                    run: share::encode(&run),
+                });
+                self.notice = note;
+                Ok(Changed::View)
+            }
+            Action::ClosePanel => {
+                self.panel = None;
+                Ok(Changed::View)
+            }
+            Action::SetSnippet(snippet) => {
+                self.snippet = snippet.clone();
+                Ok(Changed::View)
+            }
+            Action::Export(export) => {
+                self.download = Some(self.export(*export)?);
+                Ok(Changed::View)
+            }
+            Action::Report(problem) => {
+                self.notice = Some(problem.clone());
+                Ok(Changed::View)
+            }
+            Action::ConnectTo { from, x, y } => {
+                let target = self
+                    .main
+                    .layout()
+                    .node_at(Point { x: *x, y: *y })
+                    .and_then(|id| self.main.simulation().nodes().nth(id.index()))
+                    .map(|node| node.name.to_string());
+                match target {
+                    Some(to) if to != *from => self.edit(Edit::Connect {
+                        from: from.clone(),
+                        to,
+                        kind: LinkKind::Sync,
+                    }),
+                    // Released on nothing or on itself: no link.
+                    _ => Ok(Changed::View),
+                }
+            }
+        }
+    }
+}
+
+/// The other link kind.
+pub(super) fn other_kind(kind: LinkKind) -> LinkKind {
+    match kind {
+        LinkKind::Sync => LinkKind::Async,
+        LinkKind::Async => LinkKind::Sync,
+    }
+}
