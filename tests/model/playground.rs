@@ -1192,3 +1192,124 @@ fn a_read_only_page_only_looks() {
     act(&mut playground, Action::OpenShare);
     assert_eq!(playground.autosave(), None, "an embed does not save");
 }
+
+#[test]
+fn links_are_drawn_from_a_handle_to_a_node_and_deleted_like_nodes() {
+    let mut playground = playground("checkout");
+    let id = playground
+        .main()
+        .simulation()
+        .node_by_name("Payments")
+        .map(|node| node.id)
+        .expect("Payments");
+    let payments = playground.main().layout().center(id);
+    assert_eq!(
+        act(
+            &mut playground,
+            Action::ConnectTo {
+                from: "Users".into(),
+                x: payments.x,
+                y: payments.y,
+            },
+        ),
+        Changed::Scenario
+    );
+    let added = playground
+        .main()
+        .scenario()
+        .links
+        .last()
+        .cloned()
+        .expect("a link");
+    assert_eq!(
+        (added.from.as_str(), added.to.as_str(), added.kind),
+        ("Users", "Payments", LinkKind::Sync)
+    );
+    let count = playground.main().scenario().links.len();
+    assert_eq!(
+        act(
+            &mut playground,
+            Action::ConnectTo {
+                from: "Users".into(),
+                x: 5.0,
+                y: 5.0
+            }
+        ),
+        Changed::View,
+        "released on nothing: no link"
+    );
+    let users = playground.main().layout().center(NodeId(0));
+    act(
+        &mut playground,
+        Action::ConnectTo {
+            from: "Users".into(),
+            x: users.x,
+            y: users.y,
+        },
+    );
+    assert_eq!(
+        playground.main().scenario().links.len(),
+        count,
+        "nor on itself"
+    );
+    act(&mut playground, Action::Delete(Selection::Link(count - 1)));
+    assert_eq!(playground.main().scenario().links.len(), count - 1);
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.main().scenario().links.len(), count, "undone");
+    assert_eq!(
+        refused(&mut playground, Action::Place(Block::Queue)).to_string(),
+        "drag the queue onto a link to make it asynchronous"
+    );
+    assert!(matches!(
+        refused(
+            &mut playground,
+            Action::Select(Some(Selection::Node("Nobody".into())))
+        ),
+        UiError::Missing(_)
+    ));
+    assert!(matches!(
+        refused(&mut playground, Action::Delete(Selection::Link(99))),
+        UiError::Edit(_)
+    ));
+}
+
+#[test]
+fn exports_are_handed_over_once_and_reports_are_said() {
+    let mut playground = playground("poison-message");
+    act(&mut playground, Action::SetSeed("9".into()));
+    frames(&mut playground, 30, FRAME_MS);
+    act(&mut playground, Action::Export(Export::ScenarioJson));
+    let download = playground.take_download().expect("a file");
+    assert_eq!(download.media_type, "application/json");
+    assert_eq!(
+        download.name,
+        format!("cascade-{}.json", slug(&presets::poison_message().name))
+    );
+    let scenario = cascade_sim::Scenario::from_json(&download.text).expect("the scenario, as JSON");
+    assert_eq!(&scenario, playground.main().scenario());
+    assert_eq!(playground.take_download(), None, "handed over once");
+    act(&mut playground, Action::Export(Export::Picture));
+    let picture = playground.take_download().expect("a picture");
+    assert!(picture.name.ends_with(".png"));
+    assert_eq!(
+        picture.text,
+        format!(
+            "{} · t = {:.1} s · seed 9",
+            presets::poison_message().name,
+            playground.now().as_secs_f64()
+        )
+    );
+    let mut snippet = playground.snippet().clone();
+    snippet.controls = cascade::embed::Controls::Full;
+    snippet.readonly = true;
+    act(&mut playground, Action::SetSnippet(snippet.clone()));
+    assert_eq!(playground.snippet(), &snippet);
+    act(
+        &mut playground,
+        Action::Report("This page cannot reach the clipboard.".into()),
+    );
+    assert_eq!(
+        playground.notice(),
+        Some("This page cannot reach the clipboard.")
+    );
+}

@@ -5,29 +5,17 @@ use crate::model::{Action, NodeBox, SPEEDS};
 use cascade_sim::NodeState;
 use yew::prelude::*;
 
-/// The play controls' properties.
-#[derive(Properties, PartialEq)]
-pub struct PlayControlsProps {
-    /// Whether time runs.
-    pub playing: bool,
-    /// Offer the step button (the full page; the embed bar is compact).
-    #[prop_or_default]
-    pub step: bool,
-    /// Where actions go.
-    pub dispatch: Callback<Action>,
-}
-
-/// Play or pause, step, reset.
-#[function_component]
-pub fn PlayControls(props: &PlayControlsProps) -> Html {
-    let dispatch = &props.dispatch;
+/// Play or pause, (with `step`) step, and reset. Plain functions, not components: they sit
+/// inside the top bar and the embed bar and re-render with them (a component costs bundle
+/// size and would save nothing here).
+pub fn play_controls(playing: bool, step: bool, dispatch: &Callback<Action>) -> Html {
     html! {
         <>
             <button data-testid="play" onclick={dispatch.reform(|_: MouseEvent| Action::TogglePlay)}
-                aria-pressed={props.playing.to_string()} title="Play or pause (space)">
-                { if props.playing { "Pause" } else { "Play" } }
+                aria-pressed={playing.to_string()} title="Play or pause (space)">
+                { if playing { "Pause" } else { "Play" } }
             </button>
-            if props.step {
+            if step {
                 <button data-testid="step" onclick={dispatch.reform(|_: MouseEvent| Action::Step)}
                     title="Advance 100 ms of simulated time (.)">{"Step"}</button>
             }
@@ -37,19 +25,9 @@ pub fn PlayControls(props: &PlayControlsProps) -> Html {
     }
 }
 
-/// The speed menu's properties.
-#[derive(Properties, PartialEq)]
-pub struct SpeedMenuProps {
-    /// Simulated seconds per second now.
-    pub speed: f64,
-    /// Where actions go.
-    pub dispatch: Callback<Action>,
-}
-
-/// The speed menu.
-#[function_component]
-pub fn SpeedMenu(props: &SpeedMenuProps) -> Html {
-    let onchange = props.dispatch.reform(|event: Event| {
+/// The speed menu at `speed`.
+pub fn speed_menu(speed: f64, dispatch: &Callback<Action>) -> Html {
+    let onchange = dispatch.reform(|event: Event| {
         let speed = event
             .target_dyn_into::<web_sys::HtmlSelectElement>()
             .and_then(|select| select.value().parse::<f64>().ok())
@@ -58,8 +36,8 @@ pub fn SpeedMenu(props: &SpeedMenuProps) -> Html {
     });
     html! {
         <select data-testid="speed" {onchange} aria-label="Simulation speed">
-            { for SPEEDS.iter().map(|speed| html! {
-                <option value={speed.to_string()} selected={(*speed - props.speed).abs() < 1e-9}>{format!("{speed}x")}</option>
+            { for SPEEDS.iter().map(|option| html! {
+                <option value={option.to_string()} selected={(*option - speed).abs() < 1e-9}>{format!("{option}x")}</option>
             }) }
         </select>
     }

@@ -1,7 +1,7 @@
 //! `?embed=1`: the canvas filling the frame, a caption for a reader who has not read the
 //! story, and a compact control bar made of the same controls as the full page.
 
-use super::controls::{clock, kill_button, PlayControls, SpeedMenu};
+use super::controls::{clock, kill_button, play_controls, speed_menu};
 use super::stage::Stage;
 use crate::embed::Controls;
 use crate::model::{Action, Figures, StageView};
@@ -58,9 +58,9 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
         let figures = &props.figures;
         html! {
             <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
-                <PlayControls playing={props.playing} dispatch={dispatch.clone()} />
+                {play_controls(props.playing, false, dispatch)}
                 if full {
-                    <SpeedMenu speed={props.speed} dispatch={dispatch.clone()} />
+                    {speed_menu(props.speed, dispatch)}
                 }
                 {clock(props.now_s)}
                 if full {

@@ -1,7 +1,7 @@
 //! The top bar: the scenario menu, the controls, the seed, the clock, what the page has to
 //! say, and an open Share or Embed dialog.
 
-use super::controls::{clock, PlayControls, SpeedMenu};
+use super::controls::{clock, play_controls, speed_menu};
 use super::panels::PanelView;
 use crate::embed::Snippet;
 use crate::model::{Action, Panel};
@@ -80,13 +80,13 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 </select>
             </label>
             <div class="controls" role="toolbar" aria-label="Simulation controls">
-                <PlayControls playing={props.playing} step=true dispatch={dispatch.clone()} />
+                {play_controls(props.playing, true, dispatch)}
                 <button data-testid="compare" onclick={dispatch.reform(|_: MouseEvent| Action::ToggleCompare)} aria-pressed={props.comparing.to_string()}
                     title="Run this topology twice, all sync and async between services, with the same seed and faults">
                     {"Compare sync and async"}</button>
                 <button data-testid="share" onclick={dispatch.reform(|_: MouseEvent| Action::OpenShare)} title="Put this run (scenario, seed, faults, view) into a link">{"Share"}</button>
                 <button data-testid="embed" onclick={dispatch.reform(|_: MouseEvent| Action::OpenEmbed)} title="An iframe snippet for a blog post or course page">{"Embed"}</button>
-                <label>{"Speed "}<SpeedMenu speed={props.speed} dispatch={dispatch.clone()} /></label>
+                <label>{"Speed "}{speed_menu(props.speed, dispatch)}</label>
                 <label>{"Seed "}
                     <input data-testid="seed" class="seed" type="text" inputmode="numeric"
                         value={props.seed.to_string()} onchange={on_seed} aria-label="Random seed" />
