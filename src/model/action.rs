@@ -1,22 +1,14 @@
 //! What a person can do to the playground, as plain data ([`Action`]), what an action changed
 //! ([`Changed`]), and why one was refused ([`UiError`]). Keys, buttons, the canvas and the
-//! embed bar all produce the same actions; [`super::Playground::update`] carries them out.
+//! embed bar all produce the same actions; `Playground::update` carries them out.
 
 use super::editor::Edit;
 use super::log::LogFilter;
+pub use super::selection::Selection;
 use super::share::SharedState;
 use crate::embed::Snippet;
 use cascade_sim::{CommandError, LinkKind, Scenario, ScenarioError};
 use std::fmt;
-
-/// What is selected on the canvas (and shown in the inspector).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Selection {
-    /// A service or load source, by name.
-    Node(String),
-    /// A link, by index.
-    Link(usize),
-}
 
 /// A block of the palette, carried onto the canvas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +19,17 @@ pub enum Block {
     Client,
     /// A broker queue: dropped on a link, the link becomes async.
     Queue,
+}
+
+/// Which file an export makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// The scenario as JSON (the format the command-line tool reads).
+    ScenarioJson,
+    /// The kept time series as CSV.
+    MetricsCsv,
+    /// The topology as drawn now, as a PNG picture (the page draws it).
+    Picture,
 }
 
 /// Everything a person can do, one doc line each.
@@ -152,7 +155,7 @@ pub enum Action {
     /// Change the embed snippet's options.
     SetSnippet(Snippet),
     /// Make a file to download (the page takes it with `Playground::take_download`).
-    Export(super::playground::Export),
+    Export(Export),
     /// A problem the browser met on the person's behalf (a download, the clipboard), to say.
     Report(String),
 }

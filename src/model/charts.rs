@@ -1,7 +1,7 @@
 //! The figures over time: recent rates, the six live charts (the last two follow the
 //! selection), the kept time series as CSV, and frame times for the frame budget.
 
-use super::action::Selection;
+use super::selection::Selection;
 use cascade_sim::Simulation;
 use std::collections::VecDeque;
 

@@ -1,8 +1,8 @@
 //! The event log: notable trace events in words, newest last, pausable and filterable, and the
 //! most recent trace events kept for following one request's path.
 
-use super::words::describe;
-use cascade_sim::{RequestId, SimTime, Simulation, TraceEvent, TraceKind};
+use super::words::{kind_word, Names};
+use cascade_sim::{LinkId, NodeId, QueueId, RequestId, SimTime, Simulation, TraceEvent, TraceKind};
 use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,4 +124,101 @@ impl EventLog {
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = paused;
     }
+}
+
+/// A notable trace event in words; `None` for the routine ones (sent, delivered, acked...).
+fn describe(simulation: &Simulation, kind: &TraceKind) -> Option<(String, Severity)> {
+    let names = Names(simulation);
+    let (node, link, queue) = (
+        |id: NodeId| names.node(id),
+        |id: LinkId| names.link(id),
+        |id: QueueId| names.queue(id),
+    );
+    use Severity::{Bad, Good, Info};
+    Some(match kind {
+        TraceKind::NodeKilled { node: id } => (format!("{} was killed", node(*id)), Bad),
+        TraceKind::NodeRevived { node: id } => (format!("{} is back", node(*id)), Good),
+        TraceKind::NodeFrozen { node: id } => (
+            format!("{} hangs (accepts calls, never answers)", node(*id)),
+            Bad,
+        ),
+        TraceKind::NodeSlowed {
+            node: id,
+            factor_percent,
+        } => (
+            format!(
+                "{} now works at {}% of its normal time",
+                node(*id),
+                factor_percent
+            ),
+            Info,
+        ),
+        TraceKind::ErrorRateChanged {
+            node: id,
+            per_million,
+        } => (
+            format!(
+                "{} fails {:.1}% of requests",
+                node(*id),
+                f64::from(*per_million) / 1e4
+            ),
+            Info,
+        ),
+        TraceKind::LinkPartitioned { link: id } => {
+            (format!("network partition on {}", link(*id)), Bad)
+        }
+        TraceKind::LinkHealed { link: id } => (format!("{} is reachable again", link(*id)), Good),
+        TraceKind::LinkKindChanged { link: id, kind } => {
+            (format!("{} is now {}", link(*id), kind_word(*kind)), Info)
+        }
+        TraceKind::BrokerKilled => ("the broker went down".to_string(), Bad),
+        TraceKind::BrokerRevived => ("the broker is back".to_string(), Good),
+        TraceKind::BreakerChanged { link: id, to, .. } => {
+            let severity = if *to == cascade_sim::breaker::BreakerState::Closed {
+                Good
+            } else {
+                Bad
+            };
+            (
+                format!(
+                    "circuit breaker on {} is {}",
+                    link(*id),
+                    to.as_str().replace('_', "-")
+                ),
+                severity,
+            )
+        }
+        TraceKind::MessageDeadLettered {
+            request,
+            queue: id,
+            deliveries,
+            reason,
+            ..
+        } => (
+            format!(
+                "request {} dead-lettered from {} after {} deliveries ({})",
+                request.0,
+                queue(*id),
+                deliveries,
+                reason.label()
+            ),
+            Bad,
+        ),
+        TraceKind::MessageDropped {
+            request,
+            queue: id,
+            reason,
+            ..
+        } => (
+            format!(
+                "request {} dropped from {} ({})",
+                request.0,
+                queue(*id),
+                reason.label()
+            ),
+            Bad,
+        ),
+        TraceKind::Reconfigured { .. } => ("settings changed".to_string(), Info),
+        _ => return None,
+    })
 }

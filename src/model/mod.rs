@@ -13,7 +13,8 @@
 //! | [`share`] | the share-link format |
 //! | [`views`] | the plain data each component renders |
 //! | [`charts`] | rates, live charts, metrics CSV, frame times |
-//! | [`log`] | the event log and the recent trace |
+//! | [`log`] | the event log (notable trace events in words) and the recent trace |
+//! | [`selection`] | what is selected on the canvas |
 //! | [`words`] | the playground in sentences |
 //! | [`geometry`] | where things are drawn and what a point touches |
 
@@ -26,16 +27,18 @@ pub mod log;
 pub mod playground;
 pub mod replay;
 pub mod runner;
+pub mod selection;
 pub mod share;
 pub mod views;
 pub mod words;
 
-pub use action::{Action, Block, Changed, Selection, UiError};
+pub use action::{Action, Block, Changed, Export, UiError};
 pub use charts::{Chart, FrameTimes, Rates};
 pub use geometry::{
     Layout, Point, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH,
 };
 pub use log::{LogEntry, LogFilter, Severity};
-pub use playground::{Download, Export, Panel, Playground, SPEEDS};
+pub use playground::{Download, Panel, Playground, SPEEDS};
 pub use runner::Runner;
+pub use selection::Selection;
 pub use views::{Figures, Inspected, LinkLine, NodeBox, QueueBox, StageView, Story};

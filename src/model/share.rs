@@ -10,10 +10,15 @@
 //! Format versions (a fixture of each is kept in `tests/fixtures/` and must keep opening):
 //! - 1: `SharedState` as below, zlib level 9, base64url without padding.
 
-use super::{LogFilter, Selection};
+use super::log::LogFilter;
+use super::selection::Selection;
 use cascade_sim::{Scenario, SimTime, TimedCommand};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// The slowest and fastest speeds a link may ask for (simulated seconds per second); the
+/// playground offers the same range.
+pub const SPEED_RANGE: (f64, f64) = (0.01, 100.0);
 
 /// The share format this build writes. It reads this one and every older one.
 pub const SHARE_VERSION: u32 = 1;
@@ -348,8 +353,7 @@ impl SharedState {
                 .check_command(&timed.command)
                 .map_err(|problem| format!("commands[{index}].{problem}"))?;
         }
-        let speeds = super::SPEEDS;
-        let (slowest, fastest) = (speeds[0], speeds[speeds.len() - 1]);
+        let (slowest, fastest) = SPEED_RANGE;
         if !(slowest..=fastest).contains(&self.view.speed) {
             return Err(format!(
                 "view.speed: must be between {slowest} and {fastest} (times real time)"

@@ -2,9 +2,9 @@
 //! components render these and nothing else, and Yew skips the parts whose data did not
 //! change. Building them is cheap (the page refreshes its figures about ten times a second).
 
-use super::action::Selection;
 use super::geometry::Point;
 use super::runner::Runner;
+use super::selection::Selection;
 use super::words::{command_text, kind_word};
 use cascade_sim::breaker::BreakerState;
 use cascade_sim::{ClientSpec, LinkKind, LinkSpec, NodeState, ServiceSpec};

@@ -1,24 +1,23 @@
 //! The playground in words: notable trace events for the log, one request's whole path,
 //! scheduled faults, and compact counts and names for tight labels.
 
-use super::log::Severity;
 use cascade_sim::{
     Command, LinkId, LinkKind, NodeId, QueueId, RequestId, SimTime, Simulation, TraceEvent,
     TraceKind,
 };
 
 /// Names of a run's nodes, links and queues by id, for sentences.
-struct Names<'a>(&'a Simulation);
+pub(crate) struct Names<'a>(pub(crate) &'a Simulation);
 
 impl Names<'_> {
-    fn node(&self, id: NodeId) -> String {
+    pub(crate) fn node(&self, id: NodeId) -> String {
         self.0
             .nodes()
             .nth(id.index())
             .map_or("?".to_string(), |node| node.name.to_string())
     }
 
-    fn link(&self, id: LinkId) -> String {
+    pub(crate) fn link(&self, id: LinkId) -> String {
         self.0
             .links()
             .nth(id.index())
@@ -27,7 +26,7 @@ impl Names<'_> {
             })
     }
 
-    fn queue(&self, id: QueueId) -> String {
+    pub(crate) fn queue(&self, id: QueueId) -> String {
         self.0
             .queues()
             .nth(id.index())
@@ -43,114 +42,6 @@ pub fn kind_word(kind: LinkKind) -> &'static str {
     }
 }
 
-/// A notable trace event in words; `None` for the routine ones (sent, delivered, acked...).
-pub(crate) fn describe(simulation: &Simulation, kind: &TraceKind) -> Option<(String, Severity)> {
-    let names = Names(simulation);
-    let (node, link, queue) = (
-        |id: NodeId| names.node(id),
-        |id: LinkId| names.link(id),
-        |id: QueueId| names.queue(id),
-    );
-    use Severity::{Bad, Good, Info};
-    Some(match kind {
-        TraceKind::NodeKilled { node: id } => (format!("{} was killed", node(*id)), Bad),
-        TraceKind::NodeRevived { node: id } => (format!("{} is back", node(*id)), Good),
-        TraceKind::NodeFrozen { node: id } => (
-            format!("{} hangs (accepts calls, never answers)", node(*id)),
-            Bad,
-        ),
-        TraceKind::NodeSlowed {
-            node: id,
-            factor_percent,
-        } => (
-            format!(
-                "{} now works at {}% of its normal time",
-                node(*id),
-                factor_percent
-            ),
-            Info,
-        ),
-        TraceKind::ErrorRateChanged {
-            node: id,
-            per_million,
-        } => (
-            format!(
-                "{} fails {:.1}% of requests",
-                node(*id),
-                f64::from(*per_million) / 1e4
-            ),
-            Info,
-        ),
-        TraceKind::LinkPartitioned { link: id } => {
-            (format!("network partition on {}", link(*id)), Bad)
-        }
-        TraceKind::LinkHealed { link: id } => (format!("{} is reachable again", link(*id)), Good),
-        TraceKind::LinkKindChanged { link: id, kind } => (
-            format!(
-                "{} is now {}",
-                link(*id),
-                if *kind == LinkKind::Sync {
-                    "sync"
-                } else {
-                    "async"
-                }
-            ),
-            Info,
-        ),
-        TraceKind::BrokerKilled => ("the broker went down".to_string(), Bad),
-        TraceKind::BrokerRevived => ("the broker is back".to_string(), Good),
-        TraceKind::BreakerChanged { link: id, to, .. } => {
-            let severity = if *to == cascade_sim::breaker::BreakerState::Closed {
-                Good
-            } else {
-                Bad
-            };
-            (
-                format!(
-                    "circuit breaker on {} is {}",
-                    link(*id),
-                    to.as_str().replace('_', "-")
-                ),
-                severity,
-            )
-        }
-        TraceKind::MessageDeadLettered {
-            request,
-            queue: id,
-            deliveries,
-            reason,
-            ..
-        } => (
-            format!(
-                "request {} dead-lettered from {} after {} deliveries ({})",
-                request.0,
-                queue(*id),
-                deliveries,
-                reason.label()
-            ),
-            Bad,
-        ),
-        TraceKind::MessageDropped {
-            request,
-            queue: id,
-            reason,
-            ..
-        } => (
-            format!(
-                "request {} dropped from {} ({})",
-                request.0,
-                queue(*id),
-                reason.label()
-            ),
-            Bad,
-        ),
-        TraceKind::Reconfigured { .. } => ("settings changed".to_string(), Info),
-        _ => return None,
-    })
-}
-
-/// The two sides of the compare view: the same topology with every link sync, and with every
-/// link between services async (load sources still call over HTTP). Names say which is which.
 /// What happened to one request, in order, in words (from the recent trace).
 pub fn request_story<'a>(
     simulation: &Simulation,
@@ -315,12 +206,7 @@ pub fn command_text(command: &Command) -> String {
         Command::Partition { link } => format!("link {link} is cut"),
         Command::Heal { link } => format!("link {link} heals"),
         Command::SetLinkKind { link, kind } => {
-            let kind = if *kind == LinkKind::Sync {
-                "sync"
-            } else {
-                "async"
-            };
-            format!("link {link} becomes {kind}")
+            format!("link {link} becomes {}", kind_word(*kind))
         }
         Command::KillBroker => "the broker dies".into(),
         Command::ReviveBroker => "the broker comes back".into(),

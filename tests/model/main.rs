@@ -2,6 +2,7 @@
 //! share links (`share`) and their fuzzing (`share_fuzz`), with shared helpers in `support`.
 //! The browser's own tests are `tests/browser.rs` (wasm32) and `tests/e2e` (Playwright).
 
+mod layout;
 mod playground;
 mod share;
 mod share_fuzz;

@@ -24,8 +24,7 @@ use cascade_sim::{presets, Command, LinkKind, NodeState, RequestId, Scenario};
 pub const DEFAULT_SEED: u64 = 1;
 /// The speed a new playground starts at (simulated seconds per second).
 pub const DEFAULT_SPEED: f64 = 0.5;
-/// The slowest and fastest speeds.
-pub const SPEED_RANGE: (f64, f64) = (0.01, 100.0);
+pub use super::share::SPEED_RANGE;
 /// Speeds offered in the speed menu.
 pub const SPEEDS: [f64; 9] = [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0];
 /// The preset shown when nothing else is asked for.
@@ -60,17 +59,6 @@ pub enum Panel {
         /// This run up to now.
         run: String,
     },
-}
-
-/// Which file an export makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Export {
-    /// The scenario as JSON (the format the command-line tool reads).
-    ScenarioJson,
-    /// The kept time series as CSV.
-    MetricsCsv,
-    /// The topology as drawn now, as a PNG picture (the page draws it).
-    Picture,
 }
 
 /// A file to download: its name, its media type and its text (for a picture, the caption

@@ -1,11 +1,13 @@
 //! The playground's compare view, shared runs (opening one, and what a link to this one
 //! holds) and files.
 
-use super::{Compare, Download, Export, Playground, SPEED_RANGE};
+use super::{Compare, Download, Playground};
+use crate::model::action::Export;
 use crate::model::action::{Changed, UiError};
 use crate::model::charts;
 use crate::model::replay::{Opened, Opening, MAX_REPLAY_EVENTS, REPLAY_SLICE_EVENTS};
 use crate::model::runner::Runner;
+use crate::model::share::SPEED_RANGE;
 use crate::model::share::{self, SharedState, View};
 use cascade_sim::{Scenario, SimTime};
 
