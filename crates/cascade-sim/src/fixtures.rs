@@ -1,8 +1,9 @@
 //! Pinned runs shared by the native tests and the browser (wasm) test: the same scenario, seed
 //! and commands must give the same trace hash on every platform.
 
-use crate::engine::{Command, Simulation};
+use crate::engine::Simulation;
 use crate::presets;
+use crate::scenario::command::Command;
 use crate::time::SimTime;
 use crate::trace::TraceRetention;
 

@@ -48,8 +48,8 @@ pub mod trace;
 
 pub use distribution::Distribution;
 pub use engine::{
-    Command, CommandError, InFlight, InFlightKind, Leg, LinkView, NodeState, NodeView, QueueView,
-    RunOutcome, Simulation, TimedCommand, INSTANT_EVENT_LIMIT,
+    CommandError, InFlight, InFlightKind, Leg, LinkView, NodeState, NodeView, QueueView,
+    RunOutcome, Simulation, INSTANT_EVENT_LIMIT,
 };
 pub use ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 pub use metrics::{ClientCounts, ClientMetrics, Histogram, LinkMetrics, NodeMetrics, QueueMetrics};
@@ -57,6 +57,7 @@ pub use policy::{
     AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, Overflow, PublishFailure, RetryBudget,
     RetryOn, SyncPolicy,
 };
+pub use scenario::command::{Command, TimedCommand};
 pub use scenario::{
     Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ScenarioError,
     ServiceSpec, Spike, SCENARIO_VERSION,

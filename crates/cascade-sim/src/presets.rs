@@ -7,8 +7,8 @@
 
 use crate::breaker::BreakerConfig;
 use crate::distribution::Distribution;
-use crate::engine::{Command, TimedCommand};
 use crate::policy::{AsyncPolicy, Backoff, Jitter, RetryBudget, SyncPolicy};
+use crate::scenario::command::{Command, TimedCommand};
 use crate::scenario::{
     Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ServiceSpec, Spike,
 };

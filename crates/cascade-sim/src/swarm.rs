@@ -5,12 +5,12 @@
 
 use crate::breaker::BreakerConfig;
 use crate::distribution::Distribution;
-use crate::engine::Command;
 use crate::policy::{
     AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, Overflow, PublishFailure, RetryBudget,
     RetryOn, SyncPolicy, MAX_ATTEMPTS, MAX_DELIVERY_LIMIT, SMALLEST_DURATION_MS,
 };
 use crate::rng::Pcg32;
+use crate::scenario::command::Command;
 use crate::scenario::{
     Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Scenario, ServiceSpec, Spike,
 };

@@ -8,7 +8,7 @@
 //! in-flight transmissions are kept so the UI can draw them without reading the trace.
 //!
 //! The mechanisms live in sub-modules: `calls` (jobs, sync calls, retries, breakers,
-//! bulkheads), `broker` (queues, deliveries, acks, dead letters), `faults` (commands),
+//! bulkheads), `broker` (queues, deliveries, acks, dead letters), `faults` (applying commands),
 //! `invariants` (the bookkeeping checks tests run after every event).
 
 mod broker;
@@ -17,7 +17,9 @@ mod faults;
 mod invariants;
 mod views;
 
-pub use faults::{Command, CommandError, TimedCommand};
+/// The command format moved to [`crate::scenario::command`]; re-exported at its old path.
+pub use crate::scenario::command::{Command, TimedCommand};
+pub use faults::CommandError;
 pub use views::{InFlight, InFlightKind, LinkView, NodeView, QueueView};
 
 use crate::arena::{Arena, Key};

@@ -1,9 +1,18 @@
-//! The scenario: what a user builds on the canvas and what the CLI reads from JSON. Every field
-//! has a default (a real library's default where one exists), so a hand-written file only says
-//! what differs. Invalid input comes back as a [`ScenarioError`] naming the path and the problem.
+//! The scenario format: what a user builds on the canvas and what the CLI reads from JSON. Every
+//! field has a default (a real library's default where one exists), so a hand-written file only
+//! says what differs. Invalid input comes back as a [`ScenarioError`] naming the path and the
+//! problem.
+//!
+//! The whole format lives here, engine-free: the topology specs, the validator, the JSON
+//! reading helpers, and in [`command`] the commands a scenario schedules as its `faults` (the
+//! same commands a command log holds). The engine reads a scenario; a scenario never needs the
+//! engine.
+
+pub mod command;
+
+pub use command::{Command, TimedCommand};
 
 use crate::distribution::Distribution;
-use crate::engine::{Command, TimedCommand};
 use crate::policy::{AsyncPolicy, SyncPolicy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
