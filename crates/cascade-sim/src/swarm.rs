@@ -11,10 +11,9 @@ use crate::policy::{
 };
 use crate::rng::Pcg32;
 use crate::scenario::command::Command;
-use crate::scenario::{
-    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Scenario, ServiceSpec, Spike,
-};
+use crate::scenario::{Arrival, CallMode, ClientSpec, LinkSpec, Scenario, ServiceSpec, Spike};
 use crate::time::SimTime;
+use crate::vocabulary::LinkKind;
 
 /// How long the faulty part of a swarm run lasts.
 pub const FAULTY_PERIOD: SimTime = SimTime::from_millis(1_500);

@@ -15,8 +15,9 @@
 //! flaw in the text. A command that cannot be read is a serde error, or a
 //! [`ScenarioError`](super::ScenarioError) with its path, like the rest of the format.
 
-use super::{ClientSpec, LinkKind, LinkSpec, ServiceSpec};
+use super::{ClientSpec, LinkSpec, ServiceSpec};
 use crate::time::SimTime;
+use crate::vocabulary::LinkKind;
 use serde::{Deserialize, Serialize};
 
 /// A fault or change applied to a running simulation. In JSON it is read as part of a
