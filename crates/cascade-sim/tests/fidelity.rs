@@ -26,8 +26,9 @@
 //! Run lengths keep each test within about 3 s in a debug build.
 
 use cascade_sim::{
-    Arrival, AsyncPolicy, Backoff, ClientMetrics, ClientSpec, Distribution, Jitter, LinkKind,
-    LinkSpec, Scenario, ServiceSpec, SimDuration, SimTime, Simulation, SyncPolicy, TraceRetention,
+    Arrival, AsyncPolicy, Backoff, ClientMetrics, ClientSpec, Distribution, Jitter, LinkId,
+    LinkKind, LinkSpec, QueueId, Scenario, ServiceSpec, SimDuration, SimTime, Simulation,
+    SyncPolicy, TraceRetention,
 };
 
 // ---- topology helpers ---------------------------------------------------------------------
@@ -390,7 +391,11 @@ fn measure_retries(p: f64, n: u32, seed: u64, requests: f64) -> (f64, f64, u64) 
     let mut simulation = new_simulation(&scenario, seed);
     simulation.run_until(SimTime::from_secs(secs_for(requests, lambda)), u64::MAX);
     let totals = users(&simulation);
-    let link = simulation.links().next().expect("the link").metrics.clone();
+    let link = simulation
+        .link(LinkId(0))
+        .expect("the link")
+        .metrics
+        .clone();
     // Attempts of the few requests still open at the end are counted; their number is
     // negligible (a handful against 10^5), and `started` counts them too.
     let attempts_per_request = link.attempts as f64 / totals.started as f64;
@@ -610,7 +615,7 @@ fn measure_async(
 
 /// (acks per second, mean publish-to-ack ms, p99 publish-to-ack ms) over the measured window.
 fn async_figures(simulation: &Simulation, measured_secs: f64) -> (f64, f64, f64) {
-    let queue = simulation.queues().next().expect("one queue");
+    let queue = simulation.queue(QueueId(0)).expect("one queue");
     let sojourn = &queue.metrics.sojourn;
     (
         queue.metrics.acked as f64 / measured_secs,
@@ -654,7 +659,7 @@ fn an_async_consumer_behind_slow_hops_is_m_d_1_plus_the_hops() {
         "utilisation {}",
         occupancy.utilisation()
     );
-    let queue = simulation.queues().next().expect("one queue");
+    let queue = simulation.queue(QueueId(0)).expect("one queue");
     assert!(
         queue.depth + queue.unacked < 100,
         "the backlog stays bounded: {} ready, {} unacked",

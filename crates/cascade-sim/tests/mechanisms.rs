@@ -15,9 +15,9 @@ use cascade_sim::breaker::{BreakerConfig, BreakerState};
 use cascade_sim::trace::DeadLetterReason;
 use cascade_sim::{
     Arrival, AsyncPolicy, Backoff, CallMode, ClientMetrics, ClientSpec, Command, CommandError,
-    DeliveryLimitCounts, Distribution, Failure, Jitter, LinkKind, LinkSpec, LinkView, NodeState,
-    NodeView, Overflow, PublishFailure, QueueView, RetryBudget, RunOutcome, Scenario, ServiceSpec,
-    SimTime, Simulation, Spike, SyncPolicy, TimedCommand, TraceKind, TraceRetention,
+    DeliveryLimitCounts, Distribution, Failure, Jitter, LinkId, LinkKind, LinkSpec, LinkView,
+    NodeState, NodeView, Overflow, PublishFailure, QueueView, RetryBudget, RunOutcome, Scenario,
+    ServiceSpec, SimTime, Simulation, Spike, SyncPolicy, TimedCommand, TraceKind, TraceRetention,
 };
 
 // ---- topology helpers ---------------------------------------------------------------------
@@ -178,8 +178,10 @@ fn failed(simulation: &Simulation, client_name: &str, reason: Failure) -> u64 {
     client(simulation, client_name).failed_by_reason[reason.index()]
 }
 
-fn link(simulation: &Simulation, index: usize) -> LinkView<'_> {
-    simulation.links().nth(index).expect("link")
+fn link(simulation: &Simulation, index: u32) -> LinkView<'_> {
+    simulation
+        .link(LinkId(index))
+        .unwrap_or_else(|| panic!("no link {index}"))
 }
 
 fn queue<'a>(simulation: &'a Simulation, name: &str) -> QueueView<'a> {

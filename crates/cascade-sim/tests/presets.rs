@@ -1,6 +1,6 @@
 //! Each preset tells a story; these tests check that the numbers tell it.
 
-use cascade_sim::{presets, Failure, SimTime, Simulation, TraceRetention};
+use cascade_sim::{presets, Failure, LinkId, SimTime, Simulation, TraceRetention};
 
 fn run(id: &str, seconds: u64) -> Simulation {
     let scenario = presets::by_id(id).expect("preset exists");
@@ -110,7 +110,7 @@ fn backoff_jitter_and_a_breaker_let_the_system_recover() {
         "recovered after the spike"
     );
     let contained = run("retry-storm-contained", 30);
-    let link = contained.links().nth(1).expect("API -> Database");
+    let link = contained.link(LinkId(1)).expect("API -> Database");
     assert!(
         link.metrics.not_permitted > 0,
         "the breaker shed load while open"
@@ -152,7 +152,7 @@ fn poison_messages_end_in_the_dead_letter_queue_and_nothing_else_does() {
         .queues()
         .find(|queue| queue.name == "Payments.queue")
         .expect("queue");
-    let published = simulation.links().nth(1).expect("link").metrics.published;
+    let published = simulation.link(LinkId(1)).expect("link").metrics.published;
     let expected = published as f64 * 0.02;
     let dead = queue.metrics.dead_lettered as f64;
     assert!(

@@ -4,7 +4,8 @@ use cascade_sim::fixtures::{chain, golden_run, GOLDEN_TRACE_HASH};
 use cascade_sim::presets;
 use cascade_sim::scenario::{read_json, MAX_NODES};
 use cascade_sim::{
-    Command, LinkKind, LinkSpec, Scenario, SimTime, Simulation, TimedCommand, TraceRetention,
+    Command, LinkId, LinkKind, LinkSpec, NodeId, QueueId, Scenario, SimTime, Simulation,
+    TimedCommand, TraceRetention,
 };
 
 /// Runs to `until`, checking every invariant after every event.
@@ -184,10 +185,44 @@ fn killing_an_async_dependency_is_absorbed_by_the_queue_and_drains_on_revive() {
         queue.depth
     );
     assert_eq!(queue.metrics.dead_lettered, 0);
-    let published = simulation.links().nth(1).expect("link").metrics.published;
+    let published = simulation.link(LinkId(1)).expect("link").metrics.published;
     let settled = queue.metrics.acked + u64::from(queue.depth) + u64::from(queue.unacked);
     let on_the_wire = published - queue.metrics.enqueued;
     assert_eq!(settled + on_the_wire, published, "nothing is lost");
+}
+
+/// Nodes, links and queues are found by id without a scan, and the lookups agree with the
+/// lists; an id the run does not have finds nothing.
+#[test]
+fn lookups_by_id_agree_with_the_lists() {
+    let mut simulation = Simulation::new(&presets::checkout_async(), 1, TraceRetention::HashOnly)
+        .expect("preset is valid");
+    simulation.run_until(secs(8), u64::MAX);
+    for node in simulation.nodes() {
+        assert_eq!(simulation.node(node.id).as_ref(), Some(&node));
+    }
+    for link in simulation.links() {
+        assert_eq!(simulation.link(link.id).as_ref(), Some(&link));
+        let queue = simulation.queue(link.queue).expect("a link's queue exists");
+        assert_eq!(queue.id, link.queue);
+    }
+    for queue in simulation.queues() {
+        assert_eq!(simulation.queue(queue.id).as_ref(), Some(&queue));
+    }
+    assert!(
+        simulation.queues().any(|queue| queue.depth > 0),
+        "a queue with a backlog"
+    );
+    let payments = simulation.node_by_name("Payments").expect("Payments");
+    assert_eq!(simulation.node(payments.id), Some(payments));
+    let (nodes, links, queues) = (
+        simulation.nodes().count() as u32,
+        simulation.links().count() as u32,
+        simulation.queues().count() as u32,
+    );
+    assert_eq!(simulation.node(NodeId(nodes)), None);
+    assert_eq!(simulation.link(LinkId(links)), None);
+    assert_eq!(simulation.queue(QueueId(queues)), None);
 }
 
 #[test]
