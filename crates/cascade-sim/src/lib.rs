@@ -29,7 +29,7 @@
 //! ## Modules, bottom up
 //!
 //! A module imports only from the layers below its own, never from its layer or above, so
-//! there are no import circles (`tests/layers.rs` checks it):
+//! there are no import circles (`tests/all/layers.rs` checks it):
 //!
 //! 1. [`time`], [`ids`], [`rng`], [`arena`], [`vocabulary`]: leaves. The vocabulary holds
 //!    the small enums every other layer speaks ([`LinkKind`], [`NodeState`], [`Failure`]).

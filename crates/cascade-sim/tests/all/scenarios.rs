@@ -8,17 +8,7 @@ use cascade_sim::{
     TimedCommand, TraceRetention,
 };
 
-/// Runs to `until`, checking every invariant after every event.
-fn run_checked(simulation: &mut Simulation, until: SimTime) {
-    while simulation.run_until(until, 1) == cascade_sim::RunOutcome::BudgetExhausted {
-        if let Err(problem) = simulation.check_invariants() {
-            panic!("invariant broken at {:?}: {problem}", simulation.now());
-        }
-    }
-    simulation
-        .check_invariants()
-        .expect("invariants hold at the end");
-}
+use crate::support::{kill, link, node, queue, revive, run_checked};
 
 fn secs(seconds: u64) -> SimTime {
     SimTime::from_secs(seconds)
@@ -26,14 +16,6 @@ fn secs(seconds: u64) -> SimTime {
 
 fn checkout(seed: u64) -> Simulation {
     Simulation::new(&presets::checkout(), seed, TraceRetention::HashOnly).expect("preset is valid")
-}
-
-fn kill(node: &str) -> Command {
-    Command::Kill { node: node.into() }
-}
-
-fn revive(node: &str) -> Command {
-    Command::Revive { node: node.into() }
 }
 
 #[test]
@@ -86,7 +68,7 @@ fn healthy_checkout_answers_everyone_quickly() {
     );
     let p99 = totals.latency.quantile_ms(0.99);
     assert!(p99 < 600.0, "healthy p99 {p99} ms");
-    let orders = simulation.node_by_name("Orders").expect("Orders");
+    let orders = node(&simulation, "Orders");
     assert!(
         orders.busy < orders.workers,
         "Orders has spare threads when healthy"
@@ -105,13 +87,13 @@ fn killing_a_sync_dependency_exhausts_the_callers_threads() {
             &mut simulation,
             secs(5) + cascade_sim::SimDuration::from_millis(tenth * 100),
         );
-        let orders = simulation.node_by_name("Orders").expect("Orders");
+        let orders = node(&simulation, "Orders");
         if tenth > 30 && orders.busy == orders.workers {
             exhausted_samples += 1;
         }
     }
     assert!(exhausted_samples >= 60, "Orders should be out of threads most of the time, was in {exhausted_samples} of 70 samples");
-    let orders = simulation.node_by_name("Orders").expect("Orders");
+    let orders = node(&simulation, "Orders");
     assert!(
         orders.inbound > 50,
         "requests pile up in front of Orders: {}",
@@ -125,7 +107,7 @@ fn killing_a_sync_dependency_exhausts_the_callers_threads() {
         new_successes < 20,
         "almost nothing succeeds while Payments is dead: {new_successes}"
     );
-    let payments = simulation.node_by_name("Payments").expect("Payments");
+    let payments = node(&simulation, "Payments");
     assert!(
         payments.metrics.refused > 100,
         "calls are refused: {}",
@@ -151,9 +133,9 @@ fn killing_an_async_dependency_is_absorbed_by_the_queue_and_drains_on_revive() {
             &mut simulation,
             secs(5) + cascade_sim::SimDuration::from_millis(tenth * 100),
         );
-        max_busy = max_busy.max(simulation.node_by_name("Orders").expect("Orders").busy);
+        max_busy = max_busy.max(node(&simulation, "Orders").busy);
     }
-    let orders = simulation.node_by_name("Orders").expect("Orders");
+    let orders = node(&simulation, "Orders");
     assert!(
         max_busy <= orders.workers / 2,
         "Orders stays healthy: at most {max_busy} busy"
@@ -163,29 +145,23 @@ fn killing_an_async_dependency_is_absorbed_by_the_queue_and_drains_on_revive() {
         failures_before,
         "users see no errors"
     );
-    let queue = simulation
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let absorbing = queue(&simulation, "Payments.queue");
     assert!(
-        queue.depth > 200,
+        absorbing.depth > 200,
         "the queue absorbs ten seconds of payments: {}",
-        queue.depth
+        absorbing.depth
     );
 
     simulation.apply(revive("Payments")).expect("revive");
     run_checked(&mut simulation, secs(25));
-    let queue = simulation
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let queue = queue(&simulation, "Payments.queue");
     assert!(
         queue.depth < 10,
         "the backlog drains after revive: {} left",
         queue.depth
     );
     assert_eq!(queue.metrics.dead_lettered, 0);
-    let published = simulation.link(LinkId(1)).expect("link").metrics.published;
+    let published = link(&simulation, 1).metrics.published;
     let settled = queue.metrics.acked + u64::from(queue.depth) + u64::from(queue.unacked);
     let on_the_wire = published - queue.metrics.enqueued;
     assert_eq!(settled + on_the_wire, published, "nothing is lost");
@@ -213,7 +189,7 @@ fn lookups_by_id_agree_with_the_lists() {
         simulation.queues().any(|queue| queue.depth > 0),
         "a queue with a backlog"
     );
-    let payments = simulation.node_by_name("Payments").expect("Payments");
+    let payments = node(&simulation, "Payments");
     assert_eq!(simulation.node(payments.id), Some(payments));
     let (nodes, links, queues) = (
         simulation.nodes().count() as u32,
