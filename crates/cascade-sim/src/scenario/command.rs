@@ -1,13 +1,14 @@
 //! The command format: [`Command`] (a fault or a change to a running simulation) and
-//! [`TimedCommand`] (a command with the simulated time it takes effect), as a scenario's
-//! `faults`, a command log (the engine's, a share link's, the CLI's `--commands` file) write
-//! and read them. It lives beside the scenario it is part of, so that a scenario can be read,
-//! checked and written (validator, presets, the swarm's generator, share links) without the
-//! engine; the engine only consumes commands (`Simulation::apply`).
+//! [`TimedCommand`] (a command with the simulated time it takes effect), as they are written
+//! and read in a scenario's `faults` and in command logs (the engine's, a share link's, the
+//! CLI's `--commands` file). It lives beside the scenario it is part of, so that a scenario can
+//! be read, checked and written (the validator, the presets, the swarm's generator, share
+//! links) without the engine; the engine only consumes commands (`Simulation::apply`).
 //!
 //! What lives here is vocabulary, not behaviour: the variants and their fields, the names
 //! written in JSON (`COMMAND_NAMES`) and the hand-written reader of [`TimedCommand`]. Whether
-//! a command names things a scenario has is [`Scenario::check_command`](super::Scenario).
+//! a command names things a scenario has is
+//! [`Scenario::check_command`](super::Scenario::check_command).
 //!
 //! [`CommandError`](crate::engine::CommandError) stays in the engine: each of its variants is
 //! a reason the engine refuses to apply a command to the run as it is now (no such service in
