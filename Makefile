@@ -88,7 +88,7 @@ bench: build browser-tools node-deps ## Simulation speed (native and wasm), CLI 
 	awk -v kb="$$peak_kb" -v s="$$start" -v e="$$end" 'BEGIN { printf "%-46s %14.1f MB (%.1f s wall)\n", "CLI peak memory, 1 simulated hour at 1,000/s", kb / 1024, e - s }'
 
 soak: ## The seed swarm with 100,000 random topologies and a million fuzzed share links (release)
-	SWARM_CASES=100000 cargo test --release --locked -p cascade-sim --test swarm
+	SWARM_CASES=100000 cargo test --release --locked -p cascade-sim --test all -- swarm::
 	SHARE_FUZZ_CASES=1000000 cargo test --release --locked -p cascade --test model share_fuzz -- --nocapture
 
 clean: ## Remove build output

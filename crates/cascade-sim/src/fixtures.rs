@@ -1,8 +1,14 @@
-//! Pinned runs shared by the native tests and the browser (wasm) test: the same scenario, seed
-//! and commands must give the same trace hash on every platform.
+//! Pinned runs and scenarios shared by the tests: the golden run that the native tests and the
+//! browser (wasm) test both hash (the same scenario, seed and commands must give the same trace
+//! hash on every platform), and the scenarios that sit at the format's limits. It builds on
+//! the engine and the presets, so nothing below them may use it, not even in unit tests.
 
-use crate::engine::{Command, Simulation};
+use crate::distribution::Distribution;
+use crate::engine::Simulation;
+use crate::policy::{Backoff, SyncPolicy, MAX_ATTEMPTS};
 use crate::presets;
+use crate::scenario::command::Command;
+use crate::scenario::{Arrival, ClientSpec, LinkSpec, Scenario, ServiceSpec};
 use crate::time::SimTime;
 use crate::trace::TraceRetention;
 
@@ -33,9 +39,9 @@ pub fn golden_run() -> Simulation {
 
 /// Users calling `services` services in a chain (`S0` to `S{n-1}`), one request per second:
 /// the worst case for the checks that walk the call graph, used at the size limits.
-pub fn chain(services: usize) -> crate::Scenario {
-    let mut scenario = crate::Scenario {
-        clients: vec![crate::ClientSpec {
+pub fn chain(services: usize) -> Scenario {
+    let mut scenario = Scenario {
+        clients: vec![ClientSpec {
             name: "Users".into(),
             rate_per_second: 1.0,
             ..Default::default()
@@ -43,11 +49,11 @@ pub fn chain(services: usize) -> crate::Scenario {
         ..Default::default()
     };
     for index in 0..services {
-        scenario.services.push(crate::ServiceSpec {
+        scenario.services.push(ServiceSpec {
             name: format!("S{index}"),
             ..Default::default()
         });
-        scenario.links.push(crate::LinkSpec {
+        scenario.links.push(LinkSpec {
             from: if index == 0 {
                 "Users".into()
             } else {
@@ -64,10 +70,7 @@ pub fn chain(services: usize) -> crate::Scenario {
 /// latency, no backoff, no service time and 100 attempts each, whose last service always
 /// fails. The first request, at 1 s, makes a million attempts at the bottom without simulated
 /// time moving on.
-pub fn stuck_at_an_instant() -> crate::scenario::Scenario {
-    use crate::distribution::Distribution;
-    use crate::policy::{Backoff, SyncPolicy};
-    use crate::scenario::{Arrival, ClientSpec, LinkSpec, Scenario, ServiceSpec};
+pub fn stuck_at_an_instant() -> Scenario {
     let instant = Distribution::Constant { ms: 0.0 };
     let service = |name: &str, error_rate: f64| ServiceSpec {
         name: name.into(),
@@ -80,7 +83,7 @@ pub fn stuck_at_an_instant() -> crate::scenario::Scenario {
         to: to.into(),
         latency: instant.clone(),
         sync: SyncPolicy {
-            max_attempts: crate::policy::MAX_ATTEMPTS,
+            max_attempts: MAX_ATTEMPTS,
             backoff: Backoff {
                 initial_ms: 0.0,
                 max_ms: 0.0,

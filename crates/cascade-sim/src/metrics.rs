@@ -2,6 +2,7 @@
 //! engine's state; this module holds what accumulates.
 
 use crate::time::{SimDuration, SimTime};
+use crate::vocabulary::Failure;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -289,7 +290,7 @@ pub struct ClientCounts {
     /// Requests answered successfully.
     pub succeeded: u64,
     /// Failed requests by reason, indexed like [`crate::Failure::ALL`].
-    pub failed_by_reason: [u64; crate::trace::Failure::COUNT],
+    pub failed_by_reason: [u64; Failure::COUNT],
 }
 
 impl ClientCounts {
@@ -307,7 +308,7 @@ pub struct ClientMetrics {
     /// Requests answered successfully.
     pub succeeded: u64,
     /// Failed requests by reason, indexed like [`crate::Failure::ALL`].
-    pub failed_by_reason: [u64; crate::trace::Failure::COUNT],
+    pub failed_by_reason: [u64; Failure::COUNT],
     /// Latency of successful requests.
     pub latency: Histogram,
     /// Time from sending to failing, of failed requests.
@@ -336,7 +337,7 @@ pub struct Sample {
     /// Client requests answered successfully so far.
     pub succeeded: u64,
     /// Client requests failed so far, by reason (like [`crate::Failure::ALL`]).
-    pub failed_by_reason: [u64; crate::trace::Failure::COUNT],
+    pub failed_by_reason: [u64; Failure::COUNT],
     /// Median latency of the requests that succeeded since the previous sample (0 if none).
     pub p50_ms: f64,
     /// 99th percentile of the same.

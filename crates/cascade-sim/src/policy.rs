@@ -5,7 +5,7 @@
 
 use crate::rng::Pcg32;
 use crate::time::SimDuration;
-use crate::trace::Failure;
+use crate::vocabulary::Failure;
 use serde::{Deserialize, Serialize};
 
 /// The shortest duration a knob that must be positive may have, in milliseconds: time is whole

@@ -7,12 +7,13 @@
 
 use crate::breaker::BreakerConfig;
 use crate::distribution::Distribution;
-use crate::engine::{Command, TimedCommand};
 use crate::policy::{AsyncPolicy, Backoff, Jitter, RetryBudget, SyncPolicy};
+use crate::scenario::command::{Command, TimedCommand};
 use crate::scenario::{
-    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Position, Scenario, ServiceSpec, Spike,
+    Arrival, CallMode, ClientSpec, LinkSpec, Position, Scenario, ServiceSpec, Spike,
 };
 use crate::time::SimTime;
+use crate::vocabulary::LinkKind;
 
 /// A named preset.
 pub struct Preset {

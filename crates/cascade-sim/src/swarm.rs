@@ -5,16 +5,15 @@
 
 use crate::breaker::BreakerConfig;
 use crate::distribution::Distribution;
-use crate::engine::Command;
 use crate::policy::{
     AsyncPolicy, Backoff, DeliveryLimitCounts, Jitter, Overflow, PublishFailure, RetryBudget,
     RetryOn, SyncPolicy, MAX_ATTEMPTS, MAX_DELIVERY_LIMIT, SMALLEST_DURATION_MS,
 };
 use crate::rng::Pcg32;
-use crate::scenario::{
-    Arrival, CallMode, ClientSpec, LinkKind, LinkSpec, Scenario, ServiceSpec, Spike,
-};
+use crate::scenario::command::Command;
+use crate::scenario::{Arrival, CallMode, ClientSpec, LinkSpec, Scenario, ServiceSpec, Spike};
 use crate::time::SimTime;
+use crate::vocabulary::LinkKind;
 
 /// How long the faulty part of a swarm run lasts.
 pub const FAULTY_PERIOD: SimTime = SimTime::from_millis(1_500);

@@ -5,69 +5,14 @@
 use crate::breaker::BreakerState;
 use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 use crate::rng::Fnv64;
-use crate::scenario::LinkKind;
 use crate::time::SimTime;
+use crate::vocabulary::LinkKind;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-/// Why a call, a request or a message processing failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Failure {
-    /// The caller stopped waiting.
-    Timeout,
-    /// The callee was down: connection refused at once.
-    Refused,
-    /// The callee's inbound queue was full (HTTP 503).
-    Rejected,
-    /// The callee died while holding the request (connection reset).
-    Reset,
-    /// The callee answered with an error (HTTP 5xx): its own error rate, or one of its
-    /// downstream calls failed.
-    ServerError,
-    /// The caller's circuit breaker was open: the call was not sent.
-    BreakerOpen,
-    /// The caller's bulkhead was full: the call was not sent.
-    BulkheadFull,
-    /// A publish failed: the broker was down, unreachable, or refused the message.
-    BrokerDown,
-}
-
-impl Failure {
-    /// Every failure, in a fixed order (indexes of per-reason counters).
-    pub const ALL: [Failure; 8] = [
-        Failure::Timeout,
-        Failure::Refused,
-        Failure::Rejected,
-        Failure::Reset,
-        Failure::ServerError,
-        Failure::BreakerOpen,
-        Failure::BulkheadFull,
-        Failure::BrokerDown,
-    ];
-
-    /// Position in [`Failure::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// How many kinds of failure there are.
-    pub const COUNT: usize = Failure::ALL.len();
-
-    /// A short human label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Failure::Timeout => "timeout",
-            Failure::Refused => "refused",
-            Failure::Rejected => "rejected (queue full)",
-            Failure::Reset => "connection reset",
-            Failure::ServerError => "5xx server error",
-            Failure::BreakerOpen => "circuit open",
-            Failure::BulkheadFull => "bulkhead full",
-            Failure::BrokerDown => "publish failed",
-        }
-    }
-}
+/// Failure reasons are shared vocabulary ([`crate::vocabulary`]); re-exported at their old
+/// path.
+pub use crate::vocabulary::Failure;
 
 /// What happened. Field names are the same across variants: `request` is the correlation id
 /// of the client request, `call` and `message` the id of one attempt or message, `node`,
@@ -509,18 +454,5 @@ impl Trace {
     /// Removes and returns the kept events.
     pub fn take(&mut self) -> Vec<TraceEvent> {
         self.kept.drain(..).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_failure_is_listed_once_at_its_index() {
-        for (position, failure) in Failure::ALL.iter().enumerate() {
-            assert_eq!(failure.index(), position, "{failure:?}");
-            assert!(!failure.label().is_empty());
-        }
     }
 }

@@ -8,7 +8,7 @@
 //! in-flight transmissions are kept so the UI can draw them without reading the trace.
 //!
 //! The mechanisms live in sub-modules: `calls` (jobs, sync calls, retries, breakers,
-//! bulkheads), `broker` (queues, deliveries, acks, dead letters), `faults` (commands),
+//! bulkheads), `broker` (queues, deliveries, acks, dead letters), `faults` (applying commands),
 //! `invariants` (the bookkeeping checks tests run after every event).
 
 mod broker;
@@ -17,7 +17,11 @@ mod faults;
 mod invariants;
 mod views;
 
-pub use faults::{Command, CommandError, TimedCommand};
+/// The command format moved to [`crate::scenario::command`]; re-exported at its old path.
+pub use crate::scenario::command::{Command, TimedCommand};
+/// Node states are shared vocabulary ([`crate::vocabulary`]); re-exported at their old path.
+pub use crate::vocabulary::NodeState;
+pub use faults::CommandError;
 pub use views::{InFlight, InFlightKind, LinkView, NodeView, QueueView};
 
 use crate::arena::{Arena, Key};
@@ -28,28 +32,17 @@ use crate::metrics::{ClientMetrics, LinkMetrics, NodeMetrics, QueueMetrics, Seri
 use crate::policy::{AsyncPolicy, SyncPolicy, TokenBucket};
 use crate::queue::EventQueue;
 use crate::rng::Pcg32;
-use crate::scenario::{CallMode, ClientSpec, LinkKind, Scenario, ScenarioError};
+use crate::scenario::{CallMode, ClientSpec, Scenario, ScenarioError};
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{Failure, Trace, TraceEvent, TraceKind, TraceRetention};
-use serde::{Deserialize, Serialize};
+use crate::trace::{Trace, TraceEvent, TraceKind, TraceRetention};
+use crate::vocabulary::{Failure, LinkKind};
+use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
 type JobKey = Key<Job>;
 type CallKey = Key<Call>;
 type MessageKey = Key<Message>;
 type TransitKey = Key<Transit>;
-
-/// Whether a node is taking work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeState {
-    /// Running.
-    Up,
-    /// Crashed: connections are refused at once, in-progress work is lost.
-    Killed,
-    /// Hung: connections are accepted but nothing is processed; callers time out.
-    Frozen,
-}
 
 /// Connections a hung (frozen) service keeps waiting in its accept backlog; more are not
 /// accepted and their callers time out. Linux's default `net.core.somaxconn` since 5.4.

@@ -1,5 +1,6 @@
-//! Read-only views for the UI, the CLI and tests: nodes, links, queues, end-to-end totals, and
-//! the transmissions on the wire (the frame snapshot the UI interpolates).
+//! Read-only views for the UI, the CLI and tests: nodes, links and queues (every one in id
+//! order, or one by its id in constant time, or a node by its name), end-to-end totals, and the
+//! transmissions on the wire (the frame snapshot the UI interpolates).
 
 use super::*;
 use crate::breaker::BreakerState;
@@ -131,8 +132,46 @@ pub struct QueueView<'a> {
 impl Simulation {
     /// Every node, clients first.
     pub fn nodes(&self) -> impl Iterator<Item = NodeView<'_>> {
-        self.nodes.iter().enumerate().map(|(index, node)| NodeView {
-            id: NodeId(index as u32),
+        (0..self.nodes.len()).map(|index| self.node_view(NodeId(index as u32)))
+    }
+
+    /// The node with this id; `None` when the run has no such node.
+    pub fn node(&self, id: NodeId) -> Option<NodeView<'_>> {
+        (id.index() < self.nodes.len()).then(|| self.node_view(id))
+    }
+
+    /// The node with this name.
+    pub fn node_by_name(&self, name: &str) -> Option<NodeView<'_>> {
+        self.nodes().find(|node| node.name == name)
+    }
+
+    /// Every link, in scenario order.
+    pub fn links(&self) -> impl Iterator<Item = LinkView<'_>> {
+        (0..self.links.len()).map(|index| self.link_view(LinkId(index as u32)))
+    }
+
+    /// The link with this id (its index in the scenario); `None` when the run has no such
+    /// link.
+    pub fn link(&self, id: LinkId) -> Option<LinkView<'_>> {
+        (id.index() < self.links.len()).then(|| self.link_view(id))
+    }
+
+    /// Every broker queue.
+    pub fn queues(&self) -> impl Iterator<Item = QueueView<'_>> {
+        (0..self.queues.len()).map(|index| self.queue_view(QueueId(index as u32)))
+    }
+
+    /// The broker queue with this id (as a link's view names it); `None` when the run has no
+    /// such queue.
+    pub fn queue(&self, id: QueueId) -> Option<QueueView<'_>> {
+        (id.index() < self.queues.len()).then(|| self.queue_view(id))
+    }
+
+    /// The view of a node that exists.
+    fn node_view(&self, id: NodeId) -> NodeView<'_> {
+        let node = &self.nodes[id.index()];
+        NodeView {
+            id,
             name: &node.name,
             is_client: matches!(node.kind, NodeKind::Client(_)),
             state: node.state,
@@ -145,18 +184,14 @@ impl Simulation {
             queue_capacity: node.queue_capacity,
             metrics: &node.metrics,
             client_metrics: &node.client_metrics,
-        })
+        }
     }
 
-    /// The node with this name.
-    pub fn node_by_name(&self, name: &str) -> Option<NodeView<'_>> {
-        self.nodes().find(|node| node.name == name)
-    }
-
-    /// Every link, in scenario order.
-    pub fn links(&self) -> impl Iterator<Item = LinkView<'_>> {
-        self.links.iter().enumerate().map(|(index, link)| LinkView {
-            id: LinkId(index as u32),
+    /// The view of a link that exists.
+    fn link_view(&self, id: LinkId) -> LinkView<'_> {
+        let link = &self.links[id.index()];
+        LinkView {
+            id,
             from: link.from,
             to: link.to,
             kind: link.kind,
@@ -166,29 +201,27 @@ impl Simulation {
             breaker: link.breaker.state(),
             retry_tokens: link.budget.as_ref().map(TokenBucket::tokens),
             metrics: &link.metrics,
-        })
+        }
     }
 
-    /// Every broker queue.
-    pub fn queues(&self) -> impl Iterator<Item = QueueView<'_>> {
-        self.queues
-            .iter()
-            .enumerate()
-            .map(|(index, queue)| QueueView {
-                id: QueueId(index as u32),
-                name: &queue.name,
-                consumer: queue.consumer,
-                depth: queue.ready.len() as u32,
-                unacked: queue.unacked,
-                delayed: queue.delayed,
-                to_broker: queue.to_broker,
-                oldest_age_us: queue
-                    .ready
-                    .front()
-                    .and_then(|head| self.messages.get(*head))
-                    .map_or(0, |message| self.now.since(message.enqueued_at).as_micros()),
-                metrics: &queue.metrics,
-            })
+    /// The view of a queue that exists.
+    fn queue_view(&self, id: QueueId) -> QueueView<'_> {
+        let queue = &self.queues[id.index()];
+        QueueView {
+            id,
+            name: &queue.name,
+            consumer: queue.consumer,
+            depth: queue.ready.len() as u32,
+            unacked: queue.unacked,
+            delayed: queue.delayed,
+            to_broker: queue.to_broker,
+            oldest_age_us: queue
+                .ready
+                .front()
+                .and_then(|head| self.messages.get(*head))
+                .map_or(0, |message| self.now.since(message.enqueued_at).as_micros()),
+            metrics: &queue.metrics,
+        }
     }
 
     /// Whether the broker is up.

@@ -8,6 +8,10 @@
 //!   timeout nobody reaches (1e9 ms) and a single attempt, so a client's latency is exactly the
 //!   request's sojourn time (wait + service) in that service.
 //! * `workers = c`, `queue_capacity = q` is an M/M/c/(c+q) system; a huge `q` makes it M/M/c.
+//! * End-to-end figures are the load source's own (`client(simulation, "Users")`), not
+//!   `client_totals()`, the sum over every source (which
+//!   `client_totals_include_the_latency_of_every_load_source` checks), so that these tests
+//!   measure the queueing behaviour and not that aggregation.
 //! * Warm-up: the run starts empty, which biases early requests towards short waits. Means are
 //!   taken over the requests that finish after a warm-up instant, as the difference of the
 //!   cumulative counters (count and sum of the latency histogram) between the end and the
@@ -26,38 +30,13 @@
 //! Run lengths keep each test within about 3 s in a debug build.
 
 use cascade_sim::{
-    Arrival, AsyncPolicy, Backoff, ClientMetrics, ClientSpec, Distribution, Jitter, LinkKind,
-    LinkSpec, Scenario, ServiceSpec, SimDuration, SimTime, Simulation, SyncPolicy, TraceRetention,
+    AsyncPolicy, Backoff, Distribution, Jitter, LinkId, LinkKind, LinkSpec, QueueId, Scenario,
+    ServiceSpec, SimDuration, SimTime, Simulation, SyncPolicy, TraceRetention,
 };
 
+use crate::support::{client, constant, exponential, node, poisson_users, service};
+
 // ---- topology helpers ---------------------------------------------------------------------
-
-fn exponential(mean_ms: f64) -> Distribution {
-    Distribution::Exponential { mean_ms }
-}
-
-fn constant(ms: f64) -> Distribution {
-    Distribution::Constant { ms }
-}
-
-fn service(name: &str, workers: u32, queue_capacity: u32, time: Distribution) -> ServiceSpec {
-    ServiceSpec {
-        name: name.into(),
-        workers,
-        queue_capacity,
-        service_time: time,
-        ..ServiceSpec::default()
-    }
-}
-
-fn poisson_client(rate_per_second: f64) -> ClientSpec {
-    ClientSpec {
-        name: "Users".into(),
-        rate_per_second,
-        arrival: Arrival::Poisson,
-        ..ClientSpec::default()
-    }
-}
 
 /// A sync call that never times out and is never retried.
 fn plain_call(from: &str, to: &str, latency: Distribution) -> LinkSpec {
@@ -82,7 +61,7 @@ fn single_queue(rate_per_second: f64, server: ServiceSpec) -> Scenario {
         name: "single queue".into(),
         links: vec![plain_call("Users", &server.name, constant(0.0))],
         services: vec![server],
-        clients: vec![poisson_client(rate_per_second)],
+        clients: vec![poisson_users("Users", rate_per_second)],
         ..Scenario::default()
     }
 }
@@ -102,20 +81,8 @@ struct Snapshot {
     latency_sum_ms: f64,
 }
 
-/// The end-to-end figures of the one load source, "Users". Read from its node view rather
-/// than `client_totals()`, whose latency histogram is empty (see
-/// `client_totals_include_the_latency_of_every_load_source`), so that these tests measure the
-/// queueing behaviour and not that aggregation.
-fn users(simulation: &Simulation) -> ClientMetrics {
-    simulation
-        .node_by_name("Users")
-        .expect("the load source exists")
-        .client_metrics
-        .clone()
-}
-
 fn snapshot(simulation: &Simulation) -> Snapshot {
-    let totals = users(simulation);
+    let totals = client(simulation, "Users");
     Snapshot {
         at: simulation.now(),
         started: totals.started,
@@ -208,7 +175,7 @@ fn measure_mm1(rho: f64, seed: u64, requests: f64) -> (f64, f64) {
     // Warm-up: 20 s = 1000-1600 requests, many relaxation times (1/(μ(1-√ρ)²) ≈ 0.9 s at
     // ρ = 0.8).
     let (before, after, simulation) = run_window(&scenario, seed, 20, secs_for(requests, lambda));
-    let totals = users(&simulation);
+    let totals = client(&simulation, "Users");
     assert_eq!(totals.failed(), 0, "nothing fails in an unbounded M/M/1");
     (
         mean_latency_between(&before, &after),
@@ -267,7 +234,7 @@ fn measure_mmc(seed: u64, requests: f64) -> f64 {
     let lambda = 300.0;
     let scenario = single_queue(lambda, service("Server", 4, UNBOUNDED, exponential(10.0)));
     let (before, after, simulation) = run_window(&scenario, seed, 10, secs_for(requests, lambda));
-    assert_eq!(users(&simulation).failed(), 0);
+    assert_eq!(client(&simulation, "Users").failed(), 0);
     mean_latency_between(&before, &after)
 }
 
@@ -280,18 +247,18 @@ fn measure_mm1k(rho: f64, seed: u64, requests: f64) -> f64 {
     let scenario = single_queue(lambda, service("Server", 1, 4, exponential(10.0)));
     let mut simulation = new_simulation(&scenario, seed);
     let server = |simulation: &Simulation| {
-        let metrics = &simulation.node_by_name("Server").expect("server").metrics;
+        let metrics = &node(simulation, "Server").metrics;
         (metrics.received, metrics.rejected)
     };
     simulation.run_until(SimTime::from_secs(10), u64::MAX);
     let (received_before, rejected_before) = server(&simulation);
-    let failed_before = users(&simulation).failed();
+    let failed_before = client(&simulation, "Users").failed();
     simulation.run_until(
         SimTime::from_secs(10 + secs_for(requests, lambda)),
         u64::MAX,
     );
     let (received, rejected) = server(&simulation);
-    let client_failures = users(&simulation).failed() - failed_before;
+    let client_failures = client(&simulation, "Users").failed() - failed_before;
     let rejected = rejected - rejected_before;
     // Every failure the users see is a rejection, answered at once: nothing else can fail here.
     // (The load source files them under the reason its call path reports; we compare totals.)
@@ -309,7 +276,7 @@ fn measure_md1(seed: u64, requests: f64) -> f64 {
     let lambda = 80.0;
     let scenario = single_queue(lambda, service("Server", 1, UNBOUNDED, constant(10.0)));
     let (before, after, simulation) = run_window(&scenario, seed, 10, secs_for(requests, lambda));
-    assert_eq!(users(&simulation).failed(), 0);
+    assert_eq!(client(&simulation, "Users").failed(), 0);
     mean_latency_between(&before, &after)
 }
 
@@ -326,7 +293,7 @@ fn measure_little(seed: u64, measured_secs: u64) -> (f64, f64, f64) {
             service("A", 4, UNBOUNDED, exponential(10.0)),
             service("B", 1, UNBOUNDED, exponential(6.0)),
         ],
-        clients: vec![poisson_client(100.0)],
+        clients: vec![poisson_users("Users", 100.0)],
         links: vec![
             plain_call("Users", "A", constant(1.0)),
             plain_call("A", "B", constant(1.0)),
@@ -382,15 +349,19 @@ fn measure_retries(p: f64, n: u32, seed: u64, requests: f64) -> (f64, f64, u64) 
     let scenario = Scenario {
         name: "retries".into(),
         services: vec![flaky],
-        clients: vec![poisson_client(lambda)],
+        clients: vec![poisson_users("Users", lambda)],
         links: vec![link],
         ..Scenario::default()
     };
     // No warm-up needed: each request's attempts are independent of the state of the system.
     let mut simulation = new_simulation(&scenario, seed);
     simulation.run_until(SimTime::from_secs(secs_for(requests, lambda)), u64::MAX);
-    let totals = users(&simulation);
-    let link = simulation.links().next().expect("the link").metrics.clone();
+    let totals = client(&simulation, "Users");
+    let link = simulation
+        .link(LinkId(0))
+        .expect("the link")
+        .metrics
+        .clone();
     // Attempts of the few requests still open at the end are counted; their number is
     // negligible (a handful against 10^5), and `started` counts them too.
     let attempts_per_request = link.attempts as f64 / totals.started as f64;
@@ -534,9 +505,7 @@ fn client_totals_include_the_latency_of_every_load_source() {
     // source; the fidelity tests above read a load source's own histogram, this one checks
     // that the sum is the sum.
     let mut scenario = single_queue(50.0, service("Server", 2, UNBOUNDED, exponential(10.0)));
-    let mut others = poisson_client(30.0);
-    others.name = "Others".into();
-    scenario.clients.push(others);
+    scenario.clients.push(poisson_users("Others", 30.0));
     scenario
         .links
         .push(plain_call("Others", "Server", constant(0.0)));
@@ -566,7 +535,7 @@ fn client_totals_include_the_latency_of_every_load_source() {
         recorded,
         "client_totals().latency must merge the load sources' histograms"
     );
-    let own_mean = users(&simulation).latency.mean_ms();
+    let own_mean = client(&simulation, "Users").latency.mean_ms();
     assert!(
         relative_error(totals.latency.mean_ms(), own_mean) < 0.1,
         "both sources see the same server: total mean {} ms, Users mean {own_mean} ms",
@@ -589,7 +558,7 @@ fn measure_async(
     let scenario = Scenario {
         name: "through a broker".into(),
         services: vec![service("Server", 1, UNBOUNDED, time)],
-        clients: vec![poisson_client(rate_per_second)],
+        clients: vec![poisson_users("Users", rate_per_second)],
         links: vec![LinkSpec {
             from: "Users".into(),
             to: "Server".into(),
@@ -610,7 +579,7 @@ fn measure_async(
 
 /// (acks per second, mean publish-to-ack ms, p99 publish-to-ack ms) over the measured window.
 fn async_figures(simulation: &Simulation, measured_secs: f64) -> (f64, f64, f64) {
-    let queue = simulation.queues().next().expect("one queue");
+    let queue = simulation.queue(QueueId(0)).expect("one queue");
     let sojourn = &queue.metrics.sojourn;
     (
         queue.metrics.acked as f64 / measured_secs,
@@ -630,7 +599,7 @@ fn an_async_consumer_behind_slow_hops_is_m_d_1_plus_the_hops() {
     let simulation = measure_async(lambda, constant(10.0), 5.0, 51, requests);
     let measured_secs = secs_for(requests, lambda) as f64;
     let (acks, mean, _) = async_figures(&simulation, measured_secs);
-    let occupancy = simulation.occupancy(simulation.node_by_name("Server").expect("server").id);
+    let occupancy = simulation.occupancy(node(&simulation, "Server").id);
     println!(
         "async M/D/1: {acks:.2} acks/s, publish->ack {mean:.3} ms (expected 40), \
          utilisation {:.4}",
@@ -654,7 +623,7 @@ fn an_async_consumer_behind_slow_hops_is_m_d_1_plus_the_hops() {
         "utilisation {}",
         occupancy.utilisation()
     );
-    let queue = simulation.queues().next().expect("one queue");
+    let queue = simulation.queue(QueueId(0)).expect("one queue");
     assert!(
         queue.depth + queue.unacked < 100,
         "the backlog stays bounded: {} ready, {} unacked",
@@ -701,7 +670,7 @@ fn service_figures_match_erlang_c() {
     simulation.run_until(SimTime::from_secs(10), u64::MAX);
     simulation.reset_metrics();
     simulation.run_until(SimTime::from_secs(10 + 600), u64::MAX);
-    let server = simulation.node_by_name("Server").expect("server");
+    let server = node(&simulation, "Server");
     let occupancy = simulation.occupancy(server.id);
     let waited = server.metrics.waited_for_worker as f64 / server.metrics.started_work as f64;
     println!(

@@ -14,19 +14,20 @@
 use cascade_sim::breaker::{BreakerConfig, BreakerState};
 use cascade_sim::trace::DeadLetterReason;
 use cascade_sim::{
-    Arrival, AsyncPolicy, Backoff, CallMode, ClientMetrics, ClientSpec, Command, CommandError,
-    DeliveryLimitCounts, Distribution, Failure, Jitter, LinkKind, LinkSpec, LinkView, NodeState,
-    NodeView, Overflow, PublishFailure, QueueView, RetryBudget, RunOutcome, Scenario, ServiceSpec,
-    SimTime, Simulation, Spike, SyncPolicy, TimedCommand, TraceKind, TraceRetention,
+    Arrival, AsyncPolicy, Backoff, CallMode, ClientSpec, Command, CommandError,
+    DeliveryLimitCounts, Failure, Jitter, LinkKind, LinkSpec, NodeState, Overflow, PublishFailure,
+    RetryBudget, RunOutcome, Scenario, ServiceSpec, SimTime, Simulation, Spike, SyncPolicy,
+    TimedCommand, TraceKind, TraceRetention,
+};
+
+use crate::support::{
+    client, constant, exponential, freeze, kill, link, node, queue, revive, run_checked,
+    run_watching, service, users,
 };
 
 // ---- topology helpers ---------------------------------------------------------------------
 
 const SEED: u64 = 11;
-
-fn constant(ms: f64) -> Distribution {
-    Distribution::Constant { ms }
-}
 
 /// `millis` after the start of the run.
 fn at(millis: u64) -> SimTime {
@@ -37,30 +38,10 @@ fn ms_of(time: SimTime) -> f64 {
     time.as_micros() as f64 / 1e3
 }
 
-fn service(name: &str, workers: u32, queue_capacity: u32, service_ms: f64) -> ServiceSpec {
-    ServiceSpec {
-        name: name.into(),
-        workers,
-        queue_capacity,
-        service_time: constant(service_ms),
-        ..ServiceSpec::default()
-    }
-}
-
 fn failing_service(name: &str, workers: u32, service_ms: f64) -> ServiceSpec {
     ServiceSpec {
         error_rate: 1.0,
-        ..service(name, workers, 100, service_ms)
-    }
-}
-
-/// An open-loop source with evenly spaced requests.
-fn users(name: &str, rate_per_second: f64) -> ClientSpec {
-    ClientSpec {
-        name: name.into(),
-        rate_per_second,
-        arrival: Arrival::Constant,
-        ..ClientSpec::default()
+        ..service(name, workers, 100, constant(service_ms))
     }
 }
 
@@ -124,27 +105,6 @@ fn start(scenario: &Scenario) -> Simulation {
     Simulation::new(scenario, SEED, TraceRetention::Everything).expect("valid scenario")
 }
 
-/// Runs to `until` (inclusive), checking every invariant after every event.
-fn run_checked(simulation: &mut Simulation, until: SimTime) {
-    run_watching(simulation, until, |_| {});
-}
-
-/// Like [`run_checked`], calling `watch` after every event.
-fn run_watching(simulation: &mut Simulation, until: SimTime, mut watch: impl FnMut(&Simulation)) {
-    while simulation.run_until(until, 1) == RunOutcome::BudgetExhausted {
-        if let Err(problem) = simulation.check_invariants() {
-            panic!("invariant broken at {:?}: {problem}", simulation.now());
-        }
-        watch(simulation);
-    }
-    if let Err(problem) = simulation.check_invariants() {
-        panic!(
-            "invariant broken at the end ({:?}): {problem}",
-            simulation.now()
-        );
-    }
-}
-
 fn apply(simulation: &mut Simulation, command: Command) {
     let text = format!("{command:?}");
     if let Err(error) = simulation.apply(command) {
@@ -152,41 +112,8 @@ fn apply(simulation: &mut Simulation, command: Command) {
     }
 }
 
-fn kill(node: &str) -> Command {
-    Command::Kill { node: node.into() }
-}
-
-fn revive(node: &str) -> Command {
-    Command::Revive { node: node.into() }
-}
-
-fn freeze(node: &str) -> Command {
-    Command::Freeze { node: node.into() }
-}
-
-fn node<'a>(simulation: &'a Simulation, name: &str) -> NodeView<'a> {
-    simulation
-        .node_by_name(name)
-        .unwrap_or_else(|| panic!("no node {name}"))
-}
-
-fn client<'a>(simulation: &'a Simulation, name: &str) -> &'a ClientMetrics {
-    node(simulation, name).client_metrics
-}
-
 fn failed(simulation: &Simulation, client_name: &str, reason: Failure) -> u64 {
     client(simulation, client_name).failed_by_reason[reason.index()]
-}
-
-fn link(simulation: &Simulation, index: usize) -> LinkView<'_> {
-    simulation.links().nth(index).expect("link")
-}
-
-fn queue<'a>(simulation: &'a Simulation, name: &str) -> QueueView<'a> {
-    simulation
-        .queues()
-        .find(|queue| queue.name == name)
-        .unwrap_or_else(|| panic!("no queue {name}"))
 }
 
 /// Times (in ms) of the kept trace events that `pick` selects.
@@ -229,7 +156,7 @@ fn node_id(simulation: &Simulation, name: &str) -> cascade_sim::NodeId {
 #[test]
 fn freeze_times_out_callers_and_the_backlog_is_processed_only_after_revive() {
     let scenario = topology(
-        vec![service("Api", 4, 100, 10.0)],
+        vec![service("Api", 4, 100, constant(10.0))],
         vec![users("Users", 10.0)],
         vec![call("Users", "Api", 100.0, 1)],
     );
@@ -291,7 +218,7 @@ fn freeze_times_out_callers_and_the_backlog_is_processed_only_after_revive() {
 #[test]
 fn freeze_pauses_the_work_in_progress() {
     let scenario = topology(
-        vec![service("Api", 1, 10, 500.0)],
+        vec![service("Api", 1, 10, constant(500.0))],
         vec![users("Users", 1.0)],
         vec![plain_call("Users", "Api")],
     );
@@ -314,7 +241,7 @@ fn freeze_pauses_the_work_in_progress() {
 #[test]
 fn killing_a_frozen_service_resets_the_calls_it_accepted() {
     let scenario = topology(
-        vec![service("Api", 4, 100, 10.0)],
+        vec![service("Api", 4, 100, constant(10.0))],
         vec![users("Users", 10.0)],
         vec![plain_call("Users", "Api")],
     );
@@ -333,7 +260,7 @@ fn killing_a_frozen_service_resets_the_calls_it_accepted() {
 #[test]
 fn slow_multiplies_the_service_time() {
     let scenario = topology(
-        vec![service("Api", 10, 100, 20.0)],
+        vec![service("Api", 10, 100, constant(20.0))],
         vec![users("Users", 10.0)],
         vec![plain_call("Users", "Api")],
     );
@@ -384,7 +311,7 @@ fn slow_multiplies_the_service_time() {
 fn error_rate_reaches_users_as_server_errors_after_the_last_attempt() {
     let scenario = topology(
         vec![
-            service("Api", 10, 100, 10.0),
+            service("Api", 10, 100, constant(10.0)),
             failing_service("Flaky", 10, 1.0),
         ],
         vec![users("Users", 10.0), users("Retriers", 10.0)],
@@ -441,11 +368,11 @@ fn error_rate_reaches_users_as_server_errors_after_the_last_attempt() {
 fn client_failures_are_counted_under_their_real_reason() {
     let scenario = topology(
         vec![
-            service("Slowpoke", 10, 100, 500.0),
-            service("Dead", 10, 100, 1.0),
-            service("Busy", 1, 0, 1_000.0),
-            service("Front", 10, 100, 1.0),
-            service("Down", 10, 100, 1.0),
+            service("Slowpoke", 10, 100, constant(500.0)),
+            service("Dead", 10, 100, constant(1.0)),
+            service("Busy", 1, 0, constant(1_000.0)),
+            service("Front", 10, 100, constant(1.0)),
+            service("Down", 10, 100, constant(1.0)),
         ],
         vec![
             users("A", 10.0),
@@ -494,7 +421,7 @@ fn client_failures_are_counted_under_their_real_reason() {
 #[test]
 fn kill_resets_working_and_queued_requests_refuses_new_ones_and_revive_restores() {
     let scenario = topology(
-        vec![service("Api", 1, 10, 150.0)],
+        vec![service("Api", 1, 10, constant(150.0))],
         vec![users("Users", 10.0)],
         vec![plain_call("Users", "Api")],
     );
@@ -547,7 +474,7 @@ fn kill_resets_working_and_queued_requests_refuses_new_ones_and_revive_restores(
 #[test]
 fn partition_loses_sync_calls_until_healed() {
     let scenario = topology(
-        vec![service("Api", 10, 100, 10.0)],
+        vec![service("Api", 10, 100, constant(10.0))],
         vec![users("Users", 10.0)],
         vec![call("Users", "Api", 100.0, 1)],
     );
@@ -580,8 +507,8 @@ fn partition_loses_sync_calls_until_healed() {
 fn partition_of_an_async_link_fails_publishes() {
     let scenario = topology(
         vec![
-            service("Api", 10, 100, 10.0),
-            service("Worker", 10, 100, 1.0),
+            service("Api", 10, 100, constant(10.0)),
+            service("Worker", 10, 100, constant(1.0)),
         ],
         vec![users("Users", 10.0)],
         vec![
@@ -617,7 +544,7 @@ fn bulkhead_caps_concurrent_calls_and_fails_the_extra_ones_at_once() {
     let mut link_spec = plain_call("Users", "Api");
     link_spec.sync.max_concurrent_calls = Some(2);
     let scenario = topology(
-        vec![service("Api", 10, 100, 500.0)],
+        vec![service("Api", 10, 100, constant(500.0))],
         vec![users("Users", 10.0)],
         vec![link_spec],
     );
@@ -746,7 +673,7 @@ fn retry_budget_gives_back_a_successful_retrys_cost() {
         ..RetryBudget::default()
     });
     let scenario = topology(
-        vec![service("Api", 10, 100, 1.0)],
+        vec![service("Api", 10, 100, constant(1.0))],
         vec![users("Users", 10.0)],
         vec![link_spec],
     );
@@ -773,7 +700,7 @@ fn retry_budget_gives_back_a_successful_retrys_cost() {
 #[test]
 fn a_consumer_killed_with_a_delivery_on_the_wire_carries_on_after_revive() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 10.0)],
+        vec![service("Worker", 1, 100, constant(10.0))],
         vec![users("Users", 10.0)],
         vec![publish(
             "Users",
@@ -821,7 +748,7 @@ fn a_consumer_killed_with_a_delivery_on_the_wire_carries_on_after_revive() {
 #[test]
 fn an_sqs_message_held_by_a_crashed_consumer_waits_for_its_visibility_timeout() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 1_000.0)],
+        vec![service("Worker", 1, 100, constant(1_000.0))],
         vec![users("Users", 1.0)],
         vec![publish(
             "Users",
@@ -870,7 +797,7 @@ fn an_sqs_message_held_by_a_crashed_consumer_waits_for_its_visibility_timeout() 
 #[test]
 fn a_thawed_consumer_reads_a_large_pushed_backlog_without_stalling() {
     let scenario = topology(
-        vec![service("Worker", 10, 100, 0.01)],
+        vec![service("Worker", 10, 100, constant(0.01))],
         vec![users("Users", 500_000.0)],
         vec![publish(
             "Users",
@@ -920,7 +847,7 @@ fn circuit_breaker_opens_stops_calls_probes_and_closes_after_revive() {
         ..BreakerConfig::default()
     };
     let scenario = topology(
-        vec![service("Api", 10, 100, 10.0)],
+        vec![service("Api", 10, 100, constant(10.0))],
         vec![users("Users", 10.0)],
         vec![link_spec],
     );
@@ -987,7 +914,7 @@ fn backoff_sleep_holds_the_callers_worker() {
     retrying.sync.backoff = fixed_backoff(500.0);
     let scenario = topology(
         vec![
-            service("Caller", 1, 10, 1.0),
+            service("Caller", 1, 10, constant(1.0)),
             failing_service("Callee", 10, 1.0),
         ],
         vec![users("Users", 1.0)],
@@ -1028,7 +955,7 @@ fn backoff_sleep_holds_the_callers_worker() {
 fn fan_out(mode: CallMode, b: ServiceSpec, c: ServiceSpec, c_first: bool) -> Simulation {
     let front = ServiceSpec {
         call_mode: mode,
-        ..service("Front", 10, 100, 0.0)
+        ..service("Front", 10, 100, constant(0.0))
     };
     let mut links = vec![plain_call("Users", "Front")];
     if c_first {
@@ -1048,8 +975,8 @@ fn fan_out(mode: CallMode, b: ServiceSpec, c: ServiceSpec, c_first: bool) -> Sim
 /// Users (one request at 1000) -> Front (no local work) -> B and C (100 ms each), 1 ms hops.
 #[test]
 fn parallel_calls_overlap_and_sequential_calls_add_up() {
-    let b = || service("B", 10, 100, 100.0);
-    let c = || service("C", 10, 100, 100.0);
+    let b = || service("B", 10, 100, constant(100.0));
+    let c = || service("C", 10, 100, constant(100.0));
     let parallel = fan_out(CallMode::Parallel, b(), c(), false);
     assert_eq!(
         finished(&parallel),
@@ -1064,7 +991,7 @@ fn parallel_calls_overlap_and_sequential_calls_add_up() {
 /// Sequential with C first: C's failure skips B.
 #[test]
 fn a_failed_branch_fails_the_request_after_every_branch_settles() {
-    let b = || service("B", 10, 100, 100.0);
+    let b = || service("B", 10, 100, constant(100.0));
     let c = || failing_service("C", 10, 20.0);
     let parallel = fan_out(CallMode::Parallel, b(), c(), false);
     assert_eq!(finished(&parallel), [(104.0, Some(Failure::ServerError))]);
@@ -1094,7 +1021,7 @@ fn closed_loop_throughput_is_users_over_the_cycle_time() {
     let mut link_spec = plain_call("Users", "Api");
     link_spec.latency = constant(5.0);
     let scenario = topology(
-        vec![service("Api", 10, 100, 40.0)],
+        vec![service("Api", 10, 100, constant(40.0))],
         vec![ClientSpec {
             closed_loop_users: 5,
             think_time: constant(100.0),
@@ -1123,7 +1050,7 @@ fn closed_loop_throughput_is_users_over_the_cycle_time() {
 #[test]
 fn a_spike_raises_the_arrival_rate_for_its_window() {
     let scenario = topology(
-        vec![service("Api", 100, 100, 1.0)],
+        vec![service("Api", 100, 100, constant(1.0))],
         vec![ClientSpec {
             spikes: vec![Spike {
                 at_ms: 1_000.0,
@@ -1206,7 +1133,7 @@ fn high_rates_come_out_as_asked() {
 #[test]
 fn a_hung_service_keeps_memory_flat() {
     let scenario = topology(
-        vec![service("Api", 10, 100, 5.0)],
+        vec![service("Api", 10, 100, constant(5.0))],
         vec![users("Users", 10_000.0)],
         vec![call("Users", "Api", 1_000.0, 1)],
     );
@@ -1244,8 +1171,8 @@ fn a_hung_service_keeps_memory_flat() {
 fn publisher_and_slow_consumer(prefetch: u32) -> Simulation {
     let scenario = topology(
         vec![
-            service("Api", 10, 100, 10.0),
-            service("Worker", 1, 100, 500.0),
+            service("Api", 10, 100, constant(10.0)),
+            service("Worker", 1, 100, constant(500.0)),
         ],
         vec![users("Users", 10.0)],
         vec![
@@ -1315,7 +1242,7 @@ fn an_async_publisher_does_not_wait_for_the_consumer() {
 
 fn prefetch_run(prefetch: u32) -> (u32, u32, Simulation) {
     let scenario = topology(
-        vec![service("Worker", 4, 100, 100.0)],
+        vec![service("Worker", 4, 100, constant(100.0))],
         vec![users("Users", 20.0)],
         vec![publish(
             "Users",
@@ -1368,7 +1295,7 @@ fn prefetch_one_limits_unacked_deliveries() {
 #[test]
 fn message_ttl_expires_messages_when_they_reach_the_head() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 1_000.0)],
+        vec![service("Worker", 1, 100, constant(1_000.0))],
         vec![users("Users", 10.0)],
         vec![publish(
             "Users",
@@ -1412,7 +1339,7 @@ fn message_ttl_expires_messages_when_they_reach_the_head() {
 /// Users (10/s) -> async (max length 3) -> Worker, which is dead: ten messages, room for three.
 fn overflow_run(policy: AsyncPolicy) -> Simulation {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 1.0)],
+        vec![service("Worker", 1, 100, constant(1.0))],
         vec![users("Users", 10.0)],
         vec![publish(
             "Users",
@@ -1593,7 +1520,7 @@ fn redelivery_delay_spaces_the_redeliveries() {
 #[test]
 fn visibility_timeout_shorter_than_the_work_duplicates_and_dead_letters_finished_work() {
     let scenario = topology(
-        vec![service("Worker", 2, 100, 250.0)],
+        vec![service("Worker", 2, 100, constant(250.0))],
         vec![users("Users", 1.0)],
         vec![publish(
             "Users",
@@ -1646,9 +1573,9 @@ fn a_dead_broker_fails_or_drops_publishes_by_policy() {
     };
     let scenario = topology(
         vec![
-            service("Strict", 10, 100, 10.0),
-            service("Lenient", 10, 100, 10.0),
-            service("Worker", 10, 100, 1.0),
+            service("Strict", 10, 100, constant(10.0)),
+            service("Lenient", 10, 100, constant(10.0)),
+            service("Worker", 10, 100, constant(1.0)),
         ],
         vec![users("UsersA", 10.0), users("UsersB", 10.0)],
         vec![
@@ -1706,7 +1633,10 @@ fn a_dead_broker_with_retry_holds_the_worker_through_the_backoff() {
     producer.sync.max_attempts = 3;
     producer.sync.backoff = fixed_backoff(200.0);
     let scenario = topology(
-        vec![service("Api", 1, 10, 10.0), service("Worker", 10, 100, 1.0)],
+        vec![
+            service("Api", 1, 10, constant(10.0)),
+            service("Worker", 10, 100, constant(1.0)),
+        ],
         vec![users("Users", 1.0)],
         vec![plain_call("Users", "Api"), producer],
     );
@@ -1758,7 +1688,7 @@ fn a_dead_broker_with_retry_holds_the_worker_through_the_backoff() {
 #[test]
 fn a_message_in_flight_to_a_dead_broker_is_dropped() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 1.0)],
+        vec![service("Worker", 1, 100, constant(1.0))],
         vec![users("Users", 1.0)],
         vec![publish("Users", "Worker", AsyncPolicy::default())],
     );
@@ -1791,7 +1721,7 @@ fn a_message_in_flight_to_a_dead_broker_is_dropped() {
 #[test]
 fn an_ack_lost_while_the_broker_is_down_causes_a_redelivery_after_revive() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 100.0)],
+        vec![service("Worker", 1, 100, constant(100.0))],
         vec![users("Users", 1.0)],
         vec![publish("Users", "Worker", AsyncPolicy::default())],
     );
@@ -1839,7 +1769,7 @@ fn an_ack_lost_while_the_broker_is_down_causes_a_redelivery_after_revive() {
 #[test]
 fn a_publish_dropped_by_policy_is_counted_as_a_failed_publish() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 1.0)],
+        vec![service("Worker", 1, 100, constant(1.0))],
         vec![users("Users", 1.0)],
         vec![publish(
             "Users",
@@ -1878,7 +1808,7 @@ fn a_publish_dropped_by_policy_is_counted_as_a_failed_publish() {
 #[test]
 fn update_service_with_more_workers_drains_the_backlog() {
     let scenario = topology(
-        vec![service("Api", 1, 1_000, 100.0)],
+        vec![service("Api", 1, 1_000, constant(100.0))],
         vec![users("Users", 20.0)],
         vec![plain_call("Users", "Api")],
     );
@@ -1890,7 +1820,7 @@ fn update_service_with_more_workers_drains_the_backlog() {
     apply(
         &mut sim,
         Command::UpdateService {
-            spec: service("Api", 4, 1_000, 100.0),
+            spec: service("Api", 4, 1_000, constant(100.0)),
         },
     );
     let api = node(&sim, "Api");
@@ -1919,7 +1849,7 @@ fn update_service_with_more_workers_drains_the_backlog() {
 #[test]
 fn update_link_timeout_applies_to_new_calls() {
     let scenario = topology(
-        vec![service("Api", 10, 100, 200.0)],
+        vec![service("Api", 10, 100, constant(200.0))],
         vec![users("Users", 10.0)],
         vec![call("Users", "Api", 100.0, 1)],
     );
@@ -1952,7 +1882,7 @@ fn update_link_timeout_applies_to_new_calls() {
 #[test]
 fn update_client_changes_the_arrival_rate() {
     let scenario = topology(
-        vec![service("Api", 10, 100, 1.0)],
+        vec![service("Api", 10, 100, constant(1.0))],
         vec![users("Users", 10.0)],
         vec![plain_call("Users", "Api")],
     );
@@ -1981,7 +1911,10 @@ type ExpectedError = fn(&CommandError) -> bool;
 #[test]
 fn invalid_commands_are_refused_and_change_nothing() {
     let scenario = topology(
-        vec![service("Api", 2, 10, 10.0), service("Worker", 1, 10, 1.0)],
+        vec![
+            service("Api", 2, 10, constant(10.0)),
+            service("Worker", 1, 10, constant(1.0)),
+        ],
         vec![users("Users", 10.0)],
         vec![
             plain_call("Users", "Api"),
@@ -2031,7 +1964,7 @@ fn invalid_commands_are_refused_and_change_nothing() {
         }),
         (
             Command::UpdateService {
-                spec: service("Api", 0, 10, 10.0),
+                spec: service("Api", 0, 10, constant(10.0)),
             },
             |e| matches!(e, CommandError::Invalid(_)),
         ),
@@ -2039,14 +1972,14 @@ fn invalid_commands_are_refused_and_change_nothing() {
             Command::UpdateService {
                 spec: ServiceSpec {
                     error_rate: -0.1,
-                    ..service("Api", 3, 10, 10.0)
+                    ..service("Api", 3, 10, constant(10.0))
                 },
             },
             |e| matches!(e, CommandError::Invalid(_)),
         ),
         (
             Command::UpdateService {
-                spec: service("Ghost", 3, 10, 10.0),
+                spec: service("Ghost", 3, 10, constant(10.0)),
             },
             |e| matches!(e, CommandError::UnknownNode(_)),
         ),
@@ -2129,7 +2062,6 @@ fn invalid_commands_are_refused_and_change_nothing() {
 /// the same trace, also after a JSON round trip of the log.
 #[test]
 fn replaying_the_command_log_of_every_command_reproduces_the_run() {
-    let exponential = |mean_ms| Distribution::Exponential { mean_ms };
     let mut api_to_db = call("Api", "Db", 150.0, 3);
     api_to_db.latency = exponential(2.0);
     let exponential_backoff = Backoff {
@@ -2163,16 +2095,16 @@ fn replaying_the_command_log_of_every_command_reproduces_the_run() {
             ServiceSpec {
                 service_time: exponential(15.0),
                 call_mode: CallMode::Parallel,
-                ..service("Api", 8, 40, 0.0)
+                ..service("Api", 8, 40, constant(0.0))
             },
             ServiceSpec {
                 service_time: exponential(20.0),
                 error_rate: 0.05,
-                ..service("Db", 4, 20, 0.0)
+                ..service("Db", 4, 20, constant(0.0))
             },
             ServiceSpec {
                 service_time: exponential(60.0),
-                ..service("Worker", 3, 20, 0.0)
+                ..service("Worker", 3, 20, constant(0.0))
             },
         ],
         vec![
@@ -2251,7 +2183,7 @@ fn replaying_the_command_log_of_every_command_reproduces_the_run() {
             Command::UpdateService {
                 spec: ServiceSpec {
                     service_time: exponential(25.0),
-                    ..service("Api", 3, 10, 0.0)
+                    ..service("Api", 3, 10, constant(0.0))
                 },
             },
         ),
@@ -2324,7 +2256,7 @@ fn replaying_the_command_log_of_every_command_reproduces_the_run() {
 #[test]
 fn lowering_max_length_at_run_time_trims_the_queue() {
     let scenario = topology(
-        vec![service("Worker", 1, 100, 1.0)],
+        vec![service("Worker", 1, 100, constant(1.0))],
         vec![users("Users", 10.0)],
         vec![publish("Users", "Worker", AsyncPolicy::default())],
     );
@@ -2396,7 +2328,7 @@ fn switching_back_to_closed_loop_does_not_double_the_users() {
         ..users("Users", 0.0)
     };
     let scenario = topology(
-        vec![service("Api", 10, 100, 10.0)],
+        vec![service("Api", 10, 100, constant(10.0))],
         vec![closed(5)],
         vec![plain_call("Users", "Api")],
     );
@@ -2421,7 +2353,7 @@ fn switching_back_to_closed_loop_does_not_double_the_users() {
 #[test]
 fn update_client_forgets_the_old_spikes() {
     let scenario = topology(
-        vec![service("Api", 10, 100, 1.0)],
+        vec![service("Api", 10, 100, constant(1.0))],
         vec![ClientSpec {
             spikes: vec![Spike {
                 at_ms: 2_000.0,

@@ -1,6 +1,8 @@
 //! Each preset tells a story; these tests check that the numbers tell it.
 
-use cascade_sim::{presets, Failure, SimTime, Simulation, TraceRetention};
+use cascade_sim::{presets, Failure, LinkId, SimTime, Simulation, TraceRetention};
+
+use crate::support::{link, node, queue};
 
 fn run(id: &str, seconds: u64) -> Simulation {
     let scenario = presets::by_id(id).expect("preset exists");
@@ -19,7 +21,7 @@ fn a_hung_dependency_exhausts_the_callers_threads_until_it_recovers() {
     let healthy = run("frozen-dependency", 5);
     assert_eq!(healthy.client_totals().failed(), 0);
     let hung = run("frozen-dependency", 12);
-    let orders = hung.node_by_name("Orders").expect("Orders");
+    let orders = node(&hung, "Orders");
     assert_eq!(
         orders.busy, orders.workers,
         "every Orders thread waits on Payments"
@@ -56,12 +58,7 @@ fn contention_and_retries_make_a_metastable_failure_that_protection_prevents() {
         0,
         "still collapsed 15 to 45 s after the spike"
     );
-    let in_progress = |id: &str, seconds: u64| {
-        run(id, seconds)
-            .node_by_name("Server")
-            .expect("Server")
-            .busy
-    };
+    let in_progress = |id: &str, seconds: u64| node(&run(id, seconds), "Server").busy;
     let (at_30, at_60) = (in_progress("collapse", 30), in_progress("collapse", 60));
     assert!(
         (600..1_000).contains(&at_30) && at_60 > at_30 + 1_500,
@@ -91,7 +88,7 @@ fn without_backoff_the_retry_storm_outlives_the_spike() {
         "still down 13 s after the spike ended"
     );
     let storm = run("retry-storm", 30);
-    let database = storm.node_by_name("Database").expect("Database");
+    let database = node(&storm, "Database");
     assert!(
         database.metrics.wasted_responses > 1_000,
         "the database works for callers who left"
@@ -110,7 +107,7 @@ fn backoff_jitter_and_a_breaker_let_the_system_recover() {
         "recovered after the spike"
     );
     let contained = run("retry-storm-contained", 30);
-    let link = contained.links().nth(1).expect("API -> Database");
+    let link = contained.link(LinkId(1)).expect("API -> Database");
     assert!(
         link.metrics.not_permitted > 0,
         "the breaker shed load while open"
@@ -121,20 +118,14 @@ fn backoff_jitter_and_a_breaker_let_the_system_recover() {
 fn the_async_chain_absorbs_the_outage_and_loses_nothing() {
     let during = run("checkout-async", 14);
     assert_eq!(during.client_totals().failed(), 0, "users see no errors");
-    let queue = during
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let holding = queue(&during, "Payments.queue");
     assert!(
-        queue.depth > 200,
+        holding.depth > 200,
         "the queue holds the work: {}",
-        queue.depth
+        holding.depth
     );
     let after = run("checkout-async", 30);
-    let queue = after
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let queue = queue(&after, "Payments.queue");
     assert!(queue.depth < 5, "drained: {}", queue.depth);
     assert_eq!(
         queue.metrics.dead_lettered
@@ -148,11 +139,8 @@ fn the_async_chain_absorbs_the_outage_and_loses_nothing() {
 #[test]
 fn poison_messages_end_in_the_dead_letter_queue_and_nothing_else_does() {
     let simulation = run("poison-message", 60);
-    let queue = simulation
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
-    let published = simulation.links().nth(1).expect("link").metrics.published;
+    let queue = queue(&simulation, "Payments.queue");
+    let published = link(&simulation, 1).metrics.published;
     let expected = published as f64 * 0.02;
     let dead = queue.metrics.dead_lettered as f64;
     assert!(
@@ -184,10 +172,7 @@ fn when_the_broker_dies_orders_fail_and_unacked_messages_come_back() {
         successes_between("broker-down", 14, 20) > 100,
         "orders succeed again"
     );
-    let queue = after
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let queue = queue(&after, "Payments.queue");
     assert!(
         queue.metrics.delivered > queue.metrics.enqueued,
         "lost acks mean redeliveries"

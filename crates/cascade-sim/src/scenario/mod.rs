@@ -1,9 +1,20 @@
-//! The scenario: what a user builds on the canvas and what the CLI reads from JSON. Every field
-//! has a default (a real library's default where one exists), so a hand-written file only says
-//! what differs. Invalid input comes back as a [`ScenarioError`] naming the path and the problem.
+//! The scenario format: what a user builds on the canvas and what the CLI reads from JSON. Every
+//! field has a default (a real library's default where one exists), so a hand-written file only
+//! says what differs. Invalid input comes back as a [`ScenarioError`] naming the path and the
+//! problem.
+//!
+//! The whole format lives here, engine-free: the topology specs, the validator, the JSON
+//! reading helpers, and in [`command`] the commands a scenario schedules as its `faults` (the
+//! same commands a command log holds). The engine reads a scenario; a scenario never needs the
+//! engine.
+
+pub mod command;
+
+/// A link's kind is shared vocabulary ([`crate::vocabulary`]); re-exported at its old path.
+pub use crate::vocabulary::LinkKind;
+pub use command::{Command, TimedCommand};
 
 use crate::distribution::Distribution;
-use crate::engine::{Command, TimedCommand};
 use crate::policy::{AsyncPolicy, SyncPolicy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -225,17 +236,6 @@ pub struct Spike {
     pub duration_ms: f64,
     /// Requests per second during the spike.
     pub rate_per_second: f64,
-}
-
-/// Whether a link is a blocking call or a message through a broker queue.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkKind {
-    /// A REST call: the caller's worker waits for the response or the timeout.
-    #[default]
-    Sync,
-    /// Publish to a queue and move on; the callee consumes when it has a free worker.
-    Async,
 }
 
 /// A directed link from a caller to a callee. Both policies are kept, so flipping the kind
@@ -819,135 +819,5 @@ mod json_error_tests {
         assert!(error.starts_with("(document): invalid type"), "{error}");
         let error = error_of(r#"{"services": [{"name": "A"}"#);
         assert!(error.contains("EOF"), "{error}");
-    }
-}
-
-#[cfg(test)]
-mod command_json_tests {
-    use super::*;
-
-    fn faults(json: &str) -> Result<Vec<TimedCommand>, String> {
-        read_json::<Scenario>(&format!(
-            r#"{{"services": [{{"name": "A"}}], "faults": [{json}]}}"#
-        ))
-        .map(|scenario| scenario.faults)
-        .map_err(|error| error.to_string())
-    }
-
-    #[test]
-    fn commands_read_in_any_field_order_and_say_what_is_wrong() {
-        let expected = TimedCommand {
-            at: crate::SimTime::from_micros(5),
-            command: Command::Slow {
-                node: "A".into(),
-                factor: 3.0,
-            },
-        };
-        for order in [
-            r#"{"at": 5, "command": "slow", "node": "A", "factor": 3}"#,
-            r#"{"factor": 3, "node": "A", "command": "slow", "at": 5}"#,
-        ] {
-            assert_eq!(faults(order), Ok(vec![expected.clone()]), "{order}");
-        }
-        // What serialising writes reads back, every command.
-        let mut scenario = crate::presets::checkout();
-        let link = scenario.links[0].clone();
-        let service = scenario.services[0].clone();
-        let client = scenario.clients[0].clone();
-        let all = [
-            Command::Kill { node: "A".into() },
-            Command::Revive { node: "A".into() },
-            Command::Freeze { node: "A".into() },
-            Command::Slow {
-                node: "A".into(),
-                factor: 2.0,
-            },
-            Command::SetErrorRate {
-                node: "A".into(),
-                error_rate: 0.5,
-            },
-            Command::Partition { link: 0 },
-            Command::Heal { link: 0 },
-            Command::SetLinkKind {
-                link: 0,
-                kind: LinkKind::Async,
-            },
-            Command::KillBroker,
-            Command::ReviveBroker,
-            Command::UpdateService { spec: service },
-            Command::UpdateClient { spec: client },
-            Command::UpdateLink {
-                link: 0,
-                spec: link,
-            },
-        ];
-        scenario.faults = all
-            .into_iter()
-            .enumerate()
-            .map(|(index, command)| TimedCommand {
-                at: crate::SimTime::from_micros(index as u64),
-                command,
-            })
-            .collect();
-        let text = serde_json::to_string(&scenario.faults).expect("json");
-        let read: Vec<TimedCommand> = read_json(&text).expect("reads back");
-        assert_eq!(read, scenario.faults);
-
-        for (json, problem) in [
-            (
-                r#"{"at": 1, "command": "explode"}"#,
-                "unknown variant `explode`",
-            ),
-            (r#"{"at": 1, "command": "kill"}"#, "missing field `node`"),
-            (r#"{"command": "kill", "node": "A"}"#, "missing field `at`"),
-            (
-                r#"{"at": 1, "command": "kill", "node": "A", "why": 1}"#,
-                "unknown field `why`",
-            ),
-            (
-                r#"{"at": 1, "command": "slow", "node": "A", "factor": "x"}"#,
-                "factor: invalid type",
-            ),
-        ] {
-            let error = faults(json).expect_err(json);
-            assert!(
-                error.starts_with("faults[0]") && error.contains(problem),
-                "{json}: {error}"
-            );
-        }
-    }
-}
-
-#[cfg(test)]
-mod size_tests {
-    use super::*;
-
-    use crate::fixtures::chain;
-
-    /// A long chain is the worst case for the cycle search; it stays linear, and past the
-    /// limits a scenario is refused before any of it runs.
-    #[test]
-    fn the_largest_allowed_scenario_validates_and_a_larger_one_is_refused() {
-        chain(MAX_NODES - 1)
-            .validate()
-            .expect("a 999-service chain is fine");
-        let mut looped = chain(MAX_NODES - 1);
-        looped.links.push(LinkSpec {
-            from: format!("S{}", MAX_NODES - 2),
-            to: "S0".into(),
-            ..LinkSpec::default()
-        });
-        let error = looped.validate().expect_err("a cycle");
-        assert!(
-            error
-                .to_string()
-                .starts_with(&format!("links[{}]", MAX_NODES - 1)),
-            "{error}"
-        );
-        let error = chain(MAX_NODES).validate().expect_err("too many");
-        assert!(
-            error.to_string().starts_with("services: 1001 is more than"),
-            "{error}"
-        );
     }
 }

@@ -1,20 +1,14 @@
 //! Scenario tests: build a topology, inject a fault, assert on what a user would see.
 
-use cascade_sim::fixtures::{golden_run, GOLDEN_TRACE_HASH};
+use cascade_sim::fixtures::{chain, golden_run, GOLDEN_TRACE_HASH};
 use cascade_sim::presets;
-use cascade_sim::{Command, LinkKind, Scenario, SimTime, Simulation, TraceRetention};
+use cascade_sim::scenario::{read_json, MAX_NODES};
+use cascade_sim::{
+    Command, LinkId, LinkKind, LinkSpec, NodeId, QueueId, Scenario, SimTime, Simulation,
+    TimedCommand, TraceRetention,
+};
 
-/// Runs to `until`, checking every invariant after every event.
-fn run_checked(simulation: &mut Simulation, until: SimTime) {
-    while simulation.run_until(until, 1) == cascade_sim::RunOutcome::BudgetExhausted {
-        if let Err(problem) = simulation.check_invariants() {
-            panic!("invariant broken at {:?}: {problem}", simulation.now());
-        }
-    }
-    simulation
-        .check_invariants()
-        .expect("invariants hold at the end");
-}
+use crate::support::{kill, link, node, queue, revive, run_checked};
 
 fn secs(seconds: u64) -> SimTime {
     SimTime::from_secs(seconds)
@@ -22,14 +16,6 @@ fn secs(seconds: u64) -> SimTime {
 
 fn checkout(seed: u64) -> Simulation {
     Simulation::new(&presets::checkout(), seed, TraceRetention::HashOnly).expect("preset is valid")
-}
-
-fn kill(node: &str) -> Command {
-    Command::Kill { node: node.into() }
-}
-
-fn revive(node: &str) -> Command {
-    Command::Revive { node: node.into() }
 }
 
 #[test]
@@ -82,7 +68,7 @@ fn healthy_checkout_answers_everyone_quickly() {
     );
     let p99 = totals.latency.quantile_ms(0.99);
     assert!(p99 < 600.0, "healthy p99 {p99} ms");
-    let orders = simulation.node_by_name("Orders").expect("Orders");
+    let orders = node(&simulation, "Orders");
     assert!(
         orders.busy < orders.workers,
         "Orders has spare threads when healthy"
@@ -101,13 +87,13 @@ fn killing_a_sync_dependency_exhausts_the_callers_threads() {
             &mut simulation,
             secs(5) + cascade_sim::SimDuration::from_millis(tenth * 100),
         );
-        let orders = simulation.node_by_name("Orders").expect("Orders");
+        let orders = node(&simulation, "Orders");
         if tenth > 30 && orders.busy == orders.workers {
             exhausted_samples += 1;
         }
     }
     assert!(exhausted_samples >= 60, "Orders should be out of threads most of the time, was in {exhausted_samples} of 70 samples");
-    let orders = simulation.node_by_name("Orders").expect("Orders");
+    let orders = node(&simulation, "Orders");
     assert!(
         orders.inbound > 50,
         "requests pile up in front of Orders: {}",
@@ -121,7 +107,7 @@ fn killing_a_sync_dependency_exhausts_the_callers_threads() {
         new_successes < 20,
         "almost nothing succeeds while Payments is dead: {new_successes}"
     );
-    let payments = simulation.node_by_name("Payments").expect("Payments");
+    let payments = node(&simulation, "Payments");
     assert!(
         payments.metrics.refused > 100,
         "calls are refused: {}",
@@ -147,9 +133,9 @@ fn killing_an_async_dependency_is_absorbed_by_the_queue_and_drains_on_revive() {
             &mut simulation,
             secs(5) + cascade_sim::SimDuration::from_millis(tenth * 100),
         );
-        max_busy = max_busy.max(simulation.node_by_name("Orders").expect("Orders").busy);
+        max_busy = max_busy.max(node(&simulation, "Orders").busy);
     }
-    let orders = simulation.node_by_name("Orders").expect("Orders");
+    let orders = node(&simulation, "Orders");
     assert!(
         max_busy <= orders.workers / 2,
         "Orders stays healthy: at most {max_busy} busy"
@@ -159,32 +145,60 @@ fn killing_an_async_dependency_is_absorbed_by_the_queue_and_drains_on_revive() {
         failures_before,
         "users see no errors"
     );
-    let queue = simulation
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let absorbing = queue(&simulation, "Payments.queue");
     assert!(
-        queue.depth > 200,
+        absorbing.depth > 200,
         "the queue absorbs ten seconds of payments: {}",
-        queue.depth
+        absorbing.depth
     );
 
     simulation.apply(revive("Payments")).expect("revive");
     run_checked(&mut simulation, secs(25));
-    let queue = simulation
-        .queues()
-        .find(|queue| queue.name == "Payments.queue")
-        .expect("queue");
+    let queue = queue(&simulation, "Payments.queue");
     assert!(
         queue.depth < 10,
         "the backlog drains after revive: {} left",
         queue.depth
     );
     assert_eq!(queue.metrics.dead_lettered, 0);
-    let published = simulation.links().nth(1).expect("link").metrics.published;
+    let published = link(&simulation, 1).metrics.published;
     let settled = queue.metrics.acked + u64::from(queue.depth) + u64::from(queue.unacked);
     let on_the_wire = published - queue.metrics.enqueued;
     assert_eq!(settled + on_the_wire, published, "nothing is lost");
+}
+
+/// Nodes, links and queues are found by id without a scan, and the lookups agree with the
+/// lists; an id the run does not have finds nothing.
+#[test]
+fn lookups_by_id_agree_with_the_lists() {
+    let mut simulation = Simulation::new(&presets::checkout_async(), 1, TraceRetention::HashOnly)
+        .expect("preset is valid");
+    simulation.run_until(secs(8), u64::MAX);
+    for node in simulation.nodes() {
+        assert_eq!(simulation.node(node.id).as_ref(), Some(&node));
+    }
+    for link in simulation.links() {
+        assert_eq!(simulation.link(link.id).as_ref(), Some(&link));
+        let queue = simulation.queue(link.queue).expect("a link's queue exists");
+        assert_eq!(queue.id, link.queue);
+    }
+    for queue in simulation.queues() {
+        assert_eq!(simulation.queue(queue.id).as_ref(), Some(&queue));
+    }
+    assert!(
+        simulation.queues().any(|queue| queue.depth > 0),
+        "a queue with a backlog"
+    );
+    let payments = node(&simulation, "Payments");
+    assert_eq!(simulation.node(payments.id), Some(payments));
+    let (nodes, links, queues) = (
+        simulation.nodes().count() as u32,
+        simulation.links().count() as u32,
+        simulation.queues().count() as u32,
+    );
+    assert_eq!(simulation.node(NodeId(nodes)), None);
+    assert_eq!(simulation.link(LinkId(links)), None);
+    assert_eq!(simulation.queue(QueueId(queues)), None);
 }
 
 #[test]
@@ -443,4 +457,126 @@ fn prefetch_one_keeps_publish_order() {
     });
     assert!(delivered.len() > 100);
     assert_eq!(delivered[..], enqueued[..delivered.len()]);
+}
+
+// ---- the format at its edges ---------------------------------------------------------------
+// (Once unit tests of the scenario module, which may not use the presets and fixtures built
+// on top of it.)
+
+fn faults(json: &str) -> Result<Vec<TimedCommand>, String> {
+    read_json::<Scenario>(&format!(
+        r#"{{"services": [{{"name": "A"}}], "faults": [{json}]}}"#
+    ))
+    .map(|scenario| scenario.faults)
+    .map_err(|error| error.to_string())
+}
+
+#[test]
+fn commands_read_in_any_field_order_and_say_what_is_wrong() {
+    let expected = TimedCommand {
+        at: SimTime::from_micros(5),
+        command: Command::Slow {
+            node: "A".into(),
+            factor: 3.0,
+        },
+    };
+    for order in [
+        r#"{"at": 5, "command": "slow", "node": "A", "factor": 3}"#,
+        r#"{"factor": 3, "node": "A", "command": "slow", "at": 5}"#,
+    ] {
+        assert_eq!(faults(order), Ok(vec![expected.clone()]), "{order}");
+    }
+    // What serialising writes reads back, every command.
+    let mut scenario = presets::checkout();
+    let link = scenario.links[0].clone();
+    let service = scenario.services[0].clone();
+    let client = scenario.clients[0].clone();
+    let all = [
+        Command::Kill { node: "A".into() },
+        Command::Revive { node: "A".into() },
+        Command::Freeze { node: "A".into() },
+        Command::Slow {
+            node: "A".into(),
+            factor: 2.0,
+        },
+        Command::SetErrorRate {
+            node: "A".into(),
+            error_rate: 0.5,
+        },
+        Command::Partition { link: 0 },
+        Command::Heal { link: 0 },
+        Command::SetLinkKind {
+            link: 0,
+            kind: LinkKind::Async,
+        },
+        Command::KillBroker,
+        Command::ReviveBroker,
+        Command::UpdateService { spec: service },
+        Command::UpdateClient { spec: client },
+        Command::UpdateLink {
+            link: 0,
+            spec: link,
+        },
+    ];
+    scenario.faults = all
+        .into_iter()
+        .enumerate()
+        .map(|(index, command)| TimedCommand {
+            at: SimTime::from_micros(index as u64),
+            command,
+        })
+        .collect();
+    let text = serde_json::to_string(&scenario.faults).expect("json");
+    let read: Vec<TimedCommand> = read_json(&text).expect("reads back");
+    assert_eq!(read, scenario.faults);
+
+    for (json, problem) in [
+        (
+            r#"{"at": 1, "command": "explode"}"#,
+            "unknown variant `explode`",
+        ),
+        (r#"{"at": 1, "command": "kill"}"#, "missing field `node`"),
+        (r#"{"command": "kill", "node": "A"}"#, "missing field `at`"),
+        (
+            r#"{"at": 1, "command": "kill", "node": "A", "why": 1}"#,
+            "unknown field `why`",
+        ),
+        (
+            r#"{"at": 1, "command": "slow", "node": "A", "factor": "x"}"#,
+            "factor: invalid type",
+        ),
+    ] {
+        let error = faults(json).expect_err(json);
+        assert!(
+            error.starts_with("faults[0]") && error.contains(problem),
+            "{json}: {error}"
+        );
+    }
+}
+
+/// A long chain is the worst case for the cycle search; it stays linear, and past the
+/// limits a scenario is refused before any of it runs.
+#[test]
+fn the_largest_allowed_scenario_validates_and_a_larger_one_is_refused() {
+    chain(MAX_NODES - 1)
+        .validate()
+        .expect("a 999-service chain is fine");
+    let mut looped = chain(MAX_NODES - 1);
+    looped.links.push(LinkSpec {
+        from: format!("S{}", MAX_NODES - 2),
+        to: "S0".into(),
+        ..LinkSpec::default()
+    });
+    let error = looped.validate().expect_err("a cycle");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("links[{}]", MAX_NODES - 1)),
+        "{error}"
+    );
+    let error = chain(MAX_NODES).validate().expect_err("too many");
+    assert!(
+        error.to_string().starts_with("services: 1001 is more than"),
+        "{error}"
+    );
 }
