@@ -2,7 +2,7 @@
 //! selection), the kept time series as CSV, and frame times for the frame budget.
 
 use super::selection::Selection;
-use cascade_sim::Simulation;
+use cascade_sim::{LinkId, Simulation};
 use std::collections::VecDeque;
 
 /// Rates are averaged over this many time-series samples (two simulated seconds).
@@ -61,10 +61,13 @@ pub fn charts(simulation: &Simulation, selection: Option<&Selection>) -> [Chart;
         Some(Selection::Node(name)) => simulation
             .node_by_name(name)
             .map(|node| Focus::Node(name.clone(), node.id.index())),
-        Some(Selection::Link(index)) => simulation.links().nth(*index).and_then(|link| {
-            let queue = simulation.queues().nth(link.queue.index())?;
-            Some(Focus::Queue(queue.name.to_string(), link.queue.index()))
-        }),
+        Some(Selection::Link(index)) => u32::try_from(*index)
+            .ok()
+            .and_then(|index| simulation.link(LinkId(index)))
+            .and_then(|link| {
+                let queue = simulation.queue(link.queue)?;
+                Some(Focus::Queue(queue.name.to_string(), link.queue.index()))
+            }),
         None => None,
     };
     let (fourth, fifth) = match &focus {

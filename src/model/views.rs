@@ -148,7 +148,7 @@ impl StageView {
                 let index = link.id.index();
                 let (start, end) = layout.link_ends(index);
                 let queue = (link.kind == LinkKind::Async)
-                    .then(|| simulation.queues().nth(link.queue.index()))
+                    .then(|| simulation.queue(link.queue))
                     .flatten()
                     .map(|queue| QueueBox {
                         center: layout.queue_center(index),

@@ -12,24 +12,19 @@ pub(crate) struct Names<'a>(pub(crate) &'a Simulation);
 impl Names<'_> {
     pub(crate) fn node(&self, id: NodeId) -> String {
         self.0
-            .nodes()
-            .nth(id.index())
+            .node(id)
             .map_or("?".to_string(), |node| node.name.to_string())
     }
 
     pub(crate) fn link(&self, id: LinkId) -> String {
-        self.0
-            .links()
-            .nth(id.index())
-            .map_or("?".to_string(), |link| {
-                format!("{} → {}", self.node(link.from), self.node(link.to))
-            })
+        self.0.link(id).map_or("?".to_string(), |link| {
+            format!("{} → {}", self.node(link.from), self.node(link.to))
+        })
     }
 
     pub(crate) fn queue(&self, id: QueueId) -> String {
         self.0
-            .queues()
-            .nth(id.index())
+            .queue(id)
             .map_or("?".to_string(), |queue| queue.name.to_string())
     }
 }

@@ -18,7 +18,7 @@ use super::replay::Opening;
 use super::runner::Runner;
 use super::share::{self, SharedState};
 use crate::embed::{PageOptions, Snippet};
-use cascade_sim::{presets, Command, LinkKind, NodeState, RequestId, Scenario};
+use cascade_sim::{presets, Command, LinkId, LinkKind, NodeState, RequestId, Scenario};
 
 /// The seed a new playground starts with.
 pub const DEFAULT_SEED: u64 = 1;
@@ -321,10 +321,10 @@ impl Playground {
                 })
             }
             Action::TogglePartition(index) => {
-                let link =
-                    self.main.simulation().links().nth(*index).ok_or_else(|| {
-                        UiError::Missing(format!("there is no link number {index}"))
-                    })?;
+                let link = u32::try_from(*index)
+                    .ok()
+                    .and_then(|id| self.main.simulation().link(LinkId(id)))
+                    .ok_or_else(|| UiError::Missing(format!("there is no link number {index}")))?;
                 let id = link.id.0;
                 self.command(if link.partitioned {
                     Command::Heal { link: id }
@@ -409,7 +409,7 @@ impl Playground {
                     .main
                     .layout()
                     .node_at(Point { x: *x, y: *y })
-                    .and_then(|id| self.main.simulation().nodes().nth(id.index()))
+                    .and_then(|id| self.main.simulation().node(id))
                     .map(|node| node.name.to_string());
                 match target {
                     Some(to) if to != *from => self.edit(Edit::Connect {
