@@ -3,7 +3,7 @@
 //! browser to it: the frame loop, the page-level keys, a link pasted into the address bar,
 //! and what a change means for the address, the autosave and downloads.
 
-use super::components::cards::{FiguresCard, FilesCard, Legend, SideHeader, StoryCard};
+use super::components::cards::{figures_card, files_card, legend, side_header, story_card};
 use super::components::charts::Charts;
 use super::components::embed_view::EmbedView;
 use super::components::event_log::{EventLog, RequestPath};
@@ -300,11 +300,11 @@ pub fn App() -> Html {
                     if let (Some(side), Some(side_view)) = (model.side(), side_view) {
                         <div class="compare" data-testid="compare-view">
                             <div class="side" data-testid="compare-sync">
-                                <SideHeader title={main.scenario().name.clone()} figures={model.figures()} test_id="compare-sync" />
+                                {side_header(&main.scenario().name, &model.figures(), "compare-sync")}
                                 <Stage view={view.clone()} canvas={canvas.clone()} dispatch={dispatch.clone()} switchable=true />
                             </div>
                             <div class="side" data-testid="compare-async">
-                                <SideHeader title={side.scenario().name.clone()} figures={crate::model::Figures::of(side)} test_id="compare-async" />
+                                {side_header(&side.scenario().name, &crate::model::Figures::of(side), "compare-async")}
                                 <Stage view={side_view} canvas={side_canvas.clone()} dispatch={dispatch.clone()} switchable=true />
                             </div>
                         </div>
@@ -319,8 +319,8 @@ pub fn App() -> Html {
                     <EventLog entries={model.log_entries()} filter={model.log_view().0} paused={model.log_view().1} dispatch={dispatch.clone()} />
                 </div>
                 <aside class="panel">
-                    <StoryCard story={model.story()} />
-                    <FiguresCard figures={model.figures()} />
+                    {story_card(&model.story())}
+                    {figures_card(&model.figures())}
                     if let (Some(text), Some(_)) = (model.notice(), model.selection()) {
                         <p class="message card" role="alert" data-testid="inspector-message">{text.to_string()}</p>
                     }
@@ -328,8 +328,8 @@ pub fn App() -> Html {
                         <Inspector {inspected} dispatch={dispatch.clone()} />
                     }
                     <FaultControls {view} dispatch={dispatch.clone()} />
-                    <FilesCard dispatch={dispatch.clone()} />
-                    <Legend />
+                    {files_card(&dispatch)}
+                    {legend()}
                 </aside>
             </main>
         </div>

@@ -1,21 +1,14 @@
 //! The side panel's cards (the story, what users see, files, the legend) and the compare
-//! view's side header.
+//! view's side header. Plain functions, not components: each is a few lines of markup that
+//! re-renders with the page's figures anyway, and a Yew component costs about 1.5 KB of
+//! bundle (measured with twiggy) for no render saved.
 
 use super::super::dots;
 use crate::model::{Action, Export, Figures, Story};
 use yew::prelude::*;
 
-/// The story card's properties.
-#[derive(Properties, PartialEq)]
-pub struct StoryCardProps {
-    /// The scenario's story.
-    pub story: Story,
-}
-
 /// The scenario's name, description and scheduled faults (the ones past are marked done).
-#[function_component]
-pub fn StoryCard(props: &StoryCardProps) -> Html {
-    let story = &props.story;
+pub fn story_card(story: &Story) -> Html {
     html! {
         <section class="card story" aria-label="The story">
             <h2>{story.title.clone()}</h2>
@@ -31,17 +24,8 @@ pub fn StoryCard(props: &StoryCardProps) -> Html {
     }
 }
 
-/// The figures card's properties.
-#[derive(Properties, PartialEq)]
-pub struct FiguresCardProps {
-    /// What users see.
-    pub figures: Figures,
-}
-
 /// What users see: successes, failures, the rates, and failures by reason.
-#[function_component]
-pub fn FiguresCard(props: &FiguresCardProps) -> Html {
-    let figures = &props.figures;
+pub fn figures_card(figures: &Figures) -> Html {
     html! {
         <section class="card" aria-label="What users see">
             <h2>{"What users see"}</h2>
@@ -64,24 +48,11 @@ pub fn FiguresCard(props: &FiguresCardProps) -> Html {
     }
 }
 
-/// The compare side header's properties.
-#[derive(Properties, PartialEq)]
-pub struct SideHeaderProps {
-    /// The side's scenario name.
-    pub title: String,
-    /// What its users see.
-    pub figures: Figures,
-    /// `compare-sync` or `compare-async`.
-    pub test_id: &'static str,
-}
-
 /// One side of the compare view: its title and what its users see.
-#[function_component]
-pub fn SideHeader(props: &SideHeaderProps) -> Html {
-    let (figures, test_id) = (&props.figures, props.test_id);
+pub fn side_header(title: &str, figures: &Figures, test_id: &str) -> Html {
     html! {
         <>
-            <h2>{props.title.clone()}</h2>
+            <h2>{title.to_string()}</h2>
             <p class="side-figures">
                 <span data-testid={format!("{test_id}-delivered")}>{format!("{} ok", figures.succeeded)}</span>
                 <span data-testid={format!("{test_id}-errors")} class={classes!((figures.failed > 0).then_some("bad"))}>
@@ -92,17 +63,8 @@ pub fn SideHeader(props: &SideHeaderProps) -> Html {
     }
 }
 
-/// The files card's properties.
-#[derive(Properties, PartialEq)]
-pub struct FilesCardProps {
-    /// Where actions go.
-    pub dispatch: Callback<Action>,
-}
-
 /// Export the scenario, the picture or the metrics; import a scenario file.
-#[function_component]
-pub fn FilesCard(props: &FilesCardProps) -> Html {
-    let dispatch = &props.dispatch;
+pub fn files_card(dispatch: &Callback<Action>) -> Html {
     let export = |export: Export| dispatch.reform(move |_: MouseEvent| Action::Export(export));
     let on_import = {
         let dispatch = dispatch.clone();
@@ -132,8 +94,7 @@ pub fn FilesCard(props: &FilesCardProps) -> Html {
 }
 
 /// The legend: what each dot means, and the keys.
-#[function_component]
-pub fn Legend() -> Html {
+pub fn legend() -> Html {
     html! {
         <section class="card legend" aria-label="Legend">
             <h2>{"Legend"}</h2>

@@ -11,7 +11,7 @@
 //! | [`event_log::EventLog`], [`event_log::RequestPath`] | the log and one request's path |
 //! | [`panels::PanelView`] | the Share and Embed dialogs |
 //! | [`inspector::Inspector`] | the selected node's or link's knobs |
-//! | [`cards`] | the story, what users see, files, the legend, a compare side's header |
+//! | [`cards`] | the story, what users see, files, the legend, a compare side's header (plain functions) |
 //! | [`embed_view::EmbedView`] | `?embed=1`: the stage, a caption and a compact bar |
 //! | [`controls`] | play controls, the speed menu, the clock, kill buttons (shared) |
 
