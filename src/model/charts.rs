@@ -17,14 +17,15 @@ pub struct Rates {
     pub failed_per_second: f64,
 }
 
-/// How serious a log entry is, for its colour and the filter.
-
+/// One live chart: a value per time-series sample.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Chart {
     /// Title with unit.
     pub title: String,
     /// (simulated seconds, value) pairs, oldest first.
-    pub points: Vec<(f64, f64)>,
+    /// `None` where there is nothing to measure (a latency while no request succeeds): drawn
+    /// as a gap and shown as a dash, never as a reassuring zero.
+    pub points: Vec<(f64, Option<f64>)>,
 }
 
 /// What the last two charts follow.
@@ -145,13 +146,15 @@ pub fn charts(simulation: &Simulation, selection: Option<&Selection>) -> [Chart;
                 },
             ),
         };
+        // Latencies are of the requests that succeeded in the interval: none, no latency.
+        let answered = after.succeeded > before.succeeded;
         let values = [
-            (after.succeeded - before.succeeded) as f64 / seconds,
-            (failed(after) - failed(before)) as f64 / seconds,
-            after.p50_ms,
-            after.p99_ms,
-            fourth,
-            fifth,
+            Some((after.succeeded - before.succeeded) as f64 / seconds),
+            Some((failed(after) - failed(before)) as f64 / seconds),
+            answered.then_some(after.p50_ms),
+            answered.then_some(after.p99_ms),
+            Some(fourth),
+            Some(fifth),
         ];
         let t = after.at.as_secs_f64();
         for (chart, value) in charts.iter_mut().zip(values) {

@@ -3,6 +3,8 @@
 
 use cascade_sim::{Command, LinkKind, Scenario};
 
+/// The two sides of the compare view: the same topology with every link sync, and with every
+/// link between services async (load sources still call over HTTP). Names say which is which.
 pub fn comparison(scenario: &Scenario) -> (Scenario, Scenario) {
     let clients: Vec<&str> = scenario
         .clients

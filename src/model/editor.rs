@@ -3,6 +3,7 @@
 //! runner then takes the new scenario in the least disruptive way: a move only redraws, a knob
 //! is changed in the running simulation, and only a change of structure restarts it.
 
+use super::geometry::{Layout, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH};
 use cascade_sim::{ClientSpec, Command, LinkKind, LinkSpec, Position, Scenario, ServiceSpec};
 
 /// Positions snap to this grid.
@@ -13,9 +14,9 @@ const HISTORY_LIMIT: usize = 100;
 /// One change to the topology.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Edit {
-    /// A new service at a point (named "Service N").
+    /// A new service at a point, or the nearest free grid slot (named "Service N").
     AddService { x: f64, y: f64 },
-    /// A new open-loop load source at a point (named "Users N").
+    /// A new open-loop load source at a point, or the nearest free grid slot ("Users N").
     AddClient { x: f64, y: f64 },
     /// Move a node (snapped to the grid, kept on the canvas).
     Move { name: String, x: f64, y: f64 },
@@ -109,15 +110,53 @@ impl History {
     }
 }
 
-fn snap(value: f64, max: f64) -> f64 {
-    ((value / GRID).round() * GRID).clamp(GRID * 2.0, max - GRID * 2.0)
+/// A coordinate on the grid, with a box of `size` kept whole inside `0..max`.
+fn snap(value: f64, size: f64, max: f64) -> f64 {
+    let low = (size / 2.0 / GRID).ceil() * GRID;
+    let high = ((max - size / 2.0) / GRID).floor() * GRID;
+    ((value / GRID).round() * GRID).clamp(low, high)
 }
 
+/// A node's place on the grid, its box inside the canvas.
 fn position(x: f64, y: f64) -> Option<Position> {
     Some(Position {
-        x: snap(x, super::geometry::CANVAS_WIDTH),
-        y: snap(y, super::geometry::CANVAS_HEIGHT),
+        x: snap(x, NODE_WIDTH, CANVAS_WIDTH),
+        y: snap(y, NODE_HEIGHT, CANVAS_HEIGHT),
     })
+}
+
+/// The grid slot nearest to (`x`, `y`) where a new node's box overlaps no other, with a gap
+/// if there is room for one; the snapped point itself when the canvas is full.
+fn free_position(scenario: &Scenario, x: f64, y: f64) -> Option<Position> {
+    let layout = Layout::new(scenario);
+    let taken: Vec<_> = (0..scenario.node_names().count())
+        .map(|index| layout.center(cascade_sim::NodeId(index as u32)))
+        .collect();
+    let wanted = position(x, y)?;
+    // Every grid slot a node fits in, nearest first.
+    let mut slots = Vec::new();
+    let (columns, rows) = ((CANVAS_WIDTH / GRID) as i32, (CANVAS_HEIGHT / GRID) as i32);
+    for column in 0..=columns {
+        for row in 0..=rows {
+            if let Some(slot) = position(f64::from(column) * GRID, f64::from(row) * GRID) {
+                slots.push(slot);
+            }
+        }
+    }
+    let distance = |at: &Position| (at.x - wanted.x).powi(2) + (at.y - wanted.y).powi(2);
+    slots.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
+    slots.dedup();
+    [GRID, 0.0]
+        .into_iter()
+        .find_map(|gap| {
+            slots.iter().copied().find(|at| {
+                taken.iter().all(|center| {
+                    (center.x - at.x).abs() >= NODE_WIDTH + gap
+                        || (center.y - at.y).abs() >= NODE_HEIGHT + gap
+                })
+            })
+        })
+        .or(Some(wanted))
 }
 
 fn unused_name(scenario: &Scenario, stem: &str) -> String {
@@ -134,7 +173,7 @@ fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
             let name = unused_name(scenario, "Service");
             next.services.push(ServiceSpec {
                 name,
-                position: position(x, y),
+                position: free_position(scenario, x, y),
                 ..ServiceSpec::default()
             });
         }
@@ -142,7 +181,7 @@ fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
             let name = unused_name(scenario, "Users");
             next.clients.push(ClientSpec {
                 name,
-                position: position(x, y),
+                position: free_position(scenario, x, y),
                 ..ClientSpec::default()
             });
         }

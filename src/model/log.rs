@@ -5,6 +5,7 @@ use super::words::{kind_word, Names};
 use cascade_sim::{LinkId, NodeId, QueueId, RequestId, SimTime, Simulation, TraceEvent, TraceKind};
 use std::collections::VecDeque;
 
+/// How serious a log entry is, for its colour and the filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
     /// A fault or a failure-handling mechanism kicking in.
@@ -68,22 +69,20 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Takes the simulation's new trace events: the notable ones into the log, in words, and
+    /// Takes the simulation's new trace events: the notable ones into the log, in words, in
+    /// time order with `notes` (what the scenario itself does then, such as a load spike), and
     /// all of them into the recent trace.
-    pub fn collect(&mut self, simulation: &mut Simulation) {
+    pub fn collect(&mut self, simulation: &mut Simulation, mut notes: Vec<LogEntry>) {
         let events = simulation.trace_mut().take();
-        for event in events {
-            if !self.paused {
+        if !self.paused {
+            for event in &events {
                 if let Some((text, severity)) = describe(simulation, &event.kind) {
-                    if self.entries.len() == LOG_CAPACITY {
-                        self.entries.pop_front();
-                    }
                     let request = match event.kind {
                         TraceKind::MessageDeadLettered { request, .. }
                         | TraceKind::MessageDropped { request, .. } => Some(request),
                         _ => None,
                     };
-                    self.entries.push_back(LogEntry {
+                    notes.push(LogEntry {
                         at: event.time,
                         request,
                         text,
@@ -91,6 +90,16 @@ impl EventLog {
                     });
                 }
             }
+            // Stable: events at one instant keep their order.
+            notes.sort_by_key(|entry| entry.at);
+            for entry in notes {
+                if self.entries.len() == LOG_CAPACITY {
+                    self.entries.pop_front();
+                }
+                self.entries.push_back(entry);
+            }
+        }
+        for event in events {
             if self.recent.len() == RECENT_EVENTS {
                 self.recent.pop_front();
             }

@@ -4,7 +4,7 @@
 
 use super::editor::{change_between, Change};
 use super::geometry::{Layout, Point};
-use super::log::EventLog;
+use super::log::{EventLog, LogEntry, Severity};
 use super::share::{SharedState, View};
 use super::UiError;
 use cascade_sim::{
@@ -35,6 +35,8 @@ pub struct Runner {
     log: EventLog,
     /// Set when the run cannot get past one instant: said on screen.
     stalled: Option<String>,
+    /// The simulated time the log has taken notes up to (`None`: nothing yet).
+    logged_until: Option<SimTime>,
 }
 
 impl Runner {
@@ -50,6 +52,7 @@ impl Runner {
             in_flight: Vec::new(),
             log: EventLog::default(),
             stalled: None,
+            logged_until: None,
         })
     }
 
@@ -101,7 +104,7 @@ impl Runner {
                 for command in commands {
                     self.simulation.apply(command.clone())?;
                 }
-                self.log.collect(&mut self.simulation);
+                self.collect_log();
             }
             Change::Structure => {
                 self.simulation =
@@ -109,6 +112,7 @@ impl Runner {
                 self.started_from = scenario.clone();
                 self.log.clear();
                 self.stalled = None;
+                self.logged_until = None;
             }
         }
         self.layout = Layout::new(&scenario);
@@ -149,7 +153,7 @@ impl Runner {
     fn run_for(&mut self, duration: SimDuration) -> RunOutcome {
         let target = self.simulation.now() + duration;
         let outcome = self.simulation.run_until(target, FRAME_EVENT_BUDGET);
-        self.log.collect(&mut self.simulation);
+        self.collect_log();
         if outcome == RunOutcome::StuckAtInstant {
             self.stall();
         }
@@ -160,7 +164,7 @@ impl Runner {
     /// follows the first this way, so both sides always share a clock.
     pub fn follow(&mut self, time: SimTime) -> RunOutcome {
         let outcome = self.simulation.run_until(time, FRAME_EVENT_BUDGET);
-        self.log.collect(&mut self.simulation);
+        self.collect_log();
         if outcome == RunOutcome::StuckAtInstant {
             self.stall();
         }
@@ -201,7 +205,7 @@ impl Runner {
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         self.settle()?;
         self.simulation.apply(command)?;
-        self.log.collect(&mut self.simulation);
+        self.collect_log();
         Ok(())
     }
 
@@ -212,6 +216,7 @@ impl Runner {
         self.started_from = self.scenario.clone();
         self.log.clear();
         self.stalled = None;
+        self.logged_until = None;
         Ok(())
     }
 
@@ -270,7 +275,48 @@ impl Runner {
 
     /// Moves the simulation's new trace events into the log.
     pub(super) fn collect_log(&mut self) {
-        self.log.collect(&mut self.simulation);
+        let now = self.simulation.now();
+        let notes = self.scenario_notes(self.logged_until, now);
+        self.logged_until = Some(now);
+        self.log.collect(&mut self.simulation, notes);
+    }
+
+    /// What the scenario itself does after `since` (from the start when `None`) up to `until`,
+    /// for the log: load spikes beginning and ending.
+    fn scenario_notes(&self, since: Option<SimTime>, until: SimTime) -> Vec<LogEntry> {
+        let after = |at: SimTime| since.is_none_or(|since| at > since) && at <= until;
+        let mut notes = Vec::new();
+        for client in &self.scenario.clients {
+            for spike in &client.spikes {
+                let start = SimTime::ZERO + SimDuration::from_millis_f64(spike.at_ms);
+                let end = start + SimDuration::from_millis_f64(spike.duration_ms);
+                if after(start) {
+                    notes.push(LogEntry {
+                        at: start,
+                        request: None,
+                        text: format!(
+                            "{} spike to {} requests/s for {:.1} s",
+                            client.name,
+                            spike.rate_per_second,
+                            spike.duration_ms / 1_000.0
+                        ),
+                        severity: Severity::Bad,
+                    });
+                }
+                if after(end) {
+                    notes.push(LogEntry {
+                        at: end,
+                        request: None,
+                        text: format!(
+                            "{} back to {} requests/s",
+                            client.name, client.rate_per_second
+                        ),
+                        severity: Severity::Good,
+                    });
+                }
+            }
+        }
+        notes
     }
 
     /// Shows `scenario` as the current one without touching the run (a finished replay: the

@@ -41,12 +41,18 @@ pub struct NodeBox {
     pub prefetched: u32,
     /// Requests and deliveries waiting.
     pub waiting: u32,
-    /// Requests per second a load source sends.
+    /// Requests per second a load source sends now (its spike's rate during a spike).
     pub rate_per_second: f64,
+    /// A load source in the middle of a spike.
+    pub spiking: bool,
     /// Working slower than normal.
     pub slowed: bool,
+    /// How many times slower (1 when not slowed).
+    pub slow_factor: f64,
     /// Failing some requests on purpose.
     pub failing: bool,
+    /// The share of requests it fails on purpose, in percent.
+    pub error_percent: f64,
     /// Selected in the inspector.
     pub selected: bool,
 }
@@ -62,6 +68,8 @@ pub struct QueueBox {
     pub unacked: u32,
     /// Dead-lettered so far.
     pub dead_lettered: u64,
+    /// Whether the broker holding it is up.
+    pub broker_up: bool,
 }
 
 /// A link on the canvas (and its row in the fault controls).
@@ -115,26 +123,40 @@ impl StageView {
         let simulation = runner.simulation();
         let layout = runner.layout();
         let scenario = runner.scenario();
+        let now_ms = simulation.now().as_micros() as f64 / 1_000.0;
         let nodes = simulation
             .nodes()
-            .map(|node| NodeBox {
-                name: node.name.to_string(),
-                is_client: node.is_client,
-                state: node.state,
-                center: layout.center(node.id),
-                busy: node.busy,
-                workers: node.workers,
-                inbound: node.inbound,
-                prefetched: node.prefetched,
-                waiting: node.waiting(),
-                rate_per_second: scenario
+            .map(|node| {
+                let client = scenario
                     .clients
                     .iter()
-                    .find(|client| client.name == node.name)
-                    .map_or(0.0, |client| client.rate_per_second),
-                slowed: node.slow_factor > 1.0,
-                failing: node.error_rate > 0.0,
-                selected: selection == Some(&Selection::Node(node.name.to_string())),
+                    .find(|client| client.name == node.name);
+                let spike = client.and_then(|client| {
+                    client.spikes.iter().find(|spike| {
+                        spike.at_ms <= now_ms && now_ms < spike.at_ms + spike.duration_ms
+                    })
+                });
+                NodeBox {
+                    name: node.name.to_string(),
+                    is_client: node.is_client,
+                    state: node.state,
+                    center: layout.center(node.id),
+                    busy: node.busy,
+                    workers: node.workers,
+                    inbound: node.inbound,
+                    prefetched: node.prefetched,
+                    waiting: node.waiting(),
+                    rate_per_second: spike
+                        .map(|spike| spike.rate_per_second)
+                        .or(client.map(|client| client.rate_per_second))
+                        .unwrap_or(0.0),
+                    spiking: spike.is_some(),
+                    slowed: node.slow_factor > 1.0,
+                    slow_factor: node.slow_factor,
+                    failing: node.error_rate > 0.0,
+                    error_percent: node.error_rate * 100.0,
+                    selected: selection == Some(&Selection::Node(node.name.to_string())),
+                }
             })
             .collect::<Vec<_>>();
         let name = |index: usize| {
@@ -155,6 +177,7 @@ impl StageView {
                         depth: queue.depth,
                         unacked: queue.unacked,
                         dead_lettered: queue.metrics.dead_lettered,
+                        broker_up: simulation.broker_up(),
                     });
                 LinkLine {
                     index,

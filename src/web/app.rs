@@ -32,6 +32,14 @@ fn now_ms() -> f64 {
         .map_or(0.0, |performance| performance.now())
 }
 
+/// The browser's reduced-motion setting, watched for changes.
+fn prefers_reduced_motion() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+}
+
 /// How the page starts: the model boots from the address, the page options and the
 /// autosave, then a shared run replays for a moment before the page shows.
 fn boot() -> Playground {
@@ -40,7 +48,7 @@ fn boot() -> Playground {
     let saved = if page.embed {
         None
     } else {
-        super::load_saved_scenario()
+        super::load_saved_run()
     };
     let mut playground = Playground::boot(page, &super::fragment(), saved);
     let deadline = now_ms() + BOOT_REPLAY_MS;
@@ -65,8 +73,8 @@ fn after(
         if !embed {
             super::forget_share_fragment();
         }
-        if let Some(scenario) = model.autosave() {
-            super::save_scenario(scenario);
+        if let Some(run) = model.autosave() {
+            super::save_run(&run);
         }
     }
     if let (Action::OpenShare, Ok(_), Some(Panel::Share { fragment })) =
@@ -125,16 +133,14 @@ pub fn App() -> Html {
             .map(|preset| (preset.id, (preset.build)().name))
             .collect::<Vec<_>>()
     });
-    let reduced_motion = use_memo((), |()| {
-        web_sys::window()
-            .and_then(|window| {
-                window
-                    .match_media("(prefers-reduced-motion: reduce)")
-                    .ok()
-                    .flatten()
-            })
-            .is_some_and(|query| query.matches())
+    // Reduced motion: counts on the links instead of moving dots, followed live (the setting
+    // can change while the page is open).
+    let reduced_motion = use_mut_ref(|| {
+        Rc::new(Cell::new(
+            prefers_reduced_motion().is_some_and(|query| query.matches()),
+        ))
     });
+    let reduced_motion = (*reduced_motion.borrow()).clone();
     // The one dispatch: every button, key and gesture ends here.
     let dispatch = {
         let (playground, force_update) = (playground.clone(), force_update.clone());
@@ -165,11 +171,8 @@ pub fn App() -> Html {
 
     {
         let (playground, dispatch, root) = (playground.clone(), dispatch.clone(), root.clone());
-        let (canvas, side_canvas) = if *reduced_motion {
-            (NodeRef::default(), NodeRef::default())
-        } else {
-            (canvas.clone(), side_canvas.clone())
-        };
+        let (canvas, side_canvas) = (canvas.clone(), side_canvas.clone());
+        let reduced = reduced_motion.clone();
         let force_update = force_update.clone();
         use_effect_with((), move |_| {
             super::hide_loading();
@@ -186,10 +189,32 @@ pub fn App() -> Html {
                     }
                 })
             });
+            let motion = prefers_reduced_motion().map(|query| {
+                let (reduced, force_update) = (reduced.clone(), force_update.clone());
+                let watched = query.clone();
+                EventListener::new(&query, "change", move |_| {
+                    reduced.set(watched.matches());
+                    force_update.force_update();
+                })
+            });
+            // The person's run is saved when the page goes away (a reload picks it up), unless
+            // a share link is in the address (it opens itself again, and must not overwrite
+            // the person's own work).
+            let leaving = web_sys::window().map(|window| {
+                let playground = playground.clone();
+                EventListener::new(&window, "pagehide", move |_| {
+                    if share::decode(&super::fragment()).ok().flatten().is_none() {
+                        if let Some(run) = playground.borrow_mut().autosave() {
+                            super::save_run(&run);
+                        }
+                    }
+                })
+            });
             let frame_loop = Rc::new(FrameLoop {
                 playground: playground.clone(),
                 canvas,
                 side_canvas,
+                reduced_motion: reduced,
                 refresh: Callback::from(move |()| force_update.force_update()),
                 last_frame_ms: Cell::new(None),
                 last_refresh_ms: Cell::new(0.0),
@@ -218,56 +243,68 @@ pub fn App() -> Html {
                 observer.observe(&element);
                 Some((observer, callback))
             });
-            // Shortcuts live at page level, wherever the focus is (but not while typing).
+            // Shortcuts live at page level, wherever the focus is (a button that was clicked
+            // keeps no key of its own), except in form fields, which keep their keys.
+            let in_a_field = |event: &web_sys::KeyboardEvent| {
+                event
+                    .target()
+                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|element| {
+                        matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                    })
+            };
             let keys = web_sys::window().map(|window| {
-                // Not passive: space must not scroll the page, so the listener prevents it.
+                // Not passive: space must not scroll the page or press the focused button.
                 let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&window, "keydown", options, move |event| {
-                    let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                        return;
-                    };
-                    if event.key() == "Escape" {
-                        // Closes the Share or Embed panel wherever the focus is.
-                        dispatch.emit(Action::ClosePanel);
+                let down =
+                    EventListener::new_with_options(&window, "keydown", options, move |event| {
+                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                            return;
+                        };
+                        if event.key() == "Escape" {
+                            // Closes the Share or Embed panel wherever the focus is.
+                            dispatch.emit(Action::ClosePanel);
+                        }
+                        if in_a_field(event) {
+                            return;
+                        }
+                        let modifiers = Modifiers {
+                            command: event.ctrl_key() || event.meta_key(),
+                            shift: event.shift_key(),
+                            alt: event.alt_key(),
+                        };
+                        let selection = playground.borrow().selection().cloned();
+                        let Some(action) =
+                            action_for_key(&event.key(), modifiers, selection.as_ref())
+                        else {
+                            return;
+                        };
+                        event.prevent_default();
+                        dispatch
+                            .emit(action.unwrap_or_else(|error| Action::Report(error.to_string())));
+                    });
+                // A focused button is pressed by Space on key up: the shortcut already ran.
+                let up = EventListener::new_with_options(&window, "keyup", options, move |event| {
+                    if let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() {
+                        if event.key() == " " && !in_a_field(event) {
+                            event.prevent_default();
+                        }
                     }
-                    let typing = event
-                        .target()
-                        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                        .is_some_and(|element| {
-                            matches!(
-                                element.tag_name().as_str(),
-                                "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
-                            )
-                        });
-                    if typing {
-                        return;
-                    }
-                    let modifiers = Modifiers {
-                        command: event.ctrl_key() || event.meta_key(),
-                        shift: event.shift_key(),
-                        alt: event.alt_key(),
-                    };
-                    let selection = playground.borrow().selection().cloned();
-                    let Some(action) = action_for_key(&event.key(), modifiers, selection.as_ref())
-                    else {
-                        return;
-                    };
-                    event.prevent_default();
-                    dispatch.emit(action.unwrap_or_else(|error| Action::Report(error.to_string())));
-                })
+                });
+                (down, up)
             });
             move || {
                 frame_loop.stop();
                 if let Some((observer, _)) = &observer {
                     observer.disconnect();
                 }
-                drop((keys, opened, observer));
+                drop((keys, opened, observer, motion, leaving));
             }
         });
     }
 
     let mut model = playground.borrow_mut();
-    let counts = *reduced_motion;
+    let counts = reduced_motion.get();
     let view = Rc::new(model.stage(counts));
     let side_view = model.side_stage(counts).map(Rc::new);
     let model = &*model;
@@ -294,7 +331,7 @@ pub fn App() -> Html {
         <div class="playground" ref={root.clone()} data-testid="playground">
             <TopBar presets={presets.clone()} preset={model.preset_id()} playing={model.playing()} speed={model.speed()}
                 seed={main.seed()} {now_s} comparing={model.comparing()} {messages} panel={model.panel().cloned()}
-                snippet={model.snippet().clone()} scenario_name={main.scenario().name.clone()} dispatch={dispatch.clone()} />
+                snippet={model.snippet().clone()} scenario_name={model.scenario_shown().name.clone()} dispatch={dispatch.clone()} />
             <main class="layout">
                 <div class="main-column">
                     if let (Some(side), Some(side_view)) = (model.side(), side_view) {

@@ -47,6 +47,24 @@ const RADIUS: f64 = 5.0;
 /// Above this many transmissions the dots aggregate into small squares on a coarse grid.
 const MANY_DOTS: usize = 1_500;
 
+/// Empties the dot layer (reduced motion turned on while the page is open).
+pub(crate) fn clear(canvas: &HtmlCanvasElement) {
+    if let Some(context) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|context| context.dyn_into::<CanvasRenderingContext2d>().ok())
+    {
+        let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        context.clear_rect(
+            0.0,
+            0.0,
+            f64::from(canvas.width()),
+            f64::from(canvas.height()),
+        );
+    }
+}
+
 /// Redraws the dot layer for the runner's current instant.
 pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
     let Some(context) = canvas

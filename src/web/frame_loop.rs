@@ -17,9 +17,11 @@ const UI_REFRESH_MS: f64 = 100.0;
 /// The loop and what it drives.
 pub(crate) struct FrameLoop {
     pub playground: Rc<RefCell<Playground>>,
-    /// The dot layers (empty refs with reduced motion: no dots are drawn).
+    /// The dot layers.
     pub canvas: NodeRef,
     pub side_canvas: NodeRef,
+    /// With reduced motion no dots are drawn (the links count what is on them instead).
+    pub reduced_motion: Rc<Cell<bool>>,
     /// Re-renders the page.
     pub refresh: Callback<()>,
     pub last_frame_ms: Cell<Option<f64>>,
@@ -73,14 +75,23 @@ impl FrameLoop {
             wall_elapsed_ms: elapsed_ms,
         });
         let canvas = self.canvas.cast::<HtmlCanvasElement>();
+        let moving = !self.reduced_motion.get();
         if let Some(canvas) = &canvas {
-            dots::draw(canvas, playground.main_mut());
+            if moving {
+                dots::draw(canvas, playground.main_mut());
+            } else {
+                dots::clear(canvas);
+            }
         }
         if let (Some(canvas), Some(side)) = (
             self.side_canvas.cast::<HtmlCanvasElement>(),
             playground.side_mut(),
         ) {
-            dots::draw(&canvas, side);
+            if moving {
+                dots::draw(&canvas, side);
+            } else {
+                dots::clear(&canvas);
+            }
         }
         let in_flight = playground.main().simulation().in_flight_count();
         if result == Ok(Changed::Opened) {

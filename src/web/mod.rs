@@ -119,24 +119,42 @@ pub(crate) fn mark_first_topology() {
     }
 }
 
-/// Where the scenario is autosaved in the browser.
-const SAVE_KEY: &str = "cascade.scenario.v1";
+/// Where the person's run is autosaved in the browser: a share fragment (versioned,
+/// compressed, checked like any link).
+const RUN_KEY: &str = "cascade.run.v1";
+/// Where older versions autosaved the scenario alone (still read).
+const SCENARIO_KEY: &str = "cascade.scenario.v1";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// Saves the scenario so a reload loses nothing (quietly does nothing without storage).
-pub(crate) fn save_scenario(scenario: &cascade_sim::Scenario) {
-    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(scenario)) {
-        let _ = storage.set_item(SAVE_KEY, &text);
+/// Saves the run so a reload loses nothing (quietly does nothing without storage).
+pub(crate) fn save_run(run: &crate::model::share::SharedState) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(RUN_KEY, &crate::model::share::encode(run));
     }
 }
 
-/// The autosaved scenario, if there is one and it is still valid.
-pub(crate) fn load_saved_scenario() -> Option<cascade_sim::Scenario> {
-    let text = storage()?.get_item(SAVE_KEY).ok().flatten()?;
-    cascade_sim::Scenario::from_json(&text).ok()
+/// The autosaved run, if there is one and it is still valid (or an older version's scenario,
+/// from time zero).
+pub(crate) fn load_saved_run() -> Option<crate::model::share::SharedState> {
+    let storage = storage()?;
+    if let Some(text) = storage.get_item(RUN_KEY).ok().flatten() {
+        if let Ok(Some(run)) = crate::model::share::decode(&text) {
+            return Some(run);
+        }
+    }
+    let text = storage.get_item(SCENARIO_KEY).ok().flatten()?;
+    let scenario = cascade_sim::Scenario::from_json(&text).ok()?;
+    Some(crate::model::share::SharedState {
+        scenario,
+        started_from: None,
+        seed: crate::model::playground::DEFAULT_SEED,
+        commands: Vec::new(),
+        at: cascade_sim::SimTime::ZERO,
+        view: crate::model::share::View::default(),
+    })
 }
 
 /// Removes the loading indicator (the app calls this once it has drawn).

@@ -1,13 +1,15 @@
 // Shared by the end-to-end tests and the browser benchmark: serve dist/ on loopback (optionally
 // under a sub-path, as a static host would) and drive the system Chromium with Playwright.
 import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { before, after } from "node:test";
 
 export const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-export const dist = join(root, "dist");
+// `CASCADE_DIST` points the tests at another build (say, an older one, to see a test fail there).
+export const dist = process.env.CASCADE_DIST ?? join(root, "dist");
 
 const types = {
   ".html": "text/html; charset=utf-8",
@@ -106,4 +108,44 @@ export async function eventually(probe, timeoutMs = 15000, intervalMs = 100) {
     await new Promise((wait) => setTimeout(wait, intervalMs));
   }
   return last;
+}
+
+/** The centre of an element on the page. */
+export async function centre(locator) {
+  const box = await locator.boundingBox();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** A real mouse drag from one point to another, in small steps. */
+export async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** The simulated clock, in seconds. */
+export async function clockSeconds(target) {
+  const text = await target.getByTestId("clock").first().textContent();
+  return Number.parseFloat(text.replace(/[^0-9.]/g, ""));
+}
+
+/** Where the end-to-end tests put their screenshots. */
+export const screenshots = join(root, "target", "screenshots");
+
+/** Registers a test file's setup: dist/ served on loopback and one Chromium, both closed at
+ *  the end. Returns an object whose `server` and `browser` are set once the suite starts. */
+export function suite() {
+  const shared = {};
+  before(async () => {
+    await mkdir(screenshots, { recursive: true });
+    shared.server = await serve();
+    shared.browser = await launch();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.close();
+  });
+  return shared;
 }

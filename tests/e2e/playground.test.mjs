@@ -1,28 +1,16 @@
 // End-to-end: the built site in headless Chromium, driven with real clicks, the way a person
 // would use it. Screenshots go to target/screenshots/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+
 import { join } from "node:path";
-import { serve, launch, openPage, numberOf, fractionOf, eventually, root } from "./harness.mjs";
+import { openPage, numberOf, fractionOf, eventually, centre, drag, clockSeconds, suite, screenshots } from "./harness.mjs";
 
-const screenshots = join(root, "target", "screenshots");
-let server;
-let browser;
 
-before(async () => {
-  await mkdir(screenshots, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = suite();
 
 async function openPlayground() {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(shared.browser, shared.server.url);
   await page.getByTestId("node-Orders").waitFor();
   return page;
 }
@@ -43,10 +31,10 @@ test("the page loads, hides the loading message and shows the checkout topology 
 });
 
 test("if the WebAssembly module cannot load, the loading message turns into an error", async () => {
-  const context = await browser.newContext();
+  const context = await shared.browser.newContext();
   const page = await context.newPage();
   await page.route("**/*.wasm", (route) => route.fulfill({ status: 404, body: "gone" }));
-  await page.goto(server.url);
+  await page.goto(shared.server.url);
   const loading = page.locator("#loading");
   await page.waitForFunction(() => document.getElementById("loading")?.className === "error");
   assert.match(await loading.textContent(), /^Cascade could not start: /);
@@ -146,9 +134,6 @@ const tellingMoments = {
   "broker-down": 9,
 };
 
-async function clockSeconds(page) {
-  return Number.parseFloat((await page.getByTestId("clock").textContent()).replace(/[^0-9.]/g, ""));
-}
 
 test("every preset runs to its telling moment without console errors", async () => {
   const page = await openPlayground();
@@ -241,19 +226,8 @@ test("compare: the same outage on an all-sync and an async copy, side by side", 
 });
 
 /** The centre of an element on screen. */
-async function centre(locator) {
-  const box = await locator.boundingBox();
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-}
 
 /** A real pointer drag from one screen point to another, in steps. */
-async function drag(page, from, to) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
-  await page.mouse.move(to.x, to.y, { steps: 5 });
-  await page.mouse.up();
-}
 
 test("build by hand: drag a service from the palette, connect it, flip it, move, undo, and reload", async () => {
   const page = await openPlayground();
@@ -329,7 +303,7 @@ test("the inspector changes knobs live, names render as text, and Delete removes
 });
 
 test("a 360 px wide phone gets the whole playground without sideways scrolling", async () => {
-  const page = await openPage(browser, server.url, { width: 360, height: 740 });
+  const page = await openPage(shared.browser, shared.server.url, { width: 360, height: 740 });
   await page.getByTestId("node-Orders").waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no horizontal overflow (${overflow} px)`);
@@ -451,11 +425,11 @@ test("an impossible edit explains itself next to the inspector and changes nothi
 });
 
 test("with prefers-reduced-motion the dots give way to counts on each link", async () => {
-  const context = await browser.newContext({ reducedMotion: "reduce", viewport: { width: 1280, height: 800 } });
+  const context = await shared.browser.newContext({ reducedMotion: "reduce", viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(String(error)));
-  await page.goto(server.url);
+  await page.goto(shared.server.url);
   await page.getByTestId("in-flight-0").waitFor();
   const counted = await eventually(async () => /\d+ on the wire/.test(await page.getByTestId("in-flight-0").textContent()));
   assert.ok(counted, "each link says how many messages are on it");

@@ -1,31 +1,19 @@
 // End-to-end: share links, files in and out, embeds, the example blog post, and hosting from a
 // sub-path with no request leaving the page. Real clicks and key presses against the built dist/.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { serve, launch, openPage, numberOf, fractionOf, eventually, root } from "./harness.mjs";
+import { serve, openPage, numberOf, fractionOf, eventually, root, clockSeconds, suite, screenshots } from "./harness.mjs";
 
-const screenshots = join(root, "target", "screenshots");
 const scratch = join(root, "target", "e2e-files");
 const cli = process.env.CASCADE_CLI ?? join(root, "target", "debug", "cascade");
 const run = promisify(execFile);
-let server;
-let browser;
 
-before(async () => {
-  await mkdir(screenshots, { recursive: true });
-  await mkdir(scratch, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = suite();
+before(() => mkdir(scratch, { recursive: true }));
 
 /** Seconds on the clock (`t = 12.3 s`) of a page or frame. */
 /** Records every gap between animation frames, from the first script on, in `window.__gaps`:
@@ -48,19 +36,15 @@ async function recordFrameGaps(context) {
 async function openHandMadeLink(state) {
   const { deflateSync } = await import("node:zlib");
   const payload = deflateSync(Buffer.from(JSON.stringify(state))).toString("base64url");
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 800 } });
   await recordFrameGaps(context);
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(String(error)));
-  await page.goto(`${server.url}#share=1.${payload}`);
+  await page.goto(`${shared.server.url}#share=1.${payload}`);
   return { context, page, problems, payload };
 }
 
-async function clock(target) {
-  const text = await target.getByTestId("clock").first().textContent();
-  return Number.parseFloat(text.replace(/[^0-9.]/g, ""));
-}
 
 /** Every node's test id, in order. */
 async function nodeIds(page) {
@@ -75,7 +59,7 @@ async function download(page, testId) {
 }
 
 test("a shared link of a modified run opens in a fresh browser with the same topology, seed, knobs and moment", async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(shared.browser, shared.server.url);
   await page.getByTestId("node-Orders").waitFor();
   await page.getByTestId("seed").fill("7");
   await page.getByTestId("seed").press("Enter");
@@ -103,7 +87,7 @@ test("a shared link of a modified run opens in a fresh browser with the same top
   const link = await page.getByTestId("share-link").inputValue();
   await page.getByTestId("copy-link").click();
   assert.match(await page.getByTestId("copied").textContent(), /Copied|select the text/);
-  assert.ok(link.startsWith(server.url + "#share=1."), link);
+  assert.ok(link.startsWith(shared.server.url + "#share=1."), link);
   assert.ok(link.length < 2000, `the link is ${link.length} characters`);
   assert.equal(await page.evaluate(() => location.hash), link.slice(link.indexOf("#")), "the address bar holds it too");
   await page.screenshot({ path: join(screenshots, "share-panel.png") });
@@ -121,7 +105,7 @@ test("a shared link of a modified run opens in a fresh browser with the same top
   assert.equal(await numberOf(page, "delivered"), before.delivered);
 
   // A different person: a new browser context, no storage, only the link.
-  const fresh = await openPage(browser, link);
+  const fresh = await openPage(shared.browser, link);
   await fresh.getByTestId("node-Orders").waitFor();
   assert.deepEqual(await nodeIds(fresh), before.nodes);
   assert.equal(await fresh.getByTestId("seed").inputValue(), "7");
@@ -139,7 +123,7 @@ test("a shared link of a modified run opens in a fresh browser with the same top
 });
 
 test("a corrupted, cut or future link says what is wrong and leaves the current scenario alone", async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(shared.browser, shared.server.url);
   await page.getByTestId("node-Orders").waitFor();
   await page.getByTestId("preset").selectOption("retry-storm");
   await page.getByTestId("node-Database").waitFor();
@@ -173,7 +157,7 @@ test("a corrupted, cut or future link says what is wrong and leaves the current 
   const again = await page.context().newPage();
   again.problems = [];
   again.on("pageerror", (error) => again.problems.push(String(error)));
-  await again.goto(server.url + cases[1][0]);
+  await again.goto(shared.server.url + cases[1][0]);
   await again.getByTestId("message").waitFor();
   assert.match(await again.getByTestId("message").textContent(), /cut off/);
   assert.match(await again.locator(".story h2").textContent(), /same chain, made async/);
@@ -192,7 +176,7 @@ test("names from a link or a file are text: a service called <img onerror> runs 
   }
   const file = join(scratch, "hostile.json");
   await writeFile(file, JSON.stringify(scenario));
-  const page = await openPage(browser, server.url);
+  const page = await openPage(shared.browser, shared.server.url);
   await page.getByTestId("node-Orders").waitFor();
   await page.getByTestId("import").setInputFiles(file);
   await page.getByTestId(`node-${hostile}`).waitFor();
@@ -205,7 +189,7 @@ test("names from a link or a file are text: a service called <img onerror> runs 
   await page.getByTestId("embed").click();
   const snippet = await page.getByTestId("embed-snippet").inputValue();
   assert.ok(!snippet.includes("<script>") && snippet.includes("&lt;/title&gt;&lt;script&gt;"), snippet);
-  const fresh = await openPage(browser, link);
+  const fresh = await openPage(shared.browser, link);
   await fresh.getByTestId(`node-${hostile}`).waitFor();
   assert.equal(await fresh.locator("img").count(), 0);
   assert.equal(await fresh.evaluate(() => window.__pwned), undefined, "no script ran");
@@ -215,7 +199,7 @@ test("names from a link or a file are text: a service called <img onerror> runs 
 });
 
 test("export and import: the scenario JSON round-trips and runs in the CLI, the CLI's file opens here, PNG and CSV", async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(shared.browser, shared.server.url);
   await page.getByTestId("node-Orders").waitFor();
   await page.getByTestId("preset").selectOption("poison-message");
   await page.getByTestId("link-1-kind").waitFor();
@@ -246,7 +230,7 @@ test("export and import: the scenario JSON round-trips and runs in the CLI, the 
   assert.equal(report.duration_us, 5_000_000);
   assert.ok(report.end_to_end.succeeded > 0, "and requests went through");
 
-  // The CLI's file opens in the browser.
+  // The CLI's file opens in the shared.browser.
   const cliFile = join(scratch, "from-cli.json");
   await writeFile(cliFile, (await run(cli, ["presets", "broker-down"])).stdout);
   await page.getByTestId("import").setInputFiles(cliFile);
@@ -273,7 +257,7 @@ test("export and import: the scenario JSON round-trips and runs in the CLI, the 
 });
 
 test("embed parameters: controls, autoplay, readonly, theme, preset and shared state", async () => {
-  const embed = (query) => openPage(browser, `${server.url}?embed=1&${query}`, { width: 640, height: 400 });
+  const embed = (query) => openPage(shared.browser, `${shared.server.url}?embed=1&${query}`, { width: 640, height: 400 });
 
   const none = await embed("preset=retry-storm&controls=none");
   await none.getByTestId("node-Database").waitFor();
@@ -286,18 +270,18 @@ test("embed parameters: controls, autoplay, readonly, theme, preset and shared s
   await minimal.getByTestId("node-Payments").waitFor();
   assert.equal(await minimal.getByTestId("speed").count(), 0, "minimal: no speed");
   assert.equal(await minimal.getByTestId("kill-Payments").count(), 0, "minimal: no fault buttons");
-  assert.ok(await eventually(async () => (await clock(minimal)) > 0.5), "autoplay by default");
+  assert.ok(await eventually(async () => (await clockSeconds(minimal)) > 0.5), "autoplay by default");
   assert.match(await minimal.getByTestId("embed-caption").textContent(), /hung dependency/);
   await minimal.getByTestId("play").click();
-  const paused = await clock(minimal);
+  const paused = await clockSeconds(minimal);
   await minimal.waitForTimeout(500);
-  assert.equal(await clock(minimal), paused, "the pause button pauses");
+  assert.equal(await clockSeconds(minimal), paused, "the pause button pauses");
   await minimal.context().close();
 
   const full = await embed("preset=checkout&controls=full&autoplay=0&theme=dark");
   await full.getByTestId("node-Payments").waitFor();
   await full.waitForTimeout(600);
-  assert.equal(await clock(full), 0, "autoplay=0 waits for play");
+  assert.equal(await clockSeconds(full), 0, "autoplay=0 waits for play");
   assert.equal(await full.evaluate(() => document.documentElement.dataset.theme), "dark");
   const background = await full.evaluate(() => getComputedStyle(document.querySelector(".embed")).backgroundColor);
   assert.equal(background, "rgb(27, 32, 41)", "the dark surface");
@@ -326,12 +310,12 @@ test("embed parameters: controls, autoplay, readonly, theme, preset and shared s
   assert.match(await link.getAttribute("class"), /sync/, "readonly: a click does not switch the link");
   assert.doesNotMatch(await link.getAttribute("class"), /async/);
   await readonly.getByTestId("reset").click();
-  assert.equal(await clock(readonly), 0, "reset still works read-only");
+  assert.equal(await clockSeconds(readonly), 0, "reset still works read-only");
   assert.equal(await readonly.evaluate(() => document.documentElement.dataset.theme), "auto");
   await readonly.context().close();
 
   // Shared state in the fragment, made by the Embed button of the full playground.
-  const page = await openPage(browser, server.url + "?preset=broker-down");
+  const page = await openPage(shared.browser, shared.server.url + "?preset=broker-down");
   await page.getByTestId("node-Orders").waitFor();
   await page.getByTestId("embed").click();
   await page.getByTestId("embed-controls").selectOption("full");
@@ -342,46 +326,46 @@ test("embed parameters: controls, autoplay, readonly, theme, preset and shared s
   await page.screenshot({ path: join(screenshots, "embed-panel.png") });
   assert.match(snippet, /^<iframe src="[^"]+\?embed=1&amp;controls=full&amp;readonly=1#share=1\.[\w-]+" width="800" height="480" title="Cascade simulation: When the broker dies, async is not magic" loading="lazy"/);
   const src = snippet.match(/src="([^"]+)"/)[1].replaceAll("&amp;", "&");
-  const shared = await openPage(browser, src, { width: 800, height: 480 });
-  await shared.getByTestId("node-Orders").waitFor();
-  assert.match(await shared.getByTestId("embed-caption").textContent(), /When the broker dies/);
-  assert.equal(await shared.getByTestId("kill-Orders").count(), 0, "readonly came along");
-  assert.ok(await shared.getByTestId("speed").count(), "controls=full came along");
-  assert.deepEqual(shared.problems, []);
-  await shared.context().close();
+  const opened = await openPage(shared.browser, src, { width: 800, height: 480 });
+  await opened.getByTestId("node-Orders").waitFor();
+  assert.match(await opened.getByTestId("embed-caption").textContent(), /When the broker dies/);
+  assert.equal(await opened.getByTestId("kill-Orders").count(), 0, "readonly came along");
+  assert.ok(await opened.getByTestId("speed").count(), "controls=full came along");
+  assert.deepEqual(opened.problems, []);
+  await opened.context().close();
   await page.context().close();
 });
 
 test("the example blog post: three embeds run on their own and pause while scrolled out of view", async () => {
   const requests = [];
-  const page = await openPage(browser, server.url + "example-post.html", { width: 1100, height: 700 });
+  const page = await openPage(shared.browser, shared.server.url + "example-post.html", { width: 1100, height: 700 });
   page.on("request", (request) => requests.push(request.url()));
   const frames = ["embed-frozen", "embed-retry", "embed-async"].map((id) => page.frameLocator(`[data-testid='${id}']`));
   // Each comes into view (lazy frames load then) and runs.
   for (const [index, frame] of frames.entries()) {
     await page.locator("iframe").nth(index).scrollIntoViewIfNeeded();
     await frame.getByTestId("embed-root").waitFor({ timeout: 20000 });
-    assert.ok(await eventually(async () => (await clock(frame)) > 0.3), `embed ${index + 1} runs`);
+    assert.ok(await eventually(async () => (await clockSeconds(frame)) > 0.3), `embed ${index + 1} runs`);
   }
   await page.locator("iframe").nth(0).scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(screenshots, "blog-post.png") });
   // They are independent: pausing one leaves the others running.
   await frames[0].getByTestId("play").click();
-  const stopped = await clock(frames[0]);
+  const stopped = await clockSeconds(frames[0]);
   // The middle one in view: the last is below the fold.
   await page.locator("iframe").nth(1).evaluate((frame) => frame.scrollIntoView({ block: "center" }));
   const last = frames[2].getByTestId("embed-root");
   assert.ok(await eventually(async () => (await last.getAttribute("data-visible")) === "false"), "it knows it is out of view");
   assert.equal(await frames[1].getByTestId("embed-root").getAttribute("data-visible"), "true");
-  const hidden = await clock(frames[2]);
-  const visible = await clock(frames[1]);
+  const hidden = await clockSeconds(frames[2]);
+  const visible = await clockSeconds(frames[1]);
   await page.waitForTimeout(1200);
-  assert.equal(await clock(frames[2]), hidden, "out of view: no frames, no simulation");
-  assert.equal(await clock(frames[0]), stopped, "the paused one stays paused");
-  assert.ok((await clock(frames[1])) > visible, "the one in view kept running");
+  assert.equal(await clockSeconds(frames[2]), hidden, "out of view: no frames, no simulation");
+  assert.equal(await clockSeconds(frames[0]), stopped, "the paused one stays paused");
+  assert.ok((await clockSeconds(frames[1])) > visible, "the one in view kept running");
   await page.locator("iframe").nth(2).evaluate((frame) => frame.scrollIntoView({ block: "center" }));
-  assert.ok(await eventually(async () => (await clock(frames[2])) > hidden), "back in view, it goes on");
-  const outside = requests.filter((url) => !url.startsWith(server.url) && !/^(data|blob):/.test(url));
+  assert.ok(await eventually(async () => (await clockSeconds(frames[2])) > hidden), "back in view, it goes on");
+  const outside = requests.filter((url) => !url.startsWith(shared.server.url) && !/^(data|blob):/.test(url));
   assert.deepEqual(outside, [], "no request leaves the site");
   assert.deepEqual(page.problems, []);
   await page.context().close();
@@ -390,7 +374,7 @@ test("the example blog post: three embeds run on their own and pause while scrol
 test("served from a sub-path with no outside request, it keeps working offline once loaded", async () => {
   const hosted = await serve(undefined, "/cascade/");
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await shared.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const requests = [];
     context.on("request", (request) => requests.push(request.url()));
     const page = await context.newPage();
@@ -409,14 +393,14 @@ test("served from a sub-path with no outside request, it keeps working offline o
     await page.getByTestId("share").click();
     const link = await page.getByTestId("share-link").inputValue();
     assert.ok(link.startsWith(hosted.url + "#share="), "links point at the sub-path");
-    const started = await clock(page);
+    const started = await clockSeconds(page);
     await page.waitForTimeout(800);
-    assert.ok((await clock(page)) > started, "still running offline");
+    assert.ok((await clockSeconds(page)) > started, "still running offline");
     // Reloaded offline too: the service worker serves the site from its cache.
     await page.evaluate(() => navigator.serviceWorker.ready);
     await page.reload();
     await page.getByTestId("node-Orders").waitFor();
-    assert.ok(await eventually(async () => (await clock(page)) > 0.2), "the reloaded page runs offline");
+    assert.ok(await eventually(async () => (await clockSeconds(page)) > 0.2), "the reloaded page runs offline");
     await page.screenshot({ path: join(screenshots, "offline-reload.png") });
     await context.setOffline(false);
     const post = await context.newPage();
@@ -444,17 +428,17 @@ test("a long shared run opens without freezing the page: it replays frame by fra
   await replaying.waitFor({ state: "detached", timeout: 120000 });
   const longest = await page.evaluate(() => Math.max(...window.__gaps.slice(1)));
   assert.ok(longest < 1500, `the page kept drawing while it replayed (longest frame gap ${longest.toFixed(0)} ms)`);
-  assert.ok((await clock(page)) >= 60, "it reached the shared moment");
+  assert.ok((await clockSeconds(page)) >= 60, "it reached the shared moment");
   assert.ok((await page.locator("svg.topology g.node").count()) > 50, "the shared topology");
-  const reached = await clock(page);
+  const reached = await clockSeconds(page);
   await page.waitForTimeout(500);
-  assert.ok((await clock(page)) > reached, "and plays on");
+  assert.ok((await clockSeconds(page)) > reached, "and plays on");
 
   // Opening it again and cancelling keeps what was there.
-  await page.goto(`${server.url}?preset=retry-storm`);
+  await page.goto(`${shared.server.url}?preset=retry-storm`);
   await page.getByTestId("node-Database").waitFor();
   await page.getByTestId("kill-Database").click(); // a change: autosaved
-  await page.goto(`${server.url}#share=1.${payload}`);
+  await page.goto(`${shared.server.url}#share=1.${payload}`);
   await page.getByTestId("cancel-replay").click();
   await page.getByTestId("message").waitFor();
   assert.match(await page.getByTestId("message").textContent(), /not opened/);
@@ -465,7 +449,7 @@ test("a long shared run opens without freezing the page: it replays frame by fra
 });
 
 test("a shared comparison opens as a comparison, both sides at the same instant; your autosave survives it", async () => {
-  const page = await openPage(browser, server.url + "?preset=checkout");
+  const page = await openPage(shared.browser, shared.server.url + "?preset=checkout");
   await page.getByTestId("node-Orders").waitFor();
   await page.getByTestId("compare").click();
   await page.getByTestId("compare-view").waitFor();
@@ -484,9 +468,9 @@ test("a shared comparison opens as a comparison, both sides at the same instant;
   await page.keyboard.press("Escape");
   assert.equal(await page.getByTestId("share-panel").count(), 0, "Escape closes the panel");
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const mine = await context.newPage();
-  await mine.goto(server.url + "?preset=broker-down");
+  await mine.goto(shared.server.url + "?preset=broker-down");
   await mine.getByTestId("node-Orders").waitFor();
   await mine.getByTestId("kill-Payments").click(); // a change: autosaved
   await mine.goto(link);
@@ -496,13 +480,13 @@ test("a shared comparison opens as a comparison, both sides at the same instant;
   // The same link as an embed shows both sides too.
   const embedded = await context.newPage();
   await embedded.setViewportSize({ width: 800, height: 420 });
-  await embedded.goto(server.url + "?embed=1&controls=full" + link.slice(link.indexOf("#")));
+  await embedded.goto(shared.server.url + "?embed=1&controls=full" + link.slice(link.indexOf("#")));
   await embedded.getByTestId("compare-view").waitFor();
   assert.equal(await embedded.locator(".stage").count(), 2, "both sides in the embed");
   await embedded.screenshot({ path: join(screenshots, "embed-compare.png") });
   await embedded.close();
   await mine.keyboard.press(" "); // looking, not changing
-  await mine.goto(server.url);
+  await mine.goto(shared.server.url);
   await mine.getByTestId("node-Orders").waitFor();
   assert.match(await mine.locator(".story h2").textContent(), /When the broker dies/, "your own work is still there");
   await context.close();
@@ -533,12 +517,12 @@ test("a shared scenario that cannot get past one instant pauses and says why; th
   await page.screenshot({ path: join(screenshots, "stuck-at-an-instant.png") });
   const longest = await page.evaluate(() => Math.max(...window.__gaps.slice(1)));
   assert.ok(longest < 1500, `the page kept drawing (longest frame gap ${longest.toFixed(0)} ms)`);
-  assert.equal(await clock(page), 1, "paused at the instant");
+  assert.equal(await clockSeconds(page), 1, "paused at the instant");
   // Still responsive: another scenario opens and runs.
   await page.getByTestId("preset").selectOption("checkout");
   await page.getByTestId("play").click();
   await page.getByTestId("node-Orders").waitFor();
-  assert.ok(await eventually(async () => (await clock(page)) > 0.2), "the next scenario runs");
+  assert.ok(await eventually(async () => (await clockSeconds(page)) > 0.2), "the next scenario runs");
   assert.equal(await stalled.count(), 0, "the note goes with the stuck run");
   assert.deepEqual(problems, []);
   await context.close();

@@ -386,8 +386,13 @@ fn presets_and_files_load_with_a_new_history_and_bad_ones_change_nothing() {
     );
     assert_eq!(playground.preset_id(), Some("poison-message"));
     assert_eq!(
-        playground.autosave().map(|s| s.name.as_str()),
-        Some(presets::poison_message().name.as_str())
+        playground.notice(),
+        Some(format!("Opened poison.json: {}.", presets::poison_message().name).as_str()),
+        "an import says it worked"
+    );
+    assert_eq!(
+        playground.autosave().map(|saved| saved.scenario.name),
+        Some(presets::poison_message().name)
     );
 }
 
@@ -635,7 +640,11 @@ fn figures_logs_and_charts_tell_what_happened() {
     );
     let [goodput, errors, _, p99, _, _] = playground.charts();
     assert!(goodput.points.len() > 20);
-    let early: f64 = goodput.points[4..16].iter().map(|(_, ok)| ok).sum::<f64>() / 12.0;
+    let early: f64 = goodput.points[4..16]
+        .iter()
+        .filter_map(|(_, ok)| *ok)
+        .sum::<f64>()
+        / 12.0;
     assert!(
         (20.0..40.0).contains(&early),
         "about 30 ok/s before the hang: {early}"
@@ -645,8 +654,11 @@ fn figures_logs_and_charts_tell_what_happened() {
         .iter()
         .rev()
         .take(12)
-        .any(|(_, failed)| *failed > 0.0));
-    assert!(p99.points.iter().any(|(_, ms)| *ms > 100.0));
+        .any(|(_, failed)| failed.is_some_and(|failed| failed > 0.0)));
+    assert!(p99
+        .points
+        .iter()
+        .any(|(_, ms)| ms.is_some_and(|ms| ms > 100.0)));
     let figures = playground.figures();
     assert!(figures.failed > 0 && figures.succeeded > 0);
     assert!(!figures.failed_by_reason.is_empty());
@@ -1091,11 +1103,44 @@ fn a_run_too_long_to_travel_is_shared_from_time_zero_with_a_note() {
 
 // ---- pages: boot, read-only, embed -----------------------------------------------------
 
+/// Opens everything still opening, as the frame loop does.
+fn finish_opening(playground: &mut Playground) {
+    while playground.opening().is_some() {
+        act(
+            playground,
+            Action::Advance {
+                wall_elapsed_ms: 0.0,
+            },
+        );
+    }
+}
+
 #[test]
 fn the_page_boots_from_a_link_a_preset_the_autosave_or_the_default() {
-    let saved = presets::poison_message();
-    let plain = Playground::boot(PageOptions::default(), "", Some(saved.clone()));
-    assert_eq!(plain.main().scenario(), &saved, "the autosave comes back");
+    // The autosave is the person's last run: a reload picks it up at the moment it was left,
+    // with its faults, its seed and its speed (it used to restart at t = 0 and 0.5x).
+    let original = modified_run("poison-message");
+    let saved = original.capture();
+    let mut plain = Playground::boot(PageOptions::default(), "", Some(saved.clone()));
+    if let Some(progress) = plain.opening() {
+        assert!(
+            progress.starts_with("Picking up where you left off"),
+            "{progress}"
+        );
+    }
+    finish_opening(&mut plain);
+    assert_eq!(
+        plain.main().scenario(),
+        &saved.scenario,
+        "the autosave comes back"
+    );
+    assert_eq!(plain.now(), saved.at, "at the moment it was left");
+    assert_eq!(
+        plain.main().simulation().trace().hash(),
+        original.main().simulation().trace().hash(),
+        "the very same run"
+    );
+    assert_eq!(plain.speed(), 2.0, "at its speed");
     assert_eq!(plain.notice(), None);
     let asked = PageOptions {
         preset: Some("retry-storm".into()),
@@ -1125,28 +1170,22 @@ fn the_page_boots_from_a_link_a_preset_the_autosave_or_the_default() {
         notice.contains("Ignored: speed=") && notice.contains("no preset called \"nope\""),
         "{notice}"
     );
-    let booted = Playground::boot(
+    let mut booted = Playground::boot(
         PageOptions::default(),
         "#share=1.garbage",
         Some(saved.clone()),
     );
+    finish_opening(&mut booted);
     assert_eq!(
         booted.main().scenario(),
-        &saved,
+        &saved.scenario,
         "a bad link keeps your work"
     );
     assert!(booted.notice().is_some());
     let state = modified_run("retry-storm").capture();
     let fragment = format!("#{}", share::encode(&state));
     let mut booted = Playground::boot(PageOptions::default(), &fragment, Some(saved));
-    while booted.opening().is_some() {
-        act(
-            &mut booted,
-            Action::Advance {
-                wall_elapsed_ms: 0.0,
-            },
-        );
-    }
+    finish_opening(&mut booted);
     assert_eq!(
         booted.main().scenario(),
         &state.scenario,
@@ -1312,4 +1351,177 @@ fn exports_are_handed_over_once_and_reports_are_said() {
         playground.notice(),
         Some("This page cannot reach the clipboard.")
     );
+}
+
+// ---- issue 12: what a newcomer sees ----------------------------------------------------
+
+/// During a total outage nothing succeeds: the latency charts have no value (a gap and a dash),
+/// not a reassuring 0 ms.
+#[test]
+fn latency_charts_have_no_value_while_nothing_succeeds() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::SetSpeed(10.0));
+    frames(&mut playground, 20, 100.0);
+    act(&mut playground, Action::ToggleKill("Orders".into()));
+    frames(&mut playground, 20, 100.0);
+    let [goodput, _, p50, p99, _, _] = playground.charts();
+    assert!(p50
+        .points
+        .iter()
+        .take(10)
+        .skip(2)
+        .all(|(_, ms)| ms.is_some()));
+    assert_eq!(goodput.points.last().and_then(|(_, ok)| *ok), Some(0.0));
+    assert_eq!(
+        p50.points.last().map(|(_, ms)| *ms),
+        Some(None),
+        "no data, not 0 ms"
+    );
+    assert_eq!(p99.points.last().map(|(_, ms)| *ms), Some(None));
+}
+
+/// A note goes by itself once there was time to read it; a new one starts its own time.
+#[test]
+fn notes_fade_by_themselves() {
+    let mut playground = playground("checkout");
+    let error = refused(&mut playground, Action::ToggleKill("Users".into()));
+    let text = error.to_string();
+    assert_eq!(playground.notice(), Some(text.as_str()));
+    let lasts_ms = cascade::model::playground::notice_lasts_ms(&text);
+    assert!(
+        lasts_ms <= 6_000.0,
+        "a short note stays under 6 s: {lasts_ms} ms"
+    );
+    frames(&mut playground, (lasts_ms / FRAME_MS) as u32 - 2, FRAME_MS);
+    assert!(playground.notice().is_some(), "still there just before");
+    frames(&mut playground, 4, FRAME_MS);
+    assert_eq!(playground.notice(), None, "gone after {lasts_ms} ms");
+    // Paused, the note still goes (wall-clock time, not simulated time).
+    act(&mut playground, Action::TogglePlay);
+    refused(&mut playground, Action::TogglePartition(7));
+    frames(&mut playground, 500, FRAME_MS);
+    assert_eq!(playground.notice(), None);
+}
+
+/// A load spike shows on its source (the rate now, a mark) and in the log, as it starts and
+/// ends; a slowed or failing service and a dead broker are marked where they are drawn.
+#[test]
+fn spikes_and_faults_show_where_they_happen_and_in_the_log() {
+    let mut playground = playground("retry-storm");
+    act(&mut playground, Action::SetSpeed(1.0));
+    frames(&mut playground, 40, 100.0);
+    let users = |playground: &mut Playground| {
+        playground
+            .stage(false)
+            .nodes
+            .into_iter()
+            .find(|node| node.name == "Users")
+            .expect("Users")
+    };
+    let before = users(&mut playground);
+    assert!(!before.spiking);
+    assert_eq!(before.rate_per_second, 120.0);
+    frames(&mut playground, 15, 100.0);
+    assert!(playground.now() > SimTime::from_secs(5) && playground.now() < SimTime::from_secs(7));
+    let during = users(&mut playground);
+    assert!(during.spiking);
+    assert_eq!(during.rate_per_second, 300.0, "the rate it sends now");
+    frames(&mut playground, 20, 100.0);
+    assert!(!users(&mut playground).spiking);
+    let texts: Vec<String> = playground
+        .main()
+        .log()
+        .entries()
+        .map(|entry| format!("{:.1} {}", entry.at.as_secs_f64(), entry.text))
+        .collect();
+    assert!(
+        texts.contains(&"5.0 Users spike to 300 requests/s for 2.0 s".to_string()),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"7.0 Users back to 120 requests/s".to_string()),
+        "{texts:?}"
+    );
+
+    let mut faulty = crate::support::playground("checkout-async");
+    act(&mut faulty, Action::ToggleSlow("Payments".into()));
+    act(&mut faulty, Action::ToggleErrors("Payments".into()));
+    act(&mut faulty, Action::ToggleBroker);
+    let stage = faulty.stage(false);
+    let payments = stage
+        .nodes
+        .iter()
+        .find(|node| node.name == "Payments")
+        .expect("drawn");
+    assert_eq!((payments.slow_factor, payments.error_percent), (5.0, 20.0));
+    assert!(stage
+        .links
+        .iter()
+        .filter_map(|link| link.queue.as_ref())
+        .all(|queue| !queue.broker_up));
+}
+
+/// A new node never lands on another: the nearest free grid slot, inside the canvas.
+#[test]
+fn new_nodes_land_on_free_slots_inside_the_canvas() {
+    let mut playground = playground("checkout");
+    let orders = playground.main().layout().center(NodeId(1));
+    for _ in 0..4 {
+        act(
+            &mut playground,
+            Action::Drop {
+                block: Block::Service,
+                x: orders.x,
+                y: orders.y,
+            },
+        );
+        act(&mut playground, Action::Place(Block::Client));
+    }
+    act(
+        &mut playground,
+        Action::Drop {
+            block: Block::Service,
+            x: -500.0,
+            y: 9_000.0,
+        },
+    );
+    let layout = playground.main().layout();
+    let count = playground.main().scenario().node_names().count();
+    let centers: Vec<Point> = (0..count)
+        .map(|i| layout.center(NodeId(i as u32)))
+        .collect();
+    for (i, a) in centers.iter().enumerate() {
+        assert!(
+            a.x - NODE_WIDTH / 2.0 >= 0.0
+                && a.x + NODE_WIDTH / 2.0 <= CANVAS_WIDTH
+                && a.y - cascade::model::NODE_HEIGHT / 2.0 >= 0.0
+                && a.y + cascade::model::NODE_HEIGHT / 2.0 <= CANVAS_HEIGHT,
+            "node {i} at {a:?} is inside the canvas"
+        );
+        for b in &centers[i + 1..] {
+            let apart =
+                (a.x - b.x).abs() >= NODE_WIDTH || (a.y - b.y).abs() >= cascade::model::NODE_HEIGHT;
+            assert!(apart, "{a:?} overlaps {b:?}");
+        }
+    }
+}
+
+/// The scenario menu names what is on screen: a preset, or none of them.
+#[test]
+fn the_scenario_menu_knows_a_scenario_that_is_not_a_preset() {
+    let mut playground = playground("checkout");
+    assert_eq!(playground.preset_id(), Some("checkout"));
+    let mut own = presets::checkout();
+    own.name = "My own scenario".into();
+    act(&mut playground, Action::LoadScenario(Box::new(own)));
+    assert_eq!(playground.preset_id(), None);
+    let stress = Playground::boot(
+        PageOptions {
+            preset: Some("stress".into()),
+            ..PageOptions::default()
+        },
+        "",
+        None,
+    );
+    assert_eq!(stress.preset_id(), Some("stress"));
 }

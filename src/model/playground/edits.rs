@@ -115,6 +115,7 @@ impl Playground {
         } else {
             self.main = Runner::new(scenario, seed)?;
         }
+        self.preset = super::preset_named(&self.scenario_shown().name);
         // Choosing another scenario gives up on a shared run still opening.
         self.opening = None;
         self.history.clear();

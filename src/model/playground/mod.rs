@@ -12,7 +12,7 @@ mod shown;
 
 use super::action::{Action, Block, Changed, Selection, UiError};
 use super::editor::{Edit, History};
-use super::geometry::Point;
+use super::geometry::{Point, CANVAS_HEIGHT, CANVAS_WIDTH};
 use super::log::LogFilter;
 use super::replay::Opening;
 use super::runner::Runner;
@@ -89,8 +89,14 @@ pub struct Playground {
     snippet: Snippet,
     /// What to tell the person: the last refusal, or a note.
     notice: Option<String>,
+    /// Wall-clock milliseconds the notice has been shown.
+    notice_shown_ms: f64,
     /// A file made by [`Action::Export`], for the page to hand to the browser.
     download: Option<Download>,
+    /// The preset on screen, if the scenario is one (worked out when a scenario comes in).
+    preset: Option<&'static str>,
+    /// The run opening is the person's own autosaved one, not a shared link.
+    resuming: bool,
 }
 
 impl Playground {
@@ -110,22 +116,28 @@ impl Playground {
             panel: None,
             snippet: Snippet::default(),
             notice: None,
+            notice_shown_ms: 0.0,
             download: None,
+            preset: None,
+            resuming: false,
         };
+        playground.preset = preset_named(&playground.main.scenario().name);
         playground.apply_page_options();
         Ok(playground)
     }
 
     /// How the page starts: from a share link in the fragment (opened, or still opening), a
-    /// `?preset=`, the autosaved scenario or the default, with the page options and anything
-    /// to tell the person. An embed never reads the autosave (several embeds on one page
-    /// must not share it).
-    pub fn boot(page: PageOptions, fragment: &str, saved: Option<Scenario>) -> Self {
+    /// `?preset=`, the autosaved run or the default, with the page options and anything to
+    /// tell the person. The autosave is the person's last run (scenario, seed, the faults and
+    /// changes they made, the time reached): a reload replays it and carries on. An embed never
+    /// reads it (several embeds on one page must not share it).
+    pub fn boot(page: PageOptions, fragment: &str, saved: Option<SharedState>) -> Self {
         let mut notes = Vec::new();
         if !page.problems.is_empty() {
             notes.push(format!("Ignored: {}.", page.problems.join("; ")));
         }
-        let saved = saved.filter(|_| page.preset.is_none() && !page.embed);
+        let saved =
+            saved.filter(|saved| page.preset.is_none() && !page.embed && saved.check().is_ok());
         let id = page.preset.clone().unwrap_or_else(|| DEFAULT_PRESET.into());
         let preset = presets::by_id(&id);
         if preset.is_none() {
@@ -133,18 +145,27 @@ impl Playground {
                 "There is no preset called {id:?}; showing the first one."
             ));
         }
-        let scenario = saved.or(preset).unwrap_or_else(presets::checkout);
+        let scenario = saved
+            .as_ref()
+            .map(|saved| saved.scenario.clone())
+            .or(preset)
+            .unwrap_or_else(presets::checkout);
         let mut playground = Playground::new(scenario, page.clone())
             .or_else(|_| Playground::new(presets::checkout(), page))
             .expect("the built-in presets are valid");
-        match share::decode(fragment) {
-            Ok(Some(state)) => {
-                if let Err(error) = playground.update(&Action::Open(Box::new(state))) {
-                    notes.push(error.to_string());
-                }
+        let link = share::decode(fragment).unwrap_or_else(|error| {
+            notes.push(error.to_string());
+            None
+        });
+        let resumed = link.is_none();
+        if let Some(state) = link.or(saved) {
+            if let Err(error) = playground.update(&Action::Open(Box::new(state))) {
+                notes.push(error.to_string());
             }
-            Ok(None) => {}
-            Err(error) => notes.push(error.to_string()),
+        }
+        if resumed {
+            // The person's own run comes back: nothing to undo into, nothing "shared" about it.
+            playground.resuming = playground.opening.is_some();
         }
         playground.notice = (!notes.is_empty()).then(|| notes.join(" "));
         playground
@@ -165,10 +186,11 @@ impl Playground {
     /// Carries out an action. On success, says what changed; on refusal nothing changed and
     /// the error (also kept as the notice) says why.
     pub fn update(&mut self, action: &Action) -> Result<Changed, UiError> {
+        let before = self.notice.clone();
         if !matches!(action, Action::Advance { .. }) {
             self.notice = None;
         }
-        let result = self.carry_out(action);
+        let mut result = self.carry_out(action);
         if self.stalled().is_some() {
             // A run stuck at one instant cannot go on: pause (the page says why).
             self.playing = false;
@@ -180,6 +202,18 @@ impl Playground {
             }
             Ok(_) => {}
             Err(error) => self.notice = Some(error.to_string()),
+        }
+        if self.notice != before {
+            self.notice_shown_ms = 0.0;
+        } else if let (Action::Advance { wall_elapsed_ms }, Some(text)) = (action, &self.notice) {
+            // A note goes by itself once there was time to read it.
+            self.notice_shown_ms += wall_elapsed_ms.clamp(0.0, 1_000.0);
+            if self.notice_shown_ms >= notice_lasts_ms(text) {
+                self.notice = None;
+                if let Ok(changed) = &mut result {
+                    *changed = (*changed).max(Changed::View);
+                }
+            }
         }
         result
     }
@@ -238,7 +272,10 @@ impl Playground {
                         name: name.clone(),
                         problem,
                     })?;
-                self.load(scenario)
+                let changed = self.load(scenario)?;
+                // Said, so a person knows the file was read.
+                self.notice = Some(format!("Opened {name}: {}.", self.scenario_shown().name));
+                Ok(changed)
             }
             Action::Edit(edit) => self.edit((**edit).clone()),
             Action::SetLinkKind { link, kind } => self.set_link_kind(*link, *kind),
@@ -267,20 +304,19 @@ impl Playground {
             }
             Action::Delete(Selection::Link(index)) => self.edit(Edit::DeleteLink { index: *index }),
             Action::Drop { block, x, y } => self.drop_block(*block, Point { x: *x, y: *y }),
-            Action::Place(block) => {
-                // A free-looking spot, different for each new node.
-                let count = self.main.scenario().node_names().count() as f64;
-                let at = Point {
-                    x: 160.0 + (count * 97.0) % 680.0,
-                    y: 80.0 + (count * 131.0) % 400.0,
-                };
-                match block {
-                    Block::Queue => Err(UiError::Missing(
-                        "drag the queue onto a link to make it asynchronous".into(),
-                    )),
-                    _ => self.drop_block(*block, at),
-                }
-            }
+            Action::Place(block) => match block {
+                Block::Queue => Err(UiError::Missing(
+                    "drag the queue onto a link to make it asynchronous".into(),
+                )),
+                // The free grid slot nearest the middle of the canvas.
+                _ => self.drop_block(
+                    *block,
+                    Point {
+                        x: CANVAS_WIDTH / 2.0,
+                        y: CANVAS_HEIGHT / 2.0,
+                    },
+                ),
+            },
             Action::PreviewMove { name, x, y } => {
                 self.refuse_while_comparing()?;
                 self.main.preview_move(name, Point { x: *x, y: *y });
@@ -423,6 +459,24 @@ impl Playground {
             }
         }
     }
+}
+
+/// The id of the preset called `name`, if one is (the menu's, then the benchmark workloads).
+pub(super) fn preset_named(name: &str) -> Option<&'static str> {
+    presets::ALL
+        .iter()
+        .find(|preset| (preset.build)().name == name)
+        .map(|preset| preset.id)
+        .or_else(|| {
+            ["stress", "reference"]
+                .into_iter()
+                .find(|id| presets::by_id(id).is_some_and(|preset| preset.name == name))
+        })
+}
+
+/// How long a note stays: three seconds, and 40 ms more per character to read, at most 12 s.
+pub fn notice_lasts_ms(text: &str) -> f64 {
+    (3_000.0 + 40.0 * text.chars().count() as f64).min(12_000.0)
 }
 
 /// The other link kind.

@@ -9,7 +9,7 @@ use crate::model::replay::{Opened, Opening, MAX_REPLAY_EVENTS, REPLAY_SLICE_EVEN
 use crate::model::runner::Runner;
 use crate::model::share::SPEED_RANGE;
 use crate::model::share::{self, SharedState, View};
-use cascade_sim::{Scenario, SimTime};
+use cascade_sim::SimTime;
 
 impl Playground {
     // ---- compare, open, share -----------------------------------------------------------
@@ -47,6 +47,7 @@ impl Playground {
 
     /// Starts opening a shared run and replays its first slice; the frame loop finishes it.
     pub(super) fn open(&mut self, state: &SharedState) -> Result<Changed, UiError> {
+        self.resuming = false;
         state.check().map_err(UiError::Link)?;
         let mut opening = Box::new(Opening::begin(state)?);
         if opening.advance(REPLAY_SLICE_EVENTS)? {
@@ -69,6 +70,7 @@ impl Playground {
         self.log_filter = view.log.into();
         self.history.clear();
         self.inspected = None;
+        self.preset = super::preset_named(&self.scenario_shown().name);
         self.apply_page_options();
     }
 
@@ -197,11 +199,15 @@ impl Playground {
         )
     }
 
-    /// The scenario to save in the browser after a change, if this page saves at all (an
-    /// embed does not; the compare view is not the person's scenario).
-    pub fn autosave(&self) -> Option<&Scenario> {
-        (!self.page.embed && self.compare.is_none() && self.opening.is_none())
-            .then(|| self.main.scenario())
+    /// The run to save in the browser (after a change, and when the page goes away), if this
+    /// page saves at all: an embed does not, and the compare view is not the person's
+    /// scenario. A reload replays it to the same moment ([`Playground::boot`]); a run too long
+    /// to replay is saved from time zero.
+    pub fn autosave(&mut self) -> Option<SharedState> {
+        if self.page.embed || self.compare.is_some() || self.opening.is_some() {
+            return None;
+        }
+        self.shareable().ok().map(|(state, _)| state)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::model::log::{LogEntry, LogFilter};
 use crate::model::runner::Runner;
 use crate::model::views::{Figures, Inspected, StageView, Story};
 use crate::model::words::request_story;
-use cascade_sim::{presets, RequestId, Scenario, SimTime};
+use cascade_sim::{RequestId, Scenario, SimTime};
 
 impl Playground {
     // ---- what the page shows ------------------------------------------------------------
@@ -89,7 +89,13 @@ impl Playground {
 
     /// A shared run still opening, in words.
     pub fn opening(&self) -> Option<String> {
-        self.opening.as_ref().map(|opening| opening.progress())
+        let opening = self.opening.as_ref()?;
+        let progress = opening.progress();
+        Some(if self.resuming {
+            progress.replace("Opening the shared run", "Picking up where you left off")
+        } else {
+            progress
+        })
     }
 
     /// The open Share or Embed panel.
@@ -109,11 +115,7 @@ impl Playground {
 
     /// The id of the preset on screen, if it is one.
     pub fn preset_id(&self) -> Option<&'static str> {
-        let name = &self.scenario_shown().name;
-        presets::ALL
-            .iter()
-            .find(|preset| (preset.build)().name == *name)
-            .map(|preset| preset.id)
+        self.preset
     }
 
     /// The main run's topology as drawn now (`counts` of messages per link with reduced

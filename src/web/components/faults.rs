@@ -62,7 +62,8 @@ pub fn FaultControls(props: &FaultControlsProps) -> Html {
                     let kind = link.kind_word();
                     html! {
                         <li>
-                            <span class="row-name">{format!("{} → {}", link.from, link.to)}</span>
+                            <span class="row-name link-ends" title={format!("{} calls {} ({})", link.from, link.to, kind)}>
+                                <span class="end">{link.from.clone()}</span>{"\u{a0}→\u{a0}"}<span class="end">{link.to.clone()}</span></span>
                             {toggle(format!("link-{index}-kind"), kind, if kind == "sync" { "kind sync" } else { "kind async" },
                                 Action::ToggleLinkKind(index), None, dispatch)}
                             {toggle(format!("partition-{index}"), if link.partitioned { "Heal" } else { "Cut" }, "small",

@@ -19,13 +19,17 @@ enum Gesture {
     /// Nothing.
     #[default]
     Idle,
-    /// A palette block is being carried to the canvas.
-    Add(Block),
+    /// A palette block is being carried to the canvas from where the pointer went down (in
+    /// client pixels: a release within a few pixels of it is a click, not a drop).
+    Add(Block, (i32, i32)),
     /// A node is being dragged; `moved` once it left its place.
     Move { name: String, moved: bool },
     /// A link is being drawn from a node to the pointer.
     Connect { from: String, to: Point },
 }
+
+/// How far (client pixels) a pointer may move between press and release and still click.
+const CLICK_SLOP_PX: i32 = 4;
 
 /// The stage's properties.
 #[derive(Properties, PartialEq)]
@@ -57,6 +61,14 @@ fn canvas_point(svg: &NodeRef, event: &PointerEvent) -> Option<Point> {
     })
 }
 
+/// Sends every further event of this pointer to the canvas, wherever it goes (over the side
+/// panel, out of the window), so a drag always ends where it is released.
+fn capture(svg: &NodeRef, event: &PointerEvent) {
+    if let Some(svg) = svg.cast::<web_sys::Element>() {
+        let _ = svg.set_pointer_capture(event.pointer_id());
+    }
+}
+
 /// The topology with its dot layer (and, editable, the palette).
 #[function_component]
 pub fn Stage(props: &StageProps) -> Html {
@@ -65,6 +77,36 @@ pub fn Stage(props: &StageProps) -> Html {
     let redraw = use_force_update();
     let dispatch = &props.dispatch;
     let editable = props.editable;
+    // Ends a gesture without doing it: the pointer was cancelled, or Escape was pressed.
+    let cancel = {
+        let (gesture, dispatch, redraw) = (gesture.clone(), dispatch.clone(), redraw.clone());
+        Callback::from(move |()| {
+            let current = std::mem::take(&mut *gesture.borrow_mut());
+            match current {
+                Gesture::Idle => {}
+                Gesture::Move { moved: true, .. } => dispatch.emit(Action::CancelPreview),
+                _ => redraw.force_update(),
+            }
+        })
+    };
+    {
+        // Escape cancels a drag in progress (the page's own Escape handling goes on as usual).
+        let cancel = cancel.clone();
+        use_effect_with(editable, move |editable| {
+            let listener = (*editable).then(|| {
+                web_sys::window().map(|window| {
+                    gloo::events::EventListener::new(&window, "keydown", move |event| {
+                        let escape = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event)
+                            .is_some_and(|event| event.key() == "Escape");
+                        if escape {
+                            cancel.emit(());
+                        }
+                    })
+                })
+            });
+            move || drop(listener)
+        });
+    }
     let on_move = {
         let (svg, gesture, dispatch, redraw) = (
             svg.clone(),
@@ -93,7 +135,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     drop(current);
                     redraw.force_update();
                 }
-                Gesture::Idle | Gesture::Add(_) => {}
+                Gesture::Idle | Gesture::Add(..) => {}
             }
         })
     };
@@ -111,7 +153,15 @@ pub fn Stage(props: &StageProps) -> Html {
             };
             dispatch.emit(match current {
                 Gesture::Idle => Action::ClickAt { x, y },
-                Gesture::Add(block) => Action::Drop { block, x, y },
+                Gesture::Add(block, (x0, y0)) => {
+                    let (dx, dy) = (event.client_x() - x0, event.client_y() - y0);
+                    if dx * dx + dy * dy <= CLICK_SLOP_PX * CLICK_SLOP_PX {
+                        // Pressed and released on the button: a click, placed at a free spot.
+                        Action::Place(block)
+                    } else {
+                        Action::Drop { block, x, y }
+                    }
+                }
                 Gesture::Move { name, moved: true } => {
                     Action::Edit(Box::new(crate::model::editor::Edit::Move { name, x, y }))
                 }
@@ -123,10 +173,14 @@ pub fn Stage(props: &StageProps) -> Html {
             });
         })
     };
+    let on_cancel = cancel.reform(|_: PointerEvent| ());
     let node_down = |name: &str| {
-        let (gesture, name) = (gesture.clone(), name.to_string());
+        let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
         Callback::from(move |event: PointerEvent| {
+            // No text selection, no focus change: this is a drag.
+            event.prevent_default();
             event.stop_propagation();
+            capture(&svg, &event);
             *gesture.borrow_mut() = Gesture::Move {
                 name: name.clone(),
                 moved: false,
@@ -136,7 +190,9 @@ pub fn Stage(props: &StageProps) -> Html {
     let handle_down = |name: &str| {
         let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
         Callback::from(move |event: PointerEvent| {
+            event.prevent_default();
             event.stop_propagation();
+            capture(&svg, &event);
             let to = canvas_point(&svg, &event).unwrap_or_default();
             *gesture.borrow_mut() = Gesture::Connect {
                 from: name.clone(),
@@ -145,14 +201,21 @@ pub fn Stage(props: &StageProps) -> Html {
         })
     };
     let palette_down = |block: Block| {
-        let gesture = gesture.clone();
-        Callback::from(move |_: PointerEvent| *gesture.borrow_mut() = Gesture::Add(block))
+        let (gesture, svg) = (gesture.clone(), svg.clone());
+        Callback::from(move |event: PointerEvent| {
+            // The button keeps no focus (Space must stay play/pause) and the drag is the canvas's.
+            event.prevent_default();
+            capture(&svg, &event);
+            *gesture.borrow_mut() = Gesture::Add(block, (event.client_x(), event.client_y()));
+        })
     };
+    // From the keyboard (Enter on the button): a pointer's click is handled on release above.
     let palette_click = |block: Block| {
-        let (gesture, dispatch) = (gesture.clone(), dispatch.clone());
-        Callback::from(move |_: MouseEvent| {
-            *gesture.borrow_mut() = Gesture::Idle;
-            dispatch.emit(Action::Place(block));
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: MouseEvent| {
+            if event.detail() == 0 {
+                dispatch.emit(Action::Place(block));
+            }
         })
     };
     let view = &props.view;
@@ -168,7 +231,8 @@ pub fn Stage(props: &StageProps) -> Html {
         <section class="stage" aria-label="Topology">
             <svg ref={svg.clone()} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
                 aria-label={view.title.clone()}
-                onpointermove={editable.then_some(on_move)} onpointerup={editable.then_some(on_up)}>
+                onpointermove={editable.then_some(on_move)} onpointerup={editable.then_some(on_up)}
+                onpointercancel={editable.then_some(on_cancel)}>
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
@@ -241,11 +305,14 @@ fn node_view(
     let selected = node.selected.then_some("selected");
     if node.is_client {
         return html! {
-            <g class={classes!("node", "client", selected)} data-testid={format!("node-{}", node.name)}
+            <g class={classes!("node", "client", selected, node.spiking.then_some("spiking"))} data-testid={format!("node-{}", node.name)}
                 data-state={state} {transform} {onpointerdown}>
                 <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="46" />
                 <text x={(NODE_WIDTH / 2.0).to_string()} y="36" class="name" text-anchor="middle">{truncate(&node.name, 16)}</text>
-                <text x={(NODE_WIDTH / 2.0).to_string()} y="60" text-anchor="middle">{format!("{} requests/s", node.rate_per_second)}</text>
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="60" text-anchor="middle" data-testid={format!("rate-{}", node.name)}>{format!("{} requests/s", node.rate_per_second)}</text>
+                if node.spiking {
+                    <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="fault-label" text-anchor="middle" data-testid={format!("fault-{}", node.name)}>{"LOAD SPIKE"}</text>
+                }
                 {handle}
             </g>
         };
@@ -254,7 +321,7 @@ fn node_view(
     let exhausted = node.busy >= node.workers;
     let bar_width = NODE_WIDTH - 24.0;
     html! {
-        <g class={classes!("node", state, exhausted.then_some("exhausted"), selected)}
+        <g class={classes!("node", state, exhausted.then_some("exhausted"), selected, node.slowed.then_some("slowed"), node.failing.then_some("failing"))}
             data-testid={format!("node-{}", node.name)} data-state={state} {transform} {onpointerdown}>
             <title>{format!("{}: {} of {} worker threads busy, {} requests and {} deliveries waiting", node.name, node.busy, node.workers, node.inbound, node.prefetched)}</title>
             <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="10" />
@@ -269,9 +336,25 @@ fn node_view(
             if node.state == NodeState::Frozen {
                 <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="frozen-label" text-anchor="middle">{"FROZEN: accepts calls, never answers"}</text>
             }
+            if node.state == NodeState::Up && (node.slowed || node.failing) {
+                <text x={(NODE_WIDTH / 2.0).to_string()} y="-8" class="fault-label" text-anchor="middle" data-testid={format!("fault-{}", node.name)}>
+                    {fault_marks(node)}</text>
+            }
             {handle}
         </g>
     }
+}
+
+/// What is wrong with a service on purpose, for the label above its box.
+fn fault_marks(node: &NodeBox) -> String {
+    let mut marks = Vec::new();
+    if node.slowed {
+        marks.push(format!("SLOW ×{}", node.slow_factor));
+    }
+    if node.failing {
+        marks.push(format!("{:.0}% ERRORS", node.error_percent));
+    }
+    marks.join(" · ")
 }
 
 /// A link; `onclick` switches it (on the editable canvas the pointer handler decides: a click
@@ -307,10 +390,13 @@ fn link_view(link: &LinkLine, onclick: Option<Callback<MouseEvent>>) -> Html {
     });
     let queue = link.queue.as_ref().map(|queue| {
         html! {
-            <g class="queue" transform={format!("translate({},{})", queue.center.x - QUEUE_WIDTH / 2.0, queue.center.y - QUEUE_HEIGHT / 2.0)}>
+            <g class={classes!("queue", (!queue.broker_up).then_some("broker-down"))} transform={format!("translate({},{})", queue.center.x - QUEUE_WIDTH / 2.0, queue.center.y - QUEUE_HEIGHT / 2.0)}>
                 <rect width={QUEUE_WIDTH.to_string()} height={QUEUE_HEIGHT.to_string()} rx="6" />
                 <text x="8" y="17" class="figure" data-testid={format!("queue-depth-{index}")}>{format!("queue {}", compact_count(queue.depth.into()))}</text>
                 <text x="8" y="33" class="small">{format!("unacked {} · DLQ {}", queue.unacked, queue.dead_lettered)}</text>
+                if !queue.broker_up {
+                    <text x={(QUEUE_WIDTH / 2.0).to_string()} y="-6" class="fault-label" text-anchor="middle" data-testid={format!("broker-down-{index}")}>{"BROKER DOWN"}</text>
+                }
             </g>
         }
     });

@@ -72,6 +72,13 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             <h1>{"Cascade"}</h1>
             <label class="preset">{"Scenario "}
                 <select data-testid="preset" onchange={on_preset} aria-label="Preset scenario">
+                    // What is on screen when it is not one of the menu's presets (your own, an
+                    // import, a link, the stress workload): named, so the menu never lies.
+                    if !props.presets.iter().any(|(id, _)| props.preset == Some(*id)) {
+                        <option value="" selected=true disabled=true>
+                            { if props.preset.is_some() { props.scenario_name.clone() } else { format!("Your scenario: {}", props.scenario_name) } }
+                        </option>
+                    }
                     { for props.presets.iter().enumerate().map(|(index, (id, name))| html! {
                         <option value={*id} selected={props.preset == Some(*id)}>
                             {format!("{}. {name}", index + 1)}
@@ -93,16 +100,19 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 </label>
                 {clock(props.now_s)}
             </div>
-            if let Some(text) = &messages.notice {
-                <p class="message" role="alert" data-testid="message">{text.clone()}</p>
-            }
-            if let Some(text) = &messages.stalled {
-                <p class="message" role="alert" data-testid="stalled">{text.clone()}</p>
-            }
-            if let Some(text) = &messages.opening {
-                <p class="message info" role="status" data-testid="replaying">{text.clone()}{" "}
-                    <button class="small" data-testid="cancel-replay" onclick={dispatch.reform(|_: MouseEvent| Action::CancelOpening)}>{"Cancel"}</button></p>
-            }
+            // Over the page, not in its flow: a note never moves the layout, and goes by itself.
+            <div class="notices" aria-live="polite">
+                if let Some(text) = &messages.notice {
+                    <p class="message" role="alert" data-testid="message">{text.clone()}</p>
+                }
+                if let Some(text) = &messages.stalled {
+                    <p class="message" role="alert" data-testid="stalled">{text.clone()}</p>
+                }
+                if let Some(text) = &messages.opening {
+                    <p class="message info" role="status" data-testid="replaying">{text.clone()}{" "}
+                        <button class="small" data-testid="cancel-replay" onclick={dispatch.reform(|_: MouseEvent| Action::CancelOpening)}>{"Cancel"}</button></p>
+                }
+            </div>
             if let Some(panel) = &props.panel {
                 <PanelView key={if matches!(panel, Panel::Share { .. }) { "share" } else { "embed" }}
                     panel={panel.clone()} snippet={props.snippet.clone()} scenario_name={props.scenario_name.clone()} dispatch={dispatch.clone()} />

@@ -1,0 +1,214 @@
+// End-to-end: the first minute, with real pointer and keyboard input. Each test drives what a
+// new user tripped over (issue 12) and checks what they would see. Screenshots go to
+// target/screenshots/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { openPage, eventually, root, centre, drag, clockSeconds, suite, screenshots } from "./harness.mjs";
+
+
+const shared = suite();
+
+async function openPlayground(query = "") {
+  const page = await openPage(shared.browser, shared.server.url + query);
+  await page.getByTestId("playground").waitFor();
+  await page.locator("svg.topology").waitFor();
+  return page;
+}
+
+async function pause(page) {
+  if ((await page.getByTestId("play").textContent()).trim() === "Pause") await page.getByTestId("play").click();
+}
+
+test("a node drag released outside the canvas ends there, is undoable, and Escape cancels a drag", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  const inventory = page.getByTestId("node-Inventory");
+  const start = await centre(inventory);
+  const panel = await page.locator("aside.panel").boundingBox();
+  // Down on Inventory, out over the side panel, released there.
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x - 80, start.y - 60, { steps: 6 });
+  await page.mouse.move(panel.x + panel.width / 2, panel.y + 200, { steps: 8 });
+  await page.mouse.up();
+  const dropped = await centre(inventory);
+  // With no button pressed the node must not follow the pointer any more.
+  await page.mouse.move(start.x - 300, start.y + 50, { steps: 6 });
+  const later = await centre(inventory);
+  assert.ok(Math.abs(later.x - dropped.x) < 1 && Math.abs(later.y - dropped.y) < 1, "the drag ended on release");
+  assert.ok(Math.abs(dropped.x - start.x) > 20, "it moved toward where it was released");
+  const stage = await page.locator("svg.topology").boundingBox();
+  const box = await inventory.boundingBox();
+  assert.ok(box.x + box.width <= stage.x + stage.width + 1, "and stays inside the canvas");
+  assert.equal(await page.evaluate(() => window.getSelection().toString()), "", "no text got selected");
+  // The move is in the history.
+  await page.keyboard.press("Control+z");
+  const undone = await centre(inventory);
+  assert.ok(Math.abs(undone.x - start.x) < 2 && Math.abs(undone.y - start.y) < 2, "undo puts it back");
+
+  // Escape in the middle of a drag: nothing moves, nothing to undo.
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  await page.mouse.move(start.x - 120, start.y - 90, { steps: 6 });
+  await page.keyboard.press("Escape");
+  await page.mouse.up();
+  const cancelled = await centre(inventory);
+  assert.ok(Math.abs(cancelled.x - start.x) < 2 && Math.abs(cancelled.y - start.y) < 2, "Escape cancels the drag");
+  await page.keyboard.press("Control+Shift+z");
+  assert.ok(Math.abs((await centre(inventory)).x - start.x) > 20, "the first move is still there to redo");
+
+  // Drawing a link from a handle selects no label text either.
+  await drag(page, await centre(page.getByTestId("connect-Users")), { x: stage.x + stage.width * 0.5, y: stage.y + 20 });
+  assert.equal(await page.evaluate(() => window.getSelection().toString()), "", "no text after a connect drag");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("shortcuts work at page level whatever button was clicked last", async () => {
+  const page = await openPlayground();
+  // Clicking Kill leaves the focus on a button: Space must still pause, not revive.
+  await page.getByTestId("kill-Payments").click();
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed");
+  assert.equal((await page.getByTestId("play").textContent()).trim(), "Pause");
+  await page.keyboard.press(" ");
+  assert.equal((await page.getByTestId("play").textContent()).trim(), "Play", "space paused");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed", "and did not revive Payments");
+  // After "+ Service", Space plays instead of adding another service.
+  await page.getByTestId("palette-service").click();
+  await page.getByTestId("node-Service 1").waitFor();
+  await page.keyboard.press(" ");
+  assert.equal((await page.getByTestId("play").textContent()).trim(), "Pause", "space played");
+  assert.equal(await page.getByTestId("node-Service 2").count(), 0, "no second service");
+  // Ctrl+Z, t, p and Delete with a button focused.
+  await page.getByTestId("compare").focus();
+  await page.keyboard.press("Control+z");
+  await eventually(async () => (await page.getByTestId("node-Service 1").count()) === 0, 3000);
+  assert.equal(await page.getByTestId("node-Service 1").count(), 0, "Ctrl+Z undid the add");
+  await page.getByTestId("edit-link-1").click();
+  await page.keyboard.press("t");
+  assert.equal((await page.getByTestId("link-1-kind").textContent()).trim(), "async", "t switched the selected link");
+  await page.keyboard.press("p");
+  assert.equal((await page.getByTestId("partition-1").textContent()).trim(), "Heal", "p cut it");
+  await page.keyboard.press("Delete");
+  assert.equal(await page.getByTestId("link-2-kind").count(), 0, "Delete removed the link");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("faults and scheduled changes show on the canvas where they happen, and in the log", async () => {
+  const page = await openPlayground("?preset=retry-storm&speed=1");
+  await eventually(async () => (await clockSeconds(page)) >= 5.3, 20000);
+  await pause(page);
+  assert.match(await page.getByTestId("rate-Users").textContent(), /300 requests\/s/, "the spike's rate, not the base rate");
+  assert.equal(await page.getByTestId("fault-Users").textContent(), "LOAD SPIKE");
+  assert.match(await page.getByTestId("log").textContent(), /Users spike to 300 requests\/s for 2\.0 s/);
+  await page.screenshot({ path: join(screenshots, "spike-on-canvas.png") });
+
+  const other = await openPlayground("?preset=checkout-async&speed=1");
+  await other.getByTestId("slow-Payments").click();
+  await other.getByTestId("errors-Payments").click();
+  assert.equal(await other.getByTestId("fault-Payments").textContent(), "SLOW ×5 · 20% ERRORS");
+  await other.getByTestId("broker").click();
+  await other.getByTestId("broker-down-1").waitFor();
+  assert.equal(await other.getByTestId("broker-down-1").textContent(), "BROKER DOWN");
+  assert.match(await other.getByTestId("log").textContent(), /the broker went down/);
+  await other.screenshot({ path: join(screenshots, "faults-on-canvas.png") });
+  assert.deepEqual([...page.problems, ...other.problems], []);
+  await page.close();
+  await other.close();
+});
+
+test("the scenario menu names what is on screen: a preset, the stress workload, or your own", async () => {
+  const stress = await openPlayground("?preset=stress&autoplay=0");
+  const shown = await stress.getByTestId("preset").evaluate((select) => select.selectedOptions[0].textContent);
+  assert.match(shown, /stress|Stress/, `shows ${shown}`);
+  await stress.close();
+  const page = await openPlayground();
+  const scenario = JSON.parse(await readFile(join(root, "tests", "fixtures", "share-v1.json"), "utf8")).scenario;
+  scenario.name = "My own scenario";
+  const file = join(tmpdir(), "my-own-scenario.json");
+  await writeFile(file, JSON.stringify(scenario));
+  await page.getByTestId("import").setInputFiles(file);
+  await eventually(async () => (await page.getByTestId("preset").evaluate((select) => select.selectedOptions[0].textContent)).includes("My own scenario"), 5000);
+  assert.equal(await page.getByTestId("preset").evaluate((select) => select.selectedOptions[0].textContent), "Your scenario: My own scenario");
+  assert.match(await page.getByTestId("message").textContent(), /Opened my-own-scenario\.json: My own scenario\./, "an import says it worked");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("during a total outage the latency charts show no value, not 0 ms", async () => {
+  const page = await openPlayground("?speed=5");
+  await eventually(async () => (await clockSeconds(page)) >= 3, 10000);
+  await page.getByTestId("kill-Orders").click();
+  await eventually(async () => (await page.getByTestId("chart-p99 latency, ms").getByTestId("chart-latest").textContent()) === "–", 10000);
+  assert.equal(await page.getByTestId("chart-p50 latency, ms").getByTestId("chart-latest").textContent(), "–");
+  assert.match(await page.getByTestId("chart-p50 latency, ms").locator("svg").getAttribute("aria-label"), /no data now/);
+  await page.close();
+});
+
+test("notes float over the page without moving it, and fade by themselves", async () => {
+  const page = await openPlayground();
+  const before = await page.locator("svg.topology").boundingBox();
+  await page.keyboard.press("k");
+  const note = page.getByTestId("message");
+  await note.waitFor();
+  assert.match(await note.textContent(), /select a service/);
+  const during = await page.locator("svg.topology").boundingBox();
+  assert.equal(during.y, before.y, "the canvas did not move");
+  await page.screenshot({ path: join(screenshots, "note-floating.png") });
+  const gone = await eventually(async () => (await page.getByTestId("message").count()) === 0, 7000);
+  assert.ok(gone, "the note went by itself within 6 s");
+  await page.close();
+});
+
+test("the Links list tells links from the same caller apart", async () => {
+  const page = await openPlayground();
+  const rows = page.locator(".row-name.link-ends");
+  const texts = await rows.allTextContents();
+  assert.ok(texts.includes("Orders\u00a0→\u00a0Payments") && texts.includes("Orders\u00a0→\u00a0Inventory"), texts.join(" | "));
+  const titles = await rows.evaluateAll((spans) => spans.map((span) => span.title));
+  assert.equal(new Set(titles).size, titles.length, "every link has its own tooltip");
+  // Narrow column: the two links still differ in what is visible.
+  await page.setViewportSize({ width: 360, height: 800 });
+  const widths = await rows.evaluateAll((spans) => spans.map((span) => span.lastElementChild.getBoundingClientRect().width));
+  assert.ok(widths.every((width) => width > 20), "the callee's name stays visible");
+  await page.close();
+});
+
+test("a reload picks the run up where it was, with no console warnings; reduced motion is followed live", async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const warnings = [];
+  page.on("console", (message) => {
+    if (["warning", "error"].includes(message.type())) warnings.push(message.text());
+  });
+  await page.goto(shared.server.url);
+  await page.getByTestId("node-Orders").waitFor();
+  await page.getByTestId("speed").selectOption("2");
+  await eventually(async () => (await clockSeconds(page)) >= 3, 10000);
+  await page.getByTestId("kill-Payments").click();
+  await eventually(async () => (await clockSeconds(page)) >= 5, 10000);
+  await pause(page);
+  const left = await clockSeconds(page);
+  await page.reload();
+  await page.getByTestId("node-Payments").waitFor();
+  await eventually(async () => (await page.getByTestId("replaying").count()) === 0, 10000);
+  assert.equal(await clockSeconds(page), left, "the same moment");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed", "with its faults");
+  assert.equal(await page.getByTestId("speed").inputValue(), "2", "at its speed");
+  assert.deepEqual(warnings, [], "no console warnings at all");
+
+  // Reduced motion turned on, then off, while the page is open.
+  await page.getByTestId("play").click();
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await page.getByTestId("in-flight-0").waitFor();
+  await page.emulateMedia({ reducedMotion: "no-preference" });
+  await eventually(async () => (await page.getByTestId("in-flight-0").count()) === 0, 5000);
+  assert.equal(await page.getByTestId("in-flight-0").count(), 0, "the counts give way to dots again");
+  const frames = Number(await page.locator("canvas.dots").first().getAttribute("data-frames"));
+  assert.ok(frames > 0);
+  await context.close();
+});
