@@ -39,7 +39,7 @@ browser-tools: ## Install Chromium and ChromeDriver through apt if missing (need
 
 node-deps: ## Install the end-to-end test dependencies (Playwright, no browser download)
 	@command -v npm >/dev/null || { echo "Node.js and npm are needed for the end-to-end tests"; exit 1; }
-	@[ -d $(E2E)/node_modules/playwright-core ] || npm ci --prefix $(E2E) --no-audit --no-fund
+	@[ -d $(E2E)/node_modules/playwright-core ] && [ -d $(E2E)/node_modules/axe-core ] || npm ci --prefix $(E2E) --no-audit --no-fund
 
 build: tools ## Build the site into dist/ (release)
 	trunk build --release

@@ -338,11 +338,11 @@ pub fn App() -> Html {
                         <div class="compare" data-testid="compare-view">
                             <div class="side" data-testid="compare-sync">
                                 {side_header(&main.scenario().name, &model.figures(), "compare-sync")}
-                                <Stage view={view.clone()} canvas={canvas.clone()} dispatch={dispatch.clone()} switchable=true />
+                                <Stage view={view.clone()} canvas={canvas.clone()} dispatch={dispatch.clone()} switchable=true label="Topology, every call blocking (sync)" />
                             </div>
                             <div class="side" data-testid="compare-async">
                                 {side_header(&side.scenario().name, &crate::model::Figures::of(side), "compare-async")}
-                                <Stage view={side_view} canvas={side_canvas.clone()} dispatch={dispatch.clone()} switchable=true />
+                                <Stage view={side_view} canvas={side_canvas.clone()} dispatch={dispatch.clone()} switchable=true label="Topology, calls between services through queues (async)" />
                             </div>
                         </div>
                         <p class="hint">{"The charts, the figures on the right and the log follow the sync side; both sides get every fault you apply."}</p>

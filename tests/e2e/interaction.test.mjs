@@ -212,3 +212,33 @@ test("a reload picks the run up where it was, with no console warnings; reduced 
   assert.ok(frames > 0);
   await context.close();
 });
+
+test("axe finds no serious or critical accessibility problem on the playground, the compare view and each embed", async () => {
+  const axe = await readFile(join(root, "tests", "e2e", "node_modules", "axe-core", "axe.min.js"), "utf8");
+  const pages = [
+    ["playground", "", null],
+    ["playground, dark", "?theme=dark", null],
+    ["compare view", "", "compare"],
+    ["embed without controls", "?embed=1&controls=none", null],
+    ["embed, minimal controls", "?embed=1", null],
+    ["embed, full controls, dark", "?embed=1&controls=full&theme=dark", null],
+  ];
+  const found = [];
+  for (const [label, query, click] of pages) {
+    const page = await openPage(shared.browser, shared.server.url + query);
+    await page.locator("svg.topology").first().waitFor();
+    if (click) await page.getByTestId(click).click();
+    // Something in every state: a killed service, a dead letter's link in the log.
+    if (!query.includes("embed")) {
+      await page.getByTestId("kill-Payments").click();
+      await page.waitForTimeout(1500);
+    }
+    await page.addScriptTag({ content: axe });
+    const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations);
+    for (const violation of violations.filter((v) => ["serious", "critical", "moderate"].includes(v.impact))) {
+      found.push(`${label}: ${violation.impact} ${violation.id} (${violation.nodes.map((node) => node.target.join(" ")).slice(0, 3).join(", ")})`);
+    }
+    await page.context().close();
+  }
+  assert.deepEqual(found, []);
+});

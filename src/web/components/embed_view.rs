@@ -99,18 +99,19 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
         }
     });
     html! {
-        <div class={classes!("playground", "embed", format!("controls-{}", props.controls.as_str()))} ref={props.root.clone()}
+        // One landmark for the whole embed: the stage, its caption and its controls.
+        <main class={classes!("playground", "embed", format!("controls-{}", props.controls.as_str()))} ref={props.root.clone()}
             data-testid="embed-root" data-readonly={props.readonly.to_string()}>
             if let Some(side) = &props.side {
                 // A shared comparison: both sides, labelled.
                 <div class="compare" data-testid="compare-view">
                     <div class="side" data-testid="compare-sync">
                         <span class="side-label">{"all sync"}</span>
-                        <Stage view={props.view.clone()} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+                        <Stage view={props.view.clone()} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} label="Topology, all sync" />
                     </div>
                     <div class="side" data-testid="compare-async">
                         <span class="side-label">{"async between services"}</span>
-                        <Stage view={side.clone()} canvas={props.side_canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+                        <Stage view={side.clone()} canvas={props.side_canvas.clone()} dispatch={dispatch.clone()} {switchable} label="Topology, async between services" />
                     </div>
                 </div>
             } else {
@@ -118,6 +119,6 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
             }
             {caption}
             {bar}
-        </div>
+        </main>
     }
 }

@@ -46,6 +46,9 @@ pub struct StageProps {
     /// Not editable: a click on a link switches it (not on a read-only page).
     #[prop_or_default]
     pub switchable: bool,
+    /// What screen readers call this stage (two side by side must differ).
+    #[prop_or(AttrValue::Static("Topology"))]
+    pub label: AttrValue,
 }
 
 /// Where a pointer event is, in canvas units.
@@ -228,7 +231,7 @@ pub fn Stage(props: &StageProps) -> Html {
         _ => None,
     };
     html! {
-        <section class="stage" aria-label="Topology">
+        <section class="stage" aria-label={props.label.clone()}>
             <svg ref={svg.clone()} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
                 aria-label={view.title.clone()}
                 onpointermove={editable.then_some(on_move)} onpointerup={editable.then_some(on_up)}
