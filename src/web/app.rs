@@ -273,7 +273,24 @@ pub fn App() -> Html {
                             shift: event.shift_key(),
                             alt: event.alt_key(),
                         };
-                        let selection = playground.borrow().selection().cloned();
+                        // A node or link focused on the canvas is what fault keys act on; else
+                        // the selection.
+                        let focused = web_sys::window()
+                            .and_then(|window| window.document())
+                            .and_then(|document| document.active_element())
+                            .and_then(|element| {
+                                element
+                                    .get_attribute("data-node")
+                                    .map(crate::model::Selection::Node)
+                                    .or_else(|| {
+                                        element
+                                            .get_attribute("data-link")
+                                            .and_then(|index| index.parse().ok())
+                                            .map(crate::model::Selection::Link)
+                                    })
+                            });
+                        let selection =
+                            focused.or_else(|| playground.borrow().selection().cloned());
                         let Some(action) =
                             action_for_key(&event.key(), modifiers, selection.as_ref())
                         else {

@@ -242,3 +242,37 @@ test("axe finds no serious or critical accessibility problem on the playground, 
   }
   assert.deepEqual(found, []);
 });
+
+test("a keyboard path to everything on the canvas: arrows move, fault keys act on the focused item, Enter inspects", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  const focusedItem = () =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      return element?.getAttribute("data-node") ?? (element?.getAttribute("data-link") ? "link " + element.getAttribute("data-link") : null);
+    });
+  // Tab reaches the canvas: exactly one of its items is in the tab order.
+  assert.equal(await page.locator("svg.topology [tabindex='0']").count(), 1);
+  await page.locator("svg.topology [tabindex='0']").focus();
+  assert.equal(await focusedItem(), "Users");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await focusedItem(), "Orders");
+  await page.keyboard.press("k");
+  assert.equal(await page.getByTestId("node-Orders").getAttribute("data-state"), "killed", "k killed the focused service");
+  assert.match(await page.getByTestId("node-Orders").getAttribute("aria-label"), /^Orders: killed, 0 of 20 threads busy/, "a screen reader hears name, state and threads");
+  await page.keyboard.press("Enter");
+  await page.getByTestId("inspector").waitFor();
+  assert.equal(await page.getByTestId("inspector-name").inputValue(), "Orders", "Enter opened its inspector");
+  // On to the links: after the four nodes comes link 0.
+  await page.locator("[data-node='Orders']").focus();
+  for (let step = 0; step < 4; step++) await page.keyboard.press("ArrowRight");
+  assert.equal(await focusedItem(), "link 1");
+  await page.keyboard.press("t");
+  assert.equal((await page.getByTestId("link-1-kind").textContent()).trim(), "async", "t switched the focused link");
+  assert.match(await page.getByTestId("link-1").getAttribute("aria-label"), /^Orders calls Payments, async/);
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await focusedItem(), "link 0");
+  await page.screenshot({ path: join(screenshots, "keyboard-focus.png") });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -77,6 +77,7 @@ fn capture(svg: &NodeRef, event: &PointerEvent) {
 pub fn Stage(props: &StageProps) -> Html {
     let svg = use_node_ref();
     let gesture = use_mut_ref(Gesture::default);
+    let focused = use_state(|| 0usize);
     let redraw = use_force_update();
     let dispatch = &props.dispatch;
     let editable = props.editable;
@@ -222,6 +223,65 @@ pub fn Stage(props: &StageProps) -> Html {
         })
     };
     let view = &props.view;
+    // The keyboard path: one item of the canvas is in the tab order at a time (roving
+    // tabindex), the arrow keys move along the nodes and then the links, Enter opens the
+    // focused item in the inspector. Fault keys act on the focused item (the page's key
+    // handler reads `data-node` and `data-link`).
+    let items = view.nodes.len() + view.links.len();
+    let roving = (*focused).min(items.saturating_sub(1));
+    let on_key = {
+        let (svg, dispatch, view, editable) =
+            (svg.clone(), dispatch.clone(), props.view.clone(), editable);
+        Callback::from(move |event: KeyboardEvent| {
+            let Some(current) = event
+                .target()
+                .and_then(|target| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(target).ok())
+                .and_then(|element| element.get_attribute("data-item"))
+                .and_then(|item| item.parse::<usize>().ok())
+            else {
+                return;
+            };
+            let count = view.nodes.len() + view.links.len();
+            let next = match event.key().as_str() {
+                "ArrowRight" | "ArrowDown" => (current + 1) % count.max(1),
+                "ArrowLeft" | "ArrowUp" => (current + count.max(1) - 1) % count.max(1),
+                "Home" => 0,
+                "End" => count.saturating_sub(1),
+                "Enter" if editable => {
+                    event.prevent_default();
+                    let selection = match view.nodes.get(current) {
+                        Some(node) => Selection::Node(node.name.clone()),
+                        None => Selection::Link(current - view.nodes.len()),
+                    };
+                    dispatch.emit(Action::Select(Some(selection)));
+                    return;
+                }
+                _ => return,
+            };
+            event.prevent_default();
+            let target = svg
+                .cast::<web_sys::Element>()
+                .and_then(|svg| {
+                    svg.query_selector(&format!("[data-item=\"{next}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|element| {
+                    wasm_bindgen::JsCast::dyn_into::<web_sys::SvgElement>(element).ok()
+                });
+            if let Some(target) = target {
+                let _ = target.focus();
+            }
+        })
+    };
+    let focusable = |item: usize| Focusable {
+        item,
+        tabindex: if item == roving { "0" } else { "-1" },
+        onfocus: {
+            let focused = focused.clone();
+            Callback::from(move |_: FocusEvent| focused.set(item))
+        },
+    };
     let connecting = match &*gesture.borrow() {
         Gesture::Connect { from, to } => view
             .nodes
@@ -232,7 +292,7 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     html! {
         <section class="stage" aria-label={props.label.clone()}>
-            <svg ref={svg.clone()} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="img"
+            <svg ref={svg.clone()} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="group" onkeydown={on_key}
                 aria-label={view.title.clone()}
                 onpointermove={editable.then_some(on_move)} onpointerup={editable.then_some(on_up)}
                 onpointercancel={editable.then_some(on_cancel)}>
@@ -252,11 +312,11 @@ pub fn Stage(props: &StageProps) -> Html {
                         let index = link.index;
                         dispatch.reform(move |_: MouseEvent| Action::ToggleLinkKind(index))
                     });
-                    link_view(link, onclick)
+                    link_view(link, onclick, focusable(view.nodes.len() + link.index))
                 }) }
-                { for view.nodes.iter().map(|node| {
+                { for view.nodes.iter().enumerate().map(|(index, node)| {
                     let handlers = editable.then(|| (node_down(&node.name), handle_down(&node.name)));
-                    node_view(node, handlers)
+                    node_view(node, handlers, focusable(index))
                 }) }
                 if let Some((from, to)) = connecting {
                     <line class="connecting" x1={from.x.to_string()} y1={from.y.to_string()} x2={to.x.to_string()} y2={to.y.to_string()} />
@@ -280,10 +340,64 @@ pub fn Stage(props: &StageProps) -> Html {
     }
 }
 
+/// What makes an item of the canvas reachable from the keyboard.
+struct Focusable {
+    /// Its place in the keyboard order: nodes first, then links.
+    item: usize,
+    /// "0" for the one item in the tab order, "-1" for the others.
+    tabindex: &'static str,
+    /// Remembers it as the one to come back to.
+    onfocus: Callback<FocusEvent>,
+}
+
+/// What a screen reader says of a node.
+fn node_words(node: &NodeBox) -> String {
+    if node.is_client {
+        return format!(
+            "{}: load source, {} requests per second",
+            node.name, node.rate_per_second
+        );
+    }
+    let state = match node.state {
+        NodeState::Up => "up",
+        NodeState::Killed => "killed",
+        NodeState::Frozen => "frozen",
+    };
+    let marks = fault_marks(node);
+    format!(
+        "{}: {state}{}{}, {} of {} threads busy, {} waiting",
+        node.name,
+        if marks.is_empty() { "" } else { ", " },
+        marks.to_lowercase(),
+        node.busy,
+        node.workers,
+        node.waiting
+    )
+}
+
+/// What a screen reader says of a link.
+fn link_words(link: &LinkLine) -> String {
+    let mut words = format!("{} calls {}, {}", link.from, link.to, link.kind_word());
+    if link.partitioned {
+        words.push_str(", cut");
+    }
+    if let Some(queue) = &link.queue {
+        words.push_str(&format!(
+            ", {} queued, {} dead-lettered",
+            queue.depth, queue.dead_lettered
+        ));
+    }
+    if let Some(state) = link.breaker {
+        words.push_str(&format!(", breaker {}", state.replace('_', "-")));
+    }
+    words
+}
+
 /// A node's box; `handlers` (pointer down on the box, on its handle) when editable.
 fn node_view(
     node: &NodeBox,
     handlers: Option<(Callback<PointerEvent>, Callback<PointerEvent>)>,
+    focus: Focusable,
 ) -> Html {
     let transform = format!(
         "translate({},{})",
@@ -309,6 +423,8 @@ fn node_view(
     if node.is_client {
         return html! {
             <g class={classes!("node", "client", selected, node.spiking.then_some("spiking"))} data-testid={format!("node-{}", node.name)}
+                role="button" tabindex={focus.tabindex} data-item={focus.item.to_string()} data-node={node.name.clone()}
+                aria-label={node_words(node)} onfocus={focus.onfocus}
                 data-state={state} {transform} {onpointerdown}>
                 <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="46" />
                 <text x={(NODE_WIDTH / 2.0).to_string()} y="36" class="name" text-anchor="middle">{truncate(&node.name, 16)}</text>
@@ -325,6 +441,8 @@ fn node_view(
     let bar_width = NODE_WIDTH - 24.0;
     html! {
         <g class={classes!("node", state, exhausted.then_some("exhausted"), selected, node.slowed.then_some("slowed"), node.failing.then_some("failing"))}
+            role="button" tabindex={focus.tabindex} data-item={focus.item.to_string()} data-node={node.name.clone()}
+            aria-label={node_words(node)} onfocus={focus.onfocus}
             data-testid={format!("node-{}", node.name)} data-state={state} {transform} {onpointerdown}>
             <title>{format!("{}: {} of {} worker threads busy, {} requests and {} deliveries waiting", node.name, node.busy, node.workers, node.inbound, node.prefetched)}</title>
             <rect width={NODE_WIDTH.to_string()} height={NODE_HEIGHT.to_string()} rx="10" />
@@ -362,7 +480,7 @@ fn fault_marks(node: &NodeBox) -> String {
 
 /// A link; `onclick` switches it (on the editable canvas the pointer handler decides: a click
 /// on a message shows its path instead).
-fn link_view(link: &LinkLine, onclick: Option<Callback<MouseEvent>>) -> Html {
+fn link_view(link: &LinkLine, onclick: Option<Callback<MouseEvent>>, focus: Focusable) -> Html {
     let (start, end) = (link.start, link.end);
     let index = link.index;
     // With reduced motion there are no moving dots: each link counts what is on it instead.
@@ -404,7 +522,9 @@ fn link_view(link: &LinkLine, onclick: Option<Callback<MouseEvent>>) -> Html {
         }
     });
     html! {
-        <g class={classes!("link", link.kind_word())} data-testid={format!("link-{index}")} {onclick}>
+        <g class={classes!("link", link.kind_word())} data-testid={format!("link-{index}")} {onclick}
+            role="button" tabindex={focus.tabindex} data-item={focus.item.to_string()} data-link={index.to_string()}
+            aria-label={link_words(link)} onfocus={focus.onfocus}>
             <line x1={start.x.to_string()} y1={start.y.to_string()} x2={end.x.to_string()} y2={end.y.to_string()} marker-end="url(#arrow)" />
             {hit}
             {counter}
