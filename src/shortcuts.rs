@@ -16,7 +16,7 @@ pub struct Modifiers {
 }
 
 /// The keys, for the legend.
-pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it.";
+pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes, + and - zoom, 0 fits the view (Ctrl+wheel zooms at the pointer, a drag on empty canvas pans). Tab reaches the canvas; arrows move between its nodes and links, Enter inspects. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it.";
 
 /// The action a key press means, given what is selected: `None` when the key is not a
 /// shortcut (the browser keeps it), `Some(Err)` when it is one but cannot apply (a fault key
@@ -42,6 +42,9 @@ pub fn action_for_key(
         (".", _) => Action::Step,
         ("r", _) => Action::Reset,
         ("Escape", _) => Action::Select(None),
+        ("+" | "=", _) => Action::ZoomStep(1),
+        ("-" | "_", _) => Action::ZoomStep(-1),
+        ("0", _) => Action::FitView,
         ("Delete" | "Backspace", Some(selection)) => Action::Delete(selection.clone()),
         ("Delete" | "Backspace", None) => {
             return Some(Err(UiError::Missing(

@@ -135,6 +135,27 @@ pub enum Action {
         /// Where, in canvas units.
         y: f64,
     },
+    /// Zoom the canvas by `factor` keeping the world point (`x`, `y`) where it is on screen.
+    Zoom {
+        /// Above 1 zooms in.
+        factor: f64,
+        /// The point that stays put, in world units.
+        x: f64,
+        /// The point that stays put, in world units.
+        y: f64,
+    },
+    /// Move the canvas's view by (`dx`, `dy`) world units.
+    Pan {
+        /// Rightward.
+        dx: f64,
+        /// Downward.
+        dy: f64,
+    },
+    /// Zoom in (`steps` above 0) or out by a step of 1.25 each, around the middle of the view
+    /// (the + and - keys and buttons).
+    ZoomStep(i32),
+    /// Fit the view to every node.
+    FitView,
     /// Stop or resume adding entries to the event log.
     ToggleLogPause,
     /// Choose which log entries are shown.
@@ -177,6 +198,10 @@ impl Action {
                 | Action::Select(_)
                 | Action::InspectRequest(_)
                 | Action::ClickAt { .. }
+                | Action::Zoom { .. }
+                | Action::Pan { .. }
+                | Action::ZoomStep(_)
+                | Action::FitView
                 | Action::SetLogFilter(_)
                 | Action::PreviewMove { .. }
                 | Action::CancelPreview

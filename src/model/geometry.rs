@@ -97,10 +97,17 @@ impl Layout {
                         x: position.x,
                         y: position.y,
                     },
-                    None => Point {
-                        x: CANVAS_WIDTH * (column as f64 + 0.5) / columns as f64,
-                        y: CANVAS_HEIGHT * (row as f64 + 0.5) / per_column[column] as f64,
-                    },
+                    // Spread over the canvas, or wider than it when the boxes would overlap
+                    // (the view then fits itself to them).
+                    None => {
+                        let across = (CANVAS_WIDTH / columns as f64).max(NODE_WIDTH + 60.0);
+                        let down =
+                            (CANVAS_HEIGHT / per_column[column] as f64).max(NODE_HEIGHT + 24.0);
+                        Point {
+                            x: across * (column as f64 + 0.5),
+                            y: down * (row as f64 + 0.5),
+                        }
+                    }
                 }
             })
             .collect();
@@ -146,6 +153,22 @@ impl Layout {
     pub fn queue_center(&self, link: usize) -> Point {
         let (start, end) = self.link_ends(link);
         start.lerp(end, 0.5)
+    }
+
+    /// The rectangle around every node's box: (left, top, right, bottom); `None` without nodes.
+    pub fn bounds(&self) -> Option<(f64, f64, f64, f64)> {
+        let mut centers = self.centers.iter();
+        let first = centers.next()?;
+        let start = (first.x, first.y, first.x, first.y);
+        let (left, top, right, bottom) = centers.fold(start, |(l, t, r, b), c| {
+            (l.min(c.x), t.min(c.y), r.max(c.x), b.max(c.y))
+        });
+        Some((
+            left - NODE_WIDTH / 2.0,
+            top - NODE_HEIGHT / 2.0,
+            right + NODE_WIDTH / 2.0,
+            bottom + NODE_HEIGHT / 2.0,
+        ))
     }
 
     /// The link a point touches, if any: within [`LINK_REACH`] of its line, or inside its queue
@@ -257,4 +280,125 @@ fn distance_to_segment(point: Point, start: Point, end: Point) -> f64 {
     };
     let nearest = start.lerp(end, fraction);
     ((point.x - nearest.x).powi(2) + (point.y - nearest.y).powi(2)).sqrt()
+}
+
+/// The most the canvas zooms in (four times the fitted scale) and out.
+pub const ZOOM_RANGE: (f64, f64) = (0.2, 4.0);
+/// Room kept around the nodes when the view is fitted to them, in canvas units.
+const FIT_MARGIN: f64 = 40.0;
+
+/// Where the canvas looks: the world point at the middle of the view and how far it is zoomed
+/// in (1 shows a 1000 by 560 window of the world). The SVG's view box and the dot layer both
+/// follow it; a share link keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Camera {
+    /// Magnification: 2 shows half the width.
+    pub zoom: f64,
+    /// The world point at the middle of the view.
+    pub x: f64,
+    /// The world point at the middle of the view.
+    pub y: f64,
+}
+
+impl Default for Camera {
+    fn default() -> Self {
+        Camera {
+            zoom: 1.0,
+            x: CANVAS_WIDTH / 2.0,
+            y: CANVAS_HEIGHT / 2.0,
+        }
+    }
+}
+
+impl Camera {
+    /// The world rectangle in view: (left, top, width, height).
+    pub fn view_box(&self) -> (f64, f64, f64, f64) {
+        let (width, height) = (CANVAS_WIDTH / self.zoom, CANVAS_HEIGHT / self.zoom);
+        (self.x - width / 2.0, self.y - height / 2.0, width, height)
+    }
+
+    /// Zoomed by `factor` (within [`ZOOM_RANGE`]) keeping the world point `anchor` where it is
+    /// on screen (under the pointer, or the middle for the keys and buttons).
+    pub fn zoomed(self, factor: f64, anchor: Point) -> Camera {
+        if !factor.is_finite() || factor <= 0.0 {
+            return self;
+        }
+        let zoom = (self.zoom * factor).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+        let applied = zoom / self.zoom;
+        Camera {
+            zoom,
+            x: anchor.x + (self.x - anchor.x) / applied,
+            y: anchor.y + (self.y - anchor.y) / applied,
+        }
+        .kept_near()
+    }
+
+    /// Moved by (`dx`, `dy`) world units.
+    pub fn panned(self, dx: f64, dy: f64) -> Camera {
+        if !dx.is_finite() || !dy.is_finite() {
+            return self;
+        }
+        Camera {
+            x: self.x + dx,
+            y: self.y + dy,
+            ..self
+        }
+        .kept_near()
+    }
+
+    /// The view a scenario opens with: the canvas as it is when every node is on it, else
+    /// fitted to the nodes (a large generated topology).
+    pub fn for_layout(layout: &Layout) -> Camera {
+        match layout.bounds() {
+            Some((left, top, right, bottom))
+                if left < 0.0 || top < 0.0 || right > CANVAS_WIDTH || bottom > CANVAS_HEIGHT =>
+            {
+                Camera::fit(layout)
+            }
+            _ => Camera::default(),
+        }
+    }
+
+    /// The view that shows every node of `layout`, as large as fits (never beyond 1).
+    pub fn fit(layout: &Layout) -> Camera {
+        let Some((left, top, right, bottom)) = layout.bounds() else {
+            return Camera::default();
+        };
+        let (width, height) = (
+            right - left + 2.0 * FIT_MARGIN,
+            bottom - top + 2.0 * FIT_MARGIN,
+        );
+        let zoom = (CANVAS_WIDTH / width)
+            .min(CANVAS_HEIGHT / height)
+            .clamp(ZOOM_RANGE.0, 1.0);
+        Camera {
+            zoom,
+            x: (left + right) / 2.0,
+            y: (top + bottom) / 2.0,
+        }
+    }
+
+    /// Kept within reach of the world: the middle of the view never wanders further than a
+    /// view's width from the canvas (a person cannot lose the topology by panning).
+    fn kept_near(self) -> Camera {
+        let (_, _, width, height) = self.view_box();
+        Camera {
+            x: self.x.clamp(-width, CANVAS_WIDTH + width),
+            y: self.y.clamp(-height, CANVAS_HEIGHT + height),
+            ..self
+        }
+    }
+
+    /// A camera from a link, made safe: finite, within the zoom range.
+    pub fn checked(self) -> Camera {
+        if !(self.zoom.is_finite() && self.x.is_finite() && self.y.is_finite()) {
+            return Camera::default();
+        }
+        Camera {
+            zoom: self.zoom.clamp(ZOOM_RANGE.0, ZOOM_RANGE.1),
+            ..self
+        }
+        .kept_near()
+    }
 }

@@ -35,7 +35,8 @@ pub mod words;
 pub use action::{Action, Block, Changed, Export, UiError};
 pub use charts::{Chart, FrameTimes, Rates};
 pub use geometry::{
-    Layout, Point, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH,
+    Camera, Layout, Point, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT,
+    QUEUE_WIDTH,
 };
 pub use log::{LogEntry, LogFilter, Severity};
 pub use playground::{Download, Panel, Playground, SPEEDS};

@@ -73,6 +73,9 @@ pub struct View {
     pub log: SharedLogFilter,
     /// Whether the compare view (all sync beside async) was open.
     pub compare: bool,
+    /// Where the canvas looked (zoom and middle), when not where the scenario opens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub camera: Option<super::geometry::Camera>,
 }
 
 impl Default for View {
@@ -83,6 +86,7 @@ impl Default for View {
             selected: None,
             log: SharedLogFilter::All,
             compare: false,
+            camera: None,
         }
     }
 }

@@ -326,6 +326,7 @@ pub fn App() -> Html {
     let side_view = model.side_stage(counts).map(Rc::new);
     let model = &*model;
     let now_s = model.now().as_secs_f64();
+    let camera = model.camera();
     let page = model.page();
     if page.embed {
         let story = model.story();
@@ -335,7 +336,7 @@ pub fn App() -> Html {
                 title={story.title} caption={story.caption} figures={model.figures()}
                 playing={model.playing()} speed={model.speed()} {now_s}
                 message={model.notice().or(model.stalled()).map(str::to_string)}
-                opening={model.opening()} open_full={(*open_full).clone()} dispatch={dispatch.clone()} />
+                opening={model.opening()} open_full={(*open_full).clone()} {camera} dispatch={dispatch.clone()} />
         };
     }
     let messages = Messages {
@@ -355,16 +356,16 @@ pub fn App() -> Html {
                         <div class="compare" data-testid="compare-view">
                             <div class="side" data-testid="compare-sync">
                                 {side_header(&main.scenario().name, &model.figures(), "compare-sync")}
-                                <Stage view={view.clone()} canvas={canvas.clone()} dispatch={dispatch.clone()} switchable=true label="Topology, every call blocking (sync)" />
+                                <Stage view={view.clone()} {camera} canvas={canvas.clone()} dispatch={dispatch.clone()} switchable=true label="Topology, every call blocking (sync)" />
                             </div>
                             <div class="side" data-testid="compare-async">
                                 {side_header(&side.scenario().name, &crate::model::Figures::of(side), "compare-async")}
-                                <Stage view={side_view} canvas={side_canvas.clone()} dispatch={dispatch.clone()} switchable=true label="Topology, calls between services through queues (async)" />
+                                <Stage view={side_view} {camera} canvas={side_canvas.clone()} dispatch={dispatch.clone()} switchable=true label="Topology, calls between services through queues (async)" />
                             </div>
                         </div>
                         <p class="hint">{"The charts, the figures on the right and the log follow the sync side; both sides get every fault you apply."}</p>
                     } else {
-                        <Stage view={view.clone()} canvas={canvas.clone()} dispatch={dispatch.clone()} editable=true />
+                        <Stage view={view.clone()} {camera} canvas={canvas.clone()} dispatch={dispatch.clone()} editable=true />
                     }
                     <Charts charts={Rc::new(model.charts())} />
                     if let Some(path) = model.request_path() {

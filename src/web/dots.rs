@@ -2,7 +2,7 @@
 //! with its own colour (Okabe-Ito, colour-blind safe) and shape, so meaning survives without
 //! colour.
 
-use crate::model::{Runner, CANVAS_HEIGHT, CANVAS_WIDTH};
+use crate::model::{Camera, Runner};
 use cascade_sim::InFlightKind;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -66,7 +66,7 @@ pub(crate) fn clear(canvas: &HtmlCanvasElement) {
 }
 
 /// Redraws the dot layer for the runner's current instant.
-pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
+pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner, camera: &Camera) {
     let Some(context) = canvas
         .get_context("2d")
         .ok()
@@ -86,10 +86,11 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
         canvas.set_width(width);
         canvas.set_height(height);
     }
-    // As the SVG under it draws (`xMidYMid meet`): the whole canvas, centred, aspect kept.
-    let scale = (css_width / CANVAS_WIDTH).min(css_height / CANVAS_HEIGHT) * ratio;
-    let offset_x = (css_width * ratio - CANVAS_WIDTH * scale) / 2.0;
-    let offset_y = (css_height * ratio - CANVAS_HEIGHT * scale) / 2.0;
+    // As the SVG under it draws (`xMidYMid meet`): the camera's view box, centred, aspect kept.
+    let (view_x, view_y, view_width, view_height) = camera.view_box();
+    let scale = (css_width / view_width).min(css_height / view_height) * ratio;
+    let offset_x = (css_width * ratio - view_width * scale) / 2.0 - view_x * scale;
+    let offset_y = (css_height * ratio - view_height * scale) / 2.0 - view_y * scale;
     let _ = context.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
     let _ = context.set_transform(scale, 0.0, 0.0, scale, offset_x, offset_y);
@@ -98,9 +99,11 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
     // draws one small square per cell, so the cost stops growing with the number of messages
     // (shape still differs by size, so kinds stay apart without colour).
     if in_flight.len() > MANY_DOTS {
-        const CELL: f64 = 4.0;
-        let columns = (CANVAS_WIDTH / CELL) as usize + 1;
-        let rows = (crate::model::CANVAS_HEIGHT / CELL) as usize + 1;
+        // Cells of about four canvas units on screen, over the part of the world in view;
+        // what is out of view is not drawn at all.
+        let cell = 4.0 / camera.zoom;
+        let columns = (view_width / cell) as usize + 1;
+        let rows = (view_height / cell) as usize + 1;
         let mut occupied = vec![false; columns * rows];
         for (kind, colour, _, _) in STYLES {
             occupied.iter_mut().for_each(|cell| *cell = false);
@@ -115,17 +118,16 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner) {
                 .filter(|transmission| transmission.kind == kind)
             {
                 let point = layout.in_flight_position(transmission, now);
-                let (column, row) = (
-                    (point.x / CELL).max(0.0) as usize,
-                    (point.y / CELL).max(0.0) as usize,
-                );
-                let Some(cell) =
-                    occupied.get_mut(row.min(rows - 1) * columns + column.min(columns - 1))
+                let (across, down) = ((point.x - view_x) / cell, (point.y - view_y) / cell);
+                if across < 0.0 || down < 0.0 || across >= columns as f64 || down >= rows as f64 {
+                    continue;
+                }
+                let Some(occupied) = occupied.get_mut(down as usize * columns + across as usize)
                 else {
                     continue;
                 };
-                if !*cell {
-                    *cell = true;
+                if !*occupied {
+                    *occupied = true;
                     context.fill_rect(point.x - size / 2.0, point.y - size / 2.0, size, size);
                 }
             }

@@ -76,9 +76,10 @@ impl FrameLoop {
         });
         let canvas = self.canvas.cast::<HtmlCanvasElement>();
         let moving = !self.reduced_motion.get();
+        let camera = playground.camera();
         if let Some(canvas) = &canvas {
             if moving {
-                dots::draw(canvas, playground.main_mut());
+                dots::draw(canvas, playground.main_mut(), &camera);
             } else {
                 dots::clear(canvas);
             }
@@ -88,7 +89,7 @@ impl FrameLoop {
             playground.side_mut(),
         ) {
             if moving {
-                dots::draw(&canvas, side);
+                dots::draw(&canvas, side, &camera);
             } else {
                 dots::clear(&canvas);
             }

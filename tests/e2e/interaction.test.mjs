@@ -276,3 +276,75 @@ test("a keyboard path to everything on the canvas: arrows move, fault keys act o
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("pan and zoom: Ctrl+wheel zooms at the pointer, a drag on empty canvas pans, + - 0 and the buttons work, links keep the view", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  const payments = page.getByTestId("node-Payments");
+  const before = await payments.boundingBox();
+  const at = await centre(payments);
+  // Ctrl+wheel over Payments: it grows, and stays under the pointer.
+  await page.mouse.move(at.x, at.y);
+  await page.keyboard.down("Control");
+  await page.mouse.wheel(0, -300);
+  await page.keyboard.up("Control");
+  await eventually(async () => (await payments.boundingBox()).width > before.width * 1.5, 3000);
+  const zoomed = await payments.boundingBox();
+  assert.ok(zoomed.width > before.width * 1.5, `zoomed in: ${before.width} -> ${zoomed.width}`);
+  const still = await centre(payments);
+  assert.ok(Math.abs(still.x - at.x) < 3 && Math.abs(still.y - at.y) < 3, "the point under the pointer stays");
+  // A drag on empty canvas pans by the same amount, and selects nothing.
+  const stage = await page.locator("svg.topology").boundingBox();
+  // Some point of the canvas with nothing on it (the grid shows through).
+  const empty = await page.evaluate(([left, top, width, height]) => {
+    for (let y = top + height - 20; y > top + 40; y -= 15) {
+      for (let x = left + 20; x < left + width - 120; x += 15) {
+        if (document.elementFromPoint(x, y)?.classList.contains("grid")) return { x, y };
+      }
+    }
+    return null;
+  }, [stage.x, stage.y, stage.width, stage.height]);
+  assert.ok(empty, "an empty spot on the canvas");
+  await drag(page, empty, { x: empty.x + 120, y: empty.y - 40 });
+  const panned = await centre(payments);
+  assert.ok(Math.abs(panned.x - still.x - 120) < 4 && Math.abs(panned.y - still.y + 40) < 4, `panned with the pointer: ${JSON.stringify([still, panned])}`);
+  // The view travels in a share link.
+  await page.getByTestId("share").click();
+  const link = await page.getByTestId("share-link").inputValue();
+  const viewBox = await page.locator("svg.topology").getAttribute("viewBox");
+  const opened = await openPage(shared.browser, link);
+  await opened.getByTestId("node-Payments").waitFor();
+  await eventually(async () => (await opened.getByTestId("replaying").count()) === 0, 5000);
+  assert.equal(await opened.locator("svg.topology").getAttribute("viewBox"), viewBox, "the link keeps the view");
+  await opened.close();
+  // Fit (the button and 0) shows everything again; - and + step.
+  await page.getByTestId("fit-view").click();
+  const fitted = await page.locator("svg.topology").getAttribute("viewBox");
+  await page.keyboard.press("+");
+  assert.notEqual(await page.locator("svg.topology").getAttribute("viewBox"), fitted, "+ zooms");
+  await page.keyboard.press("0");
+  assert.equal(await page.locator("svg.topology").getAttribute("viewBox"), fitted, "0 fits");
+  await page.getByTestId("zoom-out").click();
+  assert.notEqual(await page.locator("svg.topology").getAttribute("viewBox"), fitted, "the - button zooms out");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("the stress topology opens fitted: every box in view, none on another", async () => {
+  const page = await openPlayground("?preset=stress&autoplay=0");
+  const stage = await page.locator("svg.topology").boundingBox();
+  const boxes = await page.locator("g.node").evaluateAll((nodes) => nodes.map((node) => {
+    const rect = node.querySelector("rect").getBoundingClientRect();
+    return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+  }));
+  assert.equal(boxes.length, 60, "50 services and 10 load sources");
+  for (const [index, box] of boxes.entries()) {
+    assert.ok(box.x >= stage.x - 1 && box.y >= stage.y - 1 && box.x + box.width <= stage.x + stage.width + 1 && box.y + box.height <= stage.y + stage.height + 1, `box ${index} in view`);
+    for (const other of boxes.slice(index + 1)) {
+      const apart = box.x + box.width <= other.x + 0.5 || other.x + other.width <= box.x + 0.5 || box.y + box.height <= other.y + 0.5 || other.y + other.height <= box.y + 0.5;
+      assert.ok(apart, `boxes overlap: ${JSON.stringify(box)} ${JSON.stringify(other)}`);
+    }
+  }
+  await page.screenshot({ path: join(screenshots, "stress-fitted.png") });
+  await page.close();
+});

@@ -8,8 +8,8 @@ use cascade::model::editor::Edit;
 use cascade::model::share::{self, SharedState};
 use cascade::model::words::{compact_count, request_story};
 use cascade::model::{
-    Action, Block, Changed, Export, FrameTimes, Layout, LogFilter, Panel, Playground, Point,
-    Selection, UiError, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_WIDTH,
+    Action, Block, Camera, Changed, Export, FrameTimes, Layout, LogFilter, Panel, Playground,
+    Point, Selection, UiError, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_WIDTH,
 };
 use cascade_sim::{presets, CommandError, InFlight, LinkKind, NodeId, NodeState, SimTime};
 
@@ -1524,4 +1524,108 @@ fn the_scenario_menu_knows_a_scenario_that_is_not_a_preset() {
         None,
     );
     assert_eq!(stress.preset_id(), Some("stress"));
+}
+
+/// The canvas zooms at a point (that point stays put), pans, fits every node, and a share
+/// link keeps where it looked.
+#[test]
+fn the_view_zooms_at_a_point_pans_fits_and_travels_in_links() {
+    let mut playground = playground("checkout");
+    assert_eq!(
+        playground.camera(),
+        Camera::default(),
+        "a small topology opens unzoomed"
+    );
+    let anchor = Point { x: 820.0, y: 140.0 };
+    let on_screen = |camera: Camera, point: Point| {
+        let (x, y, width, height) = camera.view_box();
+        ((point.x - x) / width, (point.y - y) / height)
+    };
+    let before = on_screen(playground.camera(), anchor);
+    act(
+        &mut playground,
+        Action::Zoom {
+            factor: 2.0,
+            x: anchor.x,
+            y: anchor.y,
+        },
+    );
+    assert_eq!(playground.camera().zoom, 2.0);
+    let after = on_screen(playground.camera(), anchor);
+    assert!(
+        (before.0 - after.0).abs() < 1e-9 && (before.1 - after.1).abs() < 1e-9,
+        "the point under the pointer stays"
+    );
+    act(
+        &mut playground,
+        Action::Zoom {
+            factor: 1e9,
+            x: 0.0,
+            y: 0.0,
+        },
+    );
+    assert_eq!(
+        playground.camera().zoom,
+        cascade::model::geometry::ZOOM_RANGE.1,
+        "zoom is bounded"
+    );
+    act(
+        &mut playground,
+        Action::Zoom {
+            factor: f64::NAN,
+            x: 0.0,
+            y: 0.0,
+        },
+    );
+    assert!(playground.camera().zoom.is_finite(), "nonsense is ignored");
+    let centre = (playground.camera().x, playground.camera().y);
+    act(
+        &mut playground,
+        Action::Pan {
+            dx: 30.0,
+            dy: -20.0,
+        },
+    );
+    assert_eq!(
+        (playground.camera().x, playground.camera().y),
+        (centre.0 + 30.0, centre.1 - 20.0)
+    );
+    act(&mut playground, Action::Pan { dx: 1e9, dy: 0.0 });
+    assert!(
+        playground.camera().x < 2_000.0,
+        "the topology cannot be lost by panning"
+    );
+    act(&mut playground, Action::ZoomStep(-1));
+    act(&mut playground, Action::FitView);
+    let (x, y, width, height) = playground.camera().view_box();
+    let (left, top, right, bottom) = playground.main().layout().bounds().expect("nodes");
+    assert!(
+        x <= left && y <= top && x + width >= right && y + height >= bottom,
+        "every node in view"
+    );
+    // A link keeps the view; a large generated topology opens fitted, no box on another.
+    act(&mut playground, Action::ZoomStep(2));
+    let camera = playground.camera();
+    let restored = restore(&playground.capture());
+    assert_eq!(restored.camera(), camera);
+    let stress = crate::support::playground("stress");
+    let (x, y, width, height) = stress.camera().view_box();
+    let layout = stress.main().layout();
+    let (left, top, right, bottom) = layout.bounds().expect("nodes");
+    assert!(
+        x <= left && y <= top && x + width >= right && y + height >= bottom,
+        "the stress topology opens fitted"
+    );
+    let count = stress.main().scenario().node_names().count();
+    let centers: Vec<Point> = (0..count)
+        .map(|i| layout.center(NodeId(i as u32)))
+        .collect();
+    for (i, a) in centers.iter().enumerate() {
+        for b in &centers[i + 1..] {
+            assert!(
+                (a.x - b.x).abs() >= NODE_WIDTH || (a.y - b.y).abs() >= cascade::model::NODE_HEIGHT,
+                "stress boxes overlap: {a:?} {b:?}"
+            );
+        }
+    }
 }

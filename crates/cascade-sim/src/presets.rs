@@ -421,6 +421,12 @@ pub fn reference_workload() -> Scenario {
     scenario
 }
 
+/// The stress topology's grid: a column and a row further than a node's box (the playground
+/// draws 170 by 92), so the picture has no overlap and a fitted view shows every node.
+const STRESS_COLUMN: f64 = 200.0;
+/// See [`STRESS_COLUMN`].
+const STRESS_ROW: f64 = 112.0;
+
 /// A large topology for the frame-time benchmark (`stress` in `by_id`): `services` services
 /// in five layers, `links` links (a third async) between consecutive layers, one load source
 /// per first-layer service, calls made in parallel, and `rate_per_second` requests in all.
@@ -441,8 +447,8 @@ pub fn stress(services: usize, links: usize, rate_per_second: f64) -> Scenario {
             queue_capacity: 10_000,
             service_time: Distribution::Exponential { mean_ms: 5.0 },
             position: Some(Position {
-                x: 150.0 + layer as f64 * 190.0,
-                y: 20.0 + (row as f64 + 0.5) * 520.0 / per_layer as f64,
+                x: 300.0 + layer as f64 * STRESS_COLUMN,
+                y: STRESS_ROW * (row as f64 + 0.5),
             }),
             ..ServiceSpec::default()
         });
@@ -455,8 +461,8 @@ pub fn stress(services: usize, links: usize, rate_per_second: f64) -> Scenario {
             name: name.clone(),
             rate_per_second: rate_per_second / first_layer as f64,
             position: Some(Position {
-                x: 40.0,
-                y: 20.0 + (target as f64 + 0.5) * 520.0 / first_layer as f64,
+                x: 100.0,
+                y: STRESS_ROW * (target as f64 + 0.5),
             }),
             ..ClientSpec::default()
         });

@@ -12,7 +12,7 @@ mod shown;
 
 use super::action::{Action, Block, Changed, Selection, UiError};
 use super::editor::{Edit, History};
-use super::geometry::{Point, CANVAS_HEIGHT, CANVAS_WIDTH};
+use super::geometry::{Camera, Point, CANVAS_HEIGHT, CANVAS_WIDTH};
 use super::log::LogFilter;
 use super::replay::Opening;
 use super::runner::Runner;
@@ -20,6 +20,8 @@ use super::share::{self, SharedState};
 use crate::embed::{PageOptions, Snippet};
 use cascade_sim::{presets, Command, LinkId, LinkKind, NodeState, RequestId, Scenario};
 
+/// How much one press of + or - zooms.
+pub const ZOOM_STEP: f64 = 1.25;
 /// The seed a new playground starts with.
 pub const DEFAULT_SEED: u64 = 1;
 /// The speed a new playground starts at (simulated seconds per second).
@@ -97,6 +99,8 @@ pub struct Playground {
     preset: Option<&'static str>,
     /// The run opening is the person's own autosaved one, not a shared link.
     resuming: bool,
+    /// Where the canvas looks.
+    camera: Camera,
 }
 
 impl Playground {
@@ -120,7 +124,9 @@ impl Playground {
             download: None,
             preset: None,
             resuming: false,
+            camera: Camera::default(),
         };
+        playground.camera = Camera::for_layout(playground.main.layout());
         playground.preset = preset_named(&playground.main.scenario().name);
         playground.apply_page_options();
         Ok(playground)
@@ -385,6 +391,26 @@ impl Playground {
                 Ok(Changed::View)
             }
             Action::ClickAt { x, y } => self.click_at(Point { x: *x, y: *y }),
+            Action::Zoom { factor, x, y } => {
+                self.camera = self.camera.zoomed(*factor, Point { x: *x, y: *y });
+                Ok(Changed::View)
+            }
+            Action::Pan { dx, dy } => {
+                self.camera = self.camera.panned(*dx, *dy);
+                Ok(Changed::View)
+            }
+            Action::ZoomStep(steps) => {
+                let middle = Point {
+                    x: self.camera.x,
+                    y: self.camera.y,
+                };
+                self.camera = self.camera.zoomed(ZOOM_STEP.powi(*steps), middle);
+                Ok(Changed::View)
+            }
+            Action::FitView => {
+                self.camera = Camera::fit(self.main.layout());
+                Ok(Changed::View)
+            }
             Action::ToggleLogPause => {
                 let paused = self.main.log().paused();
                 self.main.set_log_paused(!paused);

@@ -4,6 +4,7 @@ use super::{Panel, Playground, LOG_SHOWN};
 use crate::embed::{PageOptions, Snippet};
 use crate::model::action::Selection;
 use crate::model::charts::{self, Chart};
+use crate::model::geometry::Camera;
 use crate::model::log::{LogEntry, LogFilter};
 use crate::model::runner::Runner;
 use crate::model::views::{Figures, Inspected, StageView, Story};
@@ -48,6 +49,11 @@ impl Playground {
     /// The page's options.
     pub fn page(&self) -> &PageOptions {
         &self.page
+    }
+
+    /// Where the canvas looks.
+    pub fn camera(&self) -> Camera {
+        self.camera
     }
 
     /// Whether time runs.

@@ -41,6 +41,8 @@ pub struct EmbedViewProps {
     pub message: Option<String>,
     /// A shared run still opening, in words.
     pub opening: Option<String>,
+    /// Where the view looks.
+    pub camera: crate::model::Camera,
     /// Opens this run in the full playground.
     pub open_full: Callback<MouseEvent>,
     /// Where actions go.
@@ -107,15 +109,15 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                 <div class="compare" data-testid="compare-view">
                     <div class="side" data-testid="compare-sync">
                         <span class="side-label">{"all sync"}</span>
-                        <Stage view={props.view.clone()} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} label="Topology, all sync" />
+                        <Stage view={props.view.clone()} camera={props.camera} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} label="Topology, all sync" />
                     </div>
                     <div class="side" data-testid="compare-async">
                         <span class="side-label">{"async between services"}</span>
-                        <Stage view={side.clone()} canvas={props.side_canvas.clone()} dispatch={dispatch.clone()} {switchable} label="Topology, async between services" />
+                        <Stage view={side.clone()} camera={props.camera} canvas={props.side_canvas.clone()} dispatch={dispatch.clone()} {switchable} label="Topology, async between services" />
                     </div>
                 </div>
             } else {
-                <Stage view={props.view.clone()} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+                <Stage view={props.view.clone()} camera={props.camera} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} />
             }
             {caption}
             {bar}

@@ -6,8 +6,8 @@
 
 use crate::model::words::{compact_count, truncate};
 use crate::model::{
-    Action, Block, LinkLine, NodeBox, Point, Selection, StageView, CANVAS_HEIGHT, CANVAS_WIDTH,
-    NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT, QUEUE_WIDTH,
+    Action, Block, Camera, LinkLine, NodeBox, Point, Selection, StageView, NODE_HEIGHT, NODE_WIDTH,
+    QUEUE_HEIGHT, QUEUE_WIDTH,
 };
 use cascade_sim::{LinkKind, NodeState};
 use std::rc::Rc;
@@ -26,6 +26,13 @@ enum Gesture {
     Move { name: String, moved: bool },
     /// A link is being drawn from a node to the pointer.
     Connect { from: String, to: Point },
+    /// The view is being dragged from empty canvas: where the pointer was last (client
+    /// pixels), and whether it moved past a click's slop (until then, a release is a click).
+    Pan {
+        start: (i32, i32),
+        last: (i32, i32),
+        moved: bool,
+    },
 }
 
 /// How far (client pixels) a pointer may move between press and release and still click.
@@ -46,22 +53,44 @@ pub struct StageProps {
     /// Not editable: a click on a link switches it (not on a read-only page).
     #[prop_or_default]
     pub switchable: bool,
+    /// Where the view looks.
+    pub camera: Camera,
     /// What screen readers call this stage (two side by side must differ).
     #[prop_or(AttrValue::Static("Topology"))]
     pub label: AttrValue,
 }
 
-/// Where a pointer event is, in canvas units.
-fn canvas_point(svg: &NodeRef, event: &PointerEvent) -> Option<Point> {
+/// How the SVG maps the camera's view box onto its box on screen (`xMidYMid meet`: the
+/// whole view box, centred, aspect kept): screen pixels per world unit, and where the view
+/// box's top left corner is on screen.
+fn screen_mapping(svg: &NodeRef, camera: &Camera) -> Option<(f64, f64, f64)> {
     let svg = svg.cast::<web_sys::Element>()?;
     let rect = svg.get_bounding_client_rect();
     if rect.width() <= 0.0 || rect.height() <= 0.0 {
         return None;
     }
+    let (_, _, width, height) = camera.view_box();
+    let scale = (rect.width() / width).min(rect.height() / height);
+    Some((
+        scale,
+        rect.left() + (rect.width() - width * scale) / 2.0,
+        rect.top() + (rect.height() - height * scale) / 2.0,
+    ))
+}
+
+/// Where a point on screen (client pixels) is in the world.
+fn world_point(svg: &NodeRef, camera: &Camera, client_x: i32, client_y: i32) -> Option<Point> {
+    let (scale, left, top) = screen_mapping(svg, camera)?;
+    let (x, y, _, _) = camera.view_box();
     Some(Point {
-        x: (f64::from(event.client_x()) - rect.left()) * CANVAS_WIDTH / rect.width(),
-        y: (f64::from(event.client_y()) - rect.top()) * CANVAS_HEIGHT / rect.height(),
+        x: x + (f64::from(client_x) - left) / scale,
+        y: y + (f64::from(client_y) - top) / scale,
     })
+}
+
+/// Where a pointer event is, in world units.
+fn canvas_point(svg: &NodeRef, camera: &Camera, event: &PointerEvent) -> Option<Point> {
+    world_point(svg, camera, event.client_x(), event.client_y())
 }
 
 /// Sends every further event of this pointer to the canvas, wherever it goes (over the side
@@ -111,6 +140,7 @@ pub fn Stage(props: &StageProps) -> Html {
             move || drop(listener)
         });
     }
+    let camera = props.camera;
     let on_move = {
         let (svg, gesture, dispatch, redraw) = (
             svg.clone(),
@@ -119,11 +149,31 @@ pub fn Stage(props: &StageProps) -> Html {
             redraw.clone(),
         );
         Callback::from(move |event: PointerEvent| {
-            let Some(point) = canvas_point(&svg, &event) else {
+            let Some(point) = canvas_point(&svg, &camera, &event) else {
                 return;
             };
             let mut current = gesture.borrow_mut();
             match &mut *current {
+                Gesture::Pan { start, last, moved } => {
+                    let client = (event.client_x(), event.client_y());
+                    let (dx, dy) = (client.0 - start.0, client.1 - start.1);
+                    if !*moved && dx * dx + dy * dy > CLICK_SLOP_PX * CLICK_SLOP_PX {
+                        // A drag, not a click: the canvas keeps the pointer from now on.
+                        *moved = true;
+                        capture(&svg, &event);
+                    }
+                    if *moved {
+                        let scale =
+                            screen_mapping(&svg, &camera).map_or(1.0, |(scale, _, _)| scale);
+                        let (dx, dy) = (client.0 - last.0, client.1 - last.1);
+                        *last = client;
+                        drop(current);
+                        dispatch.emit(Action::Pan {
+                            dx: -f64::from(dx) / scale,
+                            dy: -f64::from(dy) / scale,
+                        });
+                    }
+                }
                 Gesture::Move { name, moved } => {
                     *moved = true;
                     let name = name.clone();
@@ -152,11 +202,15 @@ pub fn Stage(props: &StageProps) -> Html {
         );
         Callback::from(move |event: PointerEvent| {
             let current = std::mem::take(&mut *gesture.borrow_mut());
-            let Some(Point { x, y }) = canvas_point(&svg, &event) else {
+            let Some(Point { x, y }) = canvas_point(&svg, &camera, &event) else {
                 return;
             };
             dispatch.emit(match current {
                 Gesture::Idle => Action::ClickAt { x, y },
+                // A press and release on empty canvas is a click (on the editable canvas the
+                // model decides what it lands on; elsewhere links handle their own clicks).
+                Gesture::Pan { moved: false, .. } if editable => Action::ClickAt { x, y },
+                Gesture::Pan { .. } => return,
                 Gesture::Add(block, (x0, y0)) => {
                     let (dx, dy) = (event.client_x() - x0, event.client_y() - y0);
                     if dx * dx + dy * dy <= CLICK_SLOP_PX * CLICK_SLOP_PX {
@@ -197,13 +251,66 @@ pub fn Stage(props: &StageProps) -> Html {
             event.prevent_default();
             event.stop_propagation();
             capture(&svg, &event);
-            let to = canvas_point(&svg, &event).unwrap_or_default();
+            let to = canvas_point(&svg, &camera, &event).unwrap_or_default();
             *gesture.borrow_mut() = Gesture::Connect {
                 from: name.clone(),
                 to,
             };
         })
     };
+    let pan_down = {
+        let gesture = gesture.clone();
+        Callback::from(move |event: PointerEvent| {
+            if event.button() != 0 {
+                return;
+            }
+            let at = (event.client_x(), event.client_y());
+            *gesture.borrow_mut() = Gesture::Pan {
+                start: at,
+                last: at,
+                moved: false,
+            };
+        })
+    };
+    {
+        // Ctrl+wheel (and a trackpad's pinch) zooms at the pointer. A native listener: the
+        // page must not zoom or scroll instead, so it is not passive.
+        let (svg, dispatch) = (svg.clone(), dispatch.clone());
+        use_effect_with(camera, move |camera| {
+            let camera = *camera;
+            let listener = svg.cast::<web_sys::Element>().map(|element| {
+                let options = gloo::events::EventListenerOptions::enable_prevent_default();
+                let svg = svg.clone();
+                gloo::events::EventListener::new_with_options(
+                    &element,
+                    "wheel",
+                    options,
+                    move |event| {
+                        let Some(wheel) =
+                            wasm_bindgen::JsCast::dyn_ref::<web_sys::WheelEvent>(event)
+                        else {
+                            return;
+                        };
+                        if !wheel.ctrl_key() {
+                            return;
+                        }
+                        wheel.prevent_default();
+                        if let Some(at) =
+                            world_point(&svg, &camera, wheel.client_x(), wheel.client_y())
+                        {
+                            let factor = (-wheel.delta_y() / 300.0).exp();
+                            dispatch.emit(Action::Zoom {
+                                factor,
+                                x: at.x,
+                                y: at.y,
+                            });
+                        }
+                    },
+                )
+            });
+            move || drop(listener)
+        });
+    }
     let palette_down = |block: Block| {
         let (gesture, svg) = (gesture.clone(), svg.clone());
         Callback::from(move |event: PointerEvent| {
@@ -282,6 +389,20 @@ pub fn Stage(props: &StageProps) -> Html {
             Callback::from(move |_: FocusEvent| focused.set(item))
         },
     };
+    let view_box = {
+        let (x, y, width, height) = camera.view_box();
+        format!("{x:.1} {y:.1} {width:.1} {height:.1}")
+    };
+    let zoom_bar = html! {
+        <div class="zoom-bar" role="group" aria-label="Zoom">
+            <button class="small" data-testid="zoom-out" title="Zoom out (-)" aria-label="Zoom out"
+                onclick={dispatch.reform(|_: MouseEvent| Action::ZoomStep(-1))}>{"−"}</button>
+            <button class="small" data-testid="zoom-in" title="Zoom in (+, or Ctrl+wheel)" aria-label="Zoom in"
+                onclick={dispatch.reform(|_: MouseEvent| Action::ZoomStep(1))}>{"+"}</button>
+            <button class="small" data-testid="fit-view" title="Fit everything in view (0)"
+                onclick={dispatch.reform(|_: MouseEvent| Action::FitView)}>{"Fit"}</button>
+        </div>
+    };
     let connecting = match &*gesture.borrow() {
         Gesture::Connect { from, to } => view
             .nodes
@@ -292,10 +413,9 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     html! {
         <section class="stage" aria-label={props.label.clone()}>
-            <svg ref={svg.clone()} class="topology" viewBox={format!("0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}")} role="group" onkeydown={on_key}
+            <svg ref={svg.clone()} class="topology" viewBox={view_box} role="group" onkeydown={on_key} onpointerdown={pan_down}
                 aria-label={view.title.clone()}
-                onpointermove={editable.then_some(on_move)} onpointerup={editable.then_some(on_up)}
-                onpointercancel={editable.then_some(on_cancel)}>
+                onpointermove={on_move} onpointerup={on_up} onpointercancel={on_cancel}>
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
@@ -305,7 +425,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     </pattern>
                 </defs>
                 if editable {
-                    <rect width={CANVAS_WIDTH.to_string()} height={CANVAS_HEIGHT.to_string()} fill="url(#grid)" class="grid" />
+                    <rect x="-2000" y="-2000" width="6000" height="5000" fill="url(#grid)" class="grid" />
                 }
                 { for view.links.iter().map(|link| {
                     let onclick = (!editable && props.switchable).then(|| {
@@ -323,6 +443,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 }
             </svg>
             <canvas ref={props.canvas.clone()} class="dots" aria-hidden="true"></canvas>
+            {zoom_bar}
             if editable {
                 <div class="palette" role="group" aria-label="Add to the canvas">
                     <button data-testid="palette-service" class="small" title="Drag onto the canvas (or click) to add a service"
