@@ -24,7 +24,7 @@ pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z 
 pub fn action_for_key(
     key: &str,
     modifiers: Modifiers,
-    selection: Option<&Selection>,
+    selected: &[Selection],
 ) -> Option<Result<Action, UiError>> {
     if modifiers.alt {
         return None;
@@ -34,9 +34,37 @@ pub fn action_for_key(
             "z" | "Z" if modifiers.shift => Some(Ok(Action::Redo)),
             "z" | "Z" => Some(Ok(Action::Undo)),
             "y" | "Y" => Some(Ok(Action::Redo)),
+            "c" | "C" => Some(Ok(Action::Copy)),
+            "v" | "V" => Some(Ok(Action::Paste)),
             _ => None,
         };
     }
+    if let [_, _, ..] = selected {
+        // Several nodes: a fault key acts on each, Delete removes them all at once.
+        let names: Vec<String> = selected
+            .iter()
+            .filter_map(|selection| match selection {
+                Selection::Node(name) => Some(name.clone()),
+                Selection::Link(_) => None,
+            })
+            .collect();
+        let each = |make: fn(String) -> Action| {
+            Some(Ok(Action::Batch(names.iter().cloned().map(make).collect())))
+        };
+        match key {
+            "k" => return each(Action::ToggleKill),
+            "f" => return each(Action::ToggleFreeze),
+            "s" => return each(Action::ToggleSlow),
+            "e" => return each(Action::ToggleErrors),
+            "Delete" | "Backspace" => {
+                return Some(Ok(Action::Edit(Box::new(
+                    crate::model::editor::Edit::DeleteNodes { names },
+                ))))
+            }
+            _ => {}
+        }
+    }
+    let selection = selected.first();
     let action = match (key, selection) {
         (" ", _) => Action::TogglePlay,
         (".", _) => Action::Step,
@@ -72,7 +100,8 @@ mod tests {
     use super::*;
 
     fn plain(key: &str, selection: Option<&Selection>) -> Option<Result<Action, UiError>> {
-        action_for_key(key, Modifiers::default(), selection)
+        let selected: Vec<Selection> = selection.into_iter().cloned().collect();
+        action_for_key(key, Modifiers::default(), &selected)
     }
 
     #[test]
@@ -104,17 +133,26 @@ mod tests {
             command: true,
             ..Modifiers::default()
         };
-        assert_eq!(action_for_key("z", command, None), Some(Ok(Action::Undo)));
+        assert_eq!(action_for_key("z", command, &[]), Some(Ok(Action::Undo)));
         let redo = Modifiers {
             shift: true,
             ..command
         };
-        assert_eq!(action_for_key("Z", redo, None), Some(Ok(Action::Redo)));
-        assert_eq!(action_for_key("r", command, None), None, "Ctrl+R reloads");
+        assert_eq!(action_for_key("Z", redo, &[]), Some(Ok(Action::Redo)));
+        assert_eq!(action_for_key("r", command, &[]), None, "Ctrl+R reloads");
         let alt = Modifiers {
             alt: true,
             ..Modifiers::default()
         };
-        assert_eq!(action_for_key("k", alt, Some(&service)), None);
+        assert_eq!(action_for_key("k", alt, &[service.clone()]), None);
+        let two = [Selection::Node("A".into()), Selection::Node("B".into())];
+        assert_eq!(
+            action_for_key("k", Modifiers::default(), &two),
+            Some(Ok(Action::Batch(vec![
+                Action::ToggleKill("A".into()),
+                Action::ToggleKill("B".into())
+            ])))
+        );
+        assert_eq!(action_for_key("c", command, &two), Some(Ok(Action::Copy)));
     }
 }

@@ -125,6 +125,26 @@ pub enum Action {
     ToggleBroker,
     /// Select a node or link for the inspector (or nothing).
     Select(Option<Selection>),
+    /// Add a node to what is selected, or take it out (Shift+click): several nodes move,
+    /// fail, copy and delete together.
+    SelectAlso(String),
+    /// Select the nodes inside a rectangle dragged on the canvas (world units).
+    SelectArea {
+        /// One corner.
+        x0: f64,
+        /// One corner.
+        y0: f64,
+        /// The other corner.
+        x1: f64,
+        /// The other corner.
+        y1: f64,
+    },
+    /// Copy the selected nodes and the links between them.
+    Copy,
+    /// Paste what was copied, beside the originals (one change).
+    Paste,
+    /// Several actions in a row (a fault key on several selected nodes).
+    Batch(Vec<Action>),
     /// Show one request's path (or close it).
     InspectRequest(Option<u64>),
     /// A click on the canvas background: on a message, show its request's path; otherwise on
@@ -196,6 +216,9 @@ impl Action {
                 | Action::SetSpeed(_)
                 | Action::ToggleLogPause
                 | Action::Select(_)
+                | Action::SelectAlso(_)
+                | Action::SelectArea { .. }
+                | Action::Copy
                 | Action::InspectRequest(_)
                 | Action::ClickAt { .. }
                 | Action::Zoom { .. }

@@ -40,6 +40,22 @@ pub enum Edit {
     SetLink { index: usize, spec: Box<LinkSpec> },
     /// Switch a link to sync or async.
     SetLinkKind { index: usize, kind: LinkKind },
+    /// Move several nodes by the same offset (snapped, kept on the canvas), as one change.
+    MoveMany {
+        names: Vec<String>,
+        dx: f64,
+        dy: f64,
+    },
+    /// Remove several nodes and their links, as one change.
+    DeleteNodes { names: Vec<String> },
+    /// Add copies of nodes and of the links between them, renamed and placed on free slots
+    /// near the originals (offset by `offset` canvas units), as one change.
+    Paste {
+        services: Vec<ServiceSpec>,
+        clients: Vec<ClientSpec>,
+        links: Vec<LinkSpec>,
+        offset: f64,
+    },
 }
 
 /// How the running simulation should take an edited scenario.
@@ -159,6 +175,18 @@ fn free_position(scenario: &Scenario, x: f64, y: f64) -> Option<Position> {
         .or(Some(wanted))
 }
 
+/// "Orders copy", then "Orders copy 2", ...: the first name no node has.
+fn copy_name(scenario: &Scenario, name: &str) -> String {
+    let stem = format!("{name} copy");
+    if scenario.node_names().all(|taken| taken != stem) {
+        return stem;
+    }
+    (2..)
+        .map(|number| format!("{stem} {number}"))
+        .find(|candidate| scenario.node_names().all(|taken| taken != candidate))
+        .expect("some number is free")
+}
+
 fn unused_name(scenario: &Scenario, stem: &str) -> String {
     (1..)
         .map(|number| format!("{stem} {number}"))
@@ -226,6 +254,97 @@ fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
             next.links
                 .retain(|link| link.from != name && link.to != name);
             next.faults.clear();
+        }
+        Edit::MoveMany { names, dx, dy } => {
+            let layout = Layout::new(scenario);
+            let all: Vec<&str> = scenario.node_names().collect();
+            for name in &names {
+                let index = all
+                    .iter()
+                    .position(|node| node == name)
+                    .ok_or_else(|| format!("nothing is named {name:?}"))?;
+                let at = layout.center(cascade_sim::NodeId(index as u32));
+                let place = position(at.x + dx, at.y + dy);
+                if let Some(service) = next.services.iter_mut().find(|s| s.name == *name) {
+                    service.position = place;
+                } else if let Some(client) = next.clients.iter_mut().find(|c| c.name == *name) {
+                    client.position = place;
+                }
+            }
+        }
+        Edit::DeleteNodes { names } => {
+            for name in &names {
+                if scenario.node_names().all(|node| node != name) {
+                    return Err(format!("nothing is named {name:?}"));
+                }
+            }
+            next.services
+                .retain(|service| !names.contains(&service.name));
+            next.clients.retain(|client| !names.contains(&client.name));
+            next.links
+                .retain(|link| !names.contains(&link.from) && !names.contains(&link.to));
+            next.faults.clear();
+        }
+        Edit::Paste {
+            services,
+            clients,
+            links,
+            offset,
+        } => {
+            let mut renamed: Vec<(String, String)> = Vec::new();
+            let originals = Layout::new(scenario);
+            let names: Vec<&str> = scenario.node_names().collect();
+            let place = |next: &Scenario, name: &str, position: Option<Position>| {
+                let at = position.or_else(|| {
+                    names.iter().position(|node| *node == name).map(|index| {
+                        let center = originals.center(cascade_sim::NodeId(index as u32));
+                        Position {
+                            x: center.x,
+                            y: center.y,
+                        }
+                    })
+                });
+                at.and_then(|at| free_position(next, at.x + offset, at.y + offset))
+            };
+            for client in clients {
+                let name = copy_name(&next, &client.name);
+                let position = place(&next, &client.name, client.position);
+                renamed.push((client.name.clone(), name.clone()));
+                next.clients.push(ClientSpec {
+                    name,
+                    position,
+                    ..client
+                });
+            }
+            for service in services {
+                let name = copy_name(&next, &service.name);
+                let position = place(&next, &service.name, service.position);
+                renamed.push((service.name.clone(), name.clone()));
+                next.services.push(ServiceSpec {
+                    name,
+                    position,
+                    ..service
+                });
+            }
+            let new_name = |old: &str| {
+                renamed
+                    .iter()
+                    .find(|(from, _)| from == old)
+                    .map(|(_, to)| to.clone())
+            };
+            for link in links {
+                if let (Some(from), Some(to)) = (new_name(&link.from), new_name(&link.to)) {
+                    // A queue named after its consumer would clash with the original's.
+                    let mut async_policy = link.async_policy.clone();
+                    async_policy.queue = None;
+                    next.links.push(LinkSpec {
+                        from,
+                        to,
+                        async_policy,
+                        ..link
+                    });
+                }
+            }
         }
         Edit::DeleteLink { index } => {
             if index >= next.links.len() {

@@ -120,14 +120,16 @@ impl Runner {
         Ok(change)
     }
 
-    /// Draws a node somewhere else while it is being dragged (an edit commits the move).
-    pub(super) fn preview_move(&mut self, name: &str, at: Point) {
+    /// Draws nodes somewhere else while they are being dragged (an edit commits the move).
+    pub(super) fn preview_moves(&mut self, moves: &[(String, Point)]) {
         let mut scenario = self.scenario.clone();
-        let place = Some(Position { x: at.x, y: at.y });
-        if let Some(service) = scenario.services.iter_mut().find(|s| s.name == name) {
-            service.position = place;
-        } else if let Some(client) = scenario.clients.iter_mut().find(|c| c.name == name) {
-            client.position = place;
+        for (name, at) in moves {
+            let place = Some(Position { x: at.x, y: at.y });
+            if let Some(service) = scenario.services.iter_mut().find(|s| s.name == *name) {
+                service.position = place;
+            } else if let Some(client) = scenario.clients.iter_mut().find(|c| c.name == *name) {
+                client.position = place;
+            }
         }
         self.layout = Layout::new(&scenario);
     }

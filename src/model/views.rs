@@ -4,7 +4,6 @@
 
 use super::geometry::Point;
 use super::runner::Runner;
-use super::selection::Selection;
 use super::words::{command_text, kind_word};
 use cascade_sim::breaker::BreakerState;
 use cascade_sim::{ClientSpec, LinkKind, LinkSpec, NodeState, ServiceSpec};
@@ -18,6 +17,8 @@ pub enum Inspected {
     Client(Box<ClientSpec>),
     /// A link's index and knobs.
     Link(usize, Box<LinkSpec>),
+    /// Several nodes selected together: their names.
+    Group(Vec<String>),
 }
 
 /// A node's box on the canvas (and its row in the fault controls).
@@ -119,7 +120,7 @@ pub struct StageView {
 
 impl StageView {
     /// The topology of `runner` as drawn now; `counts` per link with reduced motion.
-    pub fn of(runner: &Runner, selection: Option<&Selection>, counts: Option<&[u32]>) -> Self {
+    pub fn of(runner: &Runner, selected: &[String], counts: Option<&[u32]>) -> Self {
         let simulation = runner.simulation();
         let layout = runner.layout();
         let scenario = runner.scenario();
@@ -155,7 +156,7 @@ impl StageView {
                     slow_factor: node.slow_factor,
                     failing: node.error_rate > 0.0,
                     error_percent: node.error_rate * 100.0,
-                    selected: selection == Some(&Selection::Node(node.name.to_string())),
+                    selected: selected.iter().any(|name| name == node.name),
                 }
             })
             .collect::<Vec<_>>();

@@ -289,10 +289,11 @@ pub fn App() -> Html {
                                             .map(crate::model::Selection::Link)
                                     })
                             });
-                        let selection =
-                            focused.or_else(|| playground.borrow().selection().cloned());
-                        let Some(action) =
-                            action_for_key(&event.key(), modifiers, selection.as_ref())
+                        let selected = match focused {
+                            Some(focused) => vec![focused],
+                            None => playground.borrow().selected(),
+                        };
+                        let Some(action) = action_for_key(&event.key(), modifiers, &selected)
                         else {
                             return;
                         };

@@ -348,3 +348,45 @@ test("the stress topology opens fitted: every box in view, none on another", asy
   await page.screenshot({ path: join(screenshots, "stress-fitted.png") });
   await page.close();
 });
+
+test("multi-select: Shift+click and a Shift-drag rectangle; the group moves, fails, copies and deletes together", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  await page.getByTestId("node-Payments").click();
+  await page.keyboard.down("Shift");
+  await page.getByTestId("node-Inventory").click();
+  await page.keyboard.up("Shift");
+  await page.getByTestId("inspector-group").waitFor();
+  assert.match(await page.getByTestId("inspector-group").textContent(), /2 selected/);
+  // Drag one: both move.
+  const [payments, inventory] = [await centre(page.getByTestId("node-Payments")), await centre(page.getByTestId("node-Inventory"))];
+  await drag(page, payments, { x: payments.x - 90, y: payments.y });
+  const movedInventory = await centre(page.getByTestId("node-Inventory"));
+  assert.ok(movedInventory.x < inventory.x - 60, "Inventory moved with Payments");
+  // k fails them both.
+  await page.keyboard.press("k");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed");
+  assert.equal(await page.getByTestId("node-Inventory").getAttribute("data-state"), "killed");
+  // A rectangle around Users and Orders; copy and paste them.
+  const users = await page.getByTestId("node-Users").boundingBox();
+  const orders = await page.getByTestId("node-Orders").boundingBox();
+  const stage = await page.locator("svg.topology").boundingBox();
+  await page.keyboard.down("Shift");
+  await drag(page, { x: users.x - 10, y: stage.y + 50 }, { x: orders.x + orders.width + 10, y: stage.y + stage.height - 60 });
+  await page.keyboard.up("Shift");
+  assert.match(await page.getByTestId("inspector-group").textContent(), /Users, Orders/);
+  await page.keyboard.press("Control+c");
+  await page.keyboard.press("Control+v");
+  await page.getByTestId("node-Orders copy").waitFor();
+  await page.getByTestId("node-Users copy").waitFor();
+  assert.equal(await page.locator(".row-name.link-ends", { hasText: "Users copy\u00a0→\u00a0Orders copy" }).count(), 1, "the link between the copies came along");
+  await page.screenshot({ path: join(screenshots, "group-pasted.png") });
+  // Delete removes the pasted pair at once; undo brings it back.
+  await page.keyboard.press("Delete");
+  await eventually(async () => (await page.getByTestId("node-Orders copy").count()) === 0, 3000);
+  assert.equal(await page.getByTestId("node-Users copy").count(), 0);
+  await page.keyboard.press("Control+z");
+  await page.getByTestId("node-Orders copy").waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -1629,3 +1629,137 @@ fn the_view_zooms_at_a_point_pans_fits_and_travels_in_links() {
         }
     }
 }
+
+/// Several nodes selected together (Shift+click or a rectangle) move, fail, copy and delete
+/// together, each as one change.
+#[test]
+fn a_group_moves_fails_copies_and_deletes_together() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::TogglePlay);
+    act(
+        &mut playground,
+        Action::Select(Some(Selection::Node("Payments".into()))),
+    );
+    act(&mut playground, Action::SelectAlso("Inventory".into()));
+    assert_eq!(
+        playground.selected_nodes(),
+        vec!["Payments".to_string(), "Inventory".to_string()]
+    );
+    assert!(
+        matches!(playground.inspector(), Some(cascade::model::Inspected::Group(names)) if names.len() == 2)
+    );
+    let centre = |playground: &Playground, name: &str| {
+        let id = playground
+            .main()
+            .simulation()
+            .node_by_name(name)
+            .expect("a node")
+            .id;
+        playground.main().layout().center(id)
+    };
+    let (payments, inventory) = (
+        centre(&playground, "Payments"),
+        centre(&playground, "Inventory"),
+    );
+    // As a drag does: previewed on the way (both drawn there), then dropped.
+    act(
+        &mut playground,
+        Action::PreviewMove {
+            name: "Payments".into(),
+            x: payments.x - 100.0,
+            y: payments.y,
+        },
+    );
+    assert_eq!(
+        centre(&playground, "Inventory").x,
+        inventory.x - 100.0,
+        "drawn along while dragged"
+    );
+    act(
+        &mut playground,
+        Action::Edit(Box::new(Edit::Move {
+            name: "Payments".into(),
+            x: payments.x - 100.0,
+            y: payments.y,
+        })),
+    );
+    assert_eq!(centre(&playground, "Payments").x, payments.x - 100.0);
+    assert_eq!(
+        centre(&playground, "Inventory").x,
+        inventory.x - 100.0,
+        "moved along"
+    );
+    act(&mut playground, Action::Undo);
+    assert_eq!(
+        centre(&playground, "Inventory"),
+        inventory,
+        "one change: one undo"
+    );
+    // A fault key on a group acts on each.
+    let keys = cascade::shortcuts::action_for_key("k", Default::default(), &playground.selected())
+        .expect("a shortcut")
+        .expect("an action");
+    act(&mut playground, keys);
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Killed));
+    assert_eq!(state_of(&playground, "Inventory"), Some(NodeState::Killed));
+    // Copy and paste: the copies, and the links between them only; placed on free slots.
+    act(
+        &mut playground,
+        Action::SelectArea {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 600.0,
+            y1: 560.0,
+        },
+    );
+    assert_eq!(
+        playground.selected_nodes(),
+        vec!["Users".to_string(), "Orders".to_string()]
+    );
+    act(&mut playground, Action::Copy);
+    act(&mut playground, Action::Paste);
+    let scenario = playground.main().scenario().clone();
+    assert!(scenario
+        .clients
+        .iter()
+        .any(|client| client.name == "Users copy"));
+    assert!(scenario
+        .services
+        .iter()
+        .any(|service| service.name == "Orders copy"));
+    assert!(scenario
+        .links
+        .iter()
+        .any(|link| link.from == "Users copy" && link.to == "Orders copy"));
+    assert!(
+        !scenario.links.iter().any(|link| link.from == "Orders copy"),
+        "no link to nodes not copied"
+    );
+    assert_eq!(
+        playground.selected_nodes(),
+        vec!["Users copy".to_string(), "Orders copy".to_string()],
+        "the copies are selected"
+    );
+    act(&mut playground, Action::Paste);
+    assert!(playground
+        .main()
+        .scenario()
+        .services
+        .iter()
+        .any(|service| service.name == "Orders copy 2"));
+    // Delete the group at once; undo brings both back.
+    let count = playground.main().scenario().node_names().count();
+    let delete =
+        cascade::shortcuts::action_for_key("Delete", Default::default(), &playground.selected())
+            .expect("a shortcut")
+            .expect("an action");
+    act(&mut playground, delete);
+    assert_eq!(playground.main().scenario().node_names().count(), count - 2);
+    assert_eq!(playground.selected_nodes(), Vec::<String>::new());
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.main().scenario().node_names().count(), count);
+    assert_eq!(
+        refused(&mut crate::support::playground("checkout"), Action::Paste).to_string(),
+        "copy something first (Ctrl+C)"
+    );
+}

@@ -121,6 +121,7 @@ impl Playground {
         self.opening = None;
         self.history.clear();
         self.selection = None;
+        self.group.clear();
         self.inspected = None;
         Ok(Changed::Scenario)
     }
@@ -148,6 +149,15 @@ impl Playground {
         if let Some(selection) = &self.selection {
             if self.check_selection(selection).is_err() {
                 self.selection = None;
+            }
+        }
+        let scenario = self.main.scenario();
+        self.group
+            .retain(|name| scenario.node_names().any(|node| node == name));
+        if self.group.len() < 2 {
+            let left = std::mem::take(&mut self.group);
+            if self.selection.is_none() {
+                self.select_nodes(left);
             }
         }
         Ok(Changed::Scenario)
@@ -185,6 +195,34 @@ impl Playground {
                 )),
             },
         }
+    }
+
+    /// Selects these nodes: one is the selection (the inspector shows it), several a group.
+    pub(super) fn select_nodes(&mut self, nodes: Vec<String>) {
+        match nodes.as_slice() {
+            [] => {
+                self.selection = None;
+                self.group.clear();
+            }
+            [one] => {
+                self.selection = Some(Selection::Node(one.clone()));
+                self.group.clear();
+            }
+            _ => {
+                self.selection = None;
+                self.group = nodes;
+            }
+        }
+    }
+
+    /// Where the scenario places a node (not where a drag in progress draws it).
+    pub(super) fn node_center(&self, name: &str) -> Result<Point, UiError> {
+        let scenario = self.main.scenario();
+        let index = scenario
+            .node_names()
+            .position(|node| node == name)
+            .ok_or_else(|| UiError::Missing(format!("nothing is named {name:?}")))?;
+        Ok(crate::model::geometry::Layout::new(scenario).center(cascade_sim::NodeId(index as u32)))
     }
 
     pub(super) fn refuse_while_comparing(&self) -> Result<(), UiError> {

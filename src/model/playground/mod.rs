@@ -20,6 +20,8 @@ use super::share::{self, SharedState};
 use crate::embed::{PageOptions, Snippet};
 use cascade_sim::{presets, Command, LinkId, LinkKind, NodeState, RequestId, Scenario};
 
+/// How far a paste lands from what was copied, in canvas units.
+pub const PASTE_OFFSET: f64 = 60.0;
 /// How much one press of + or - zooms.
 pub const ZOOM_STEP: f64 = 1.25;
 /// The seed a new playground starts with.
@@ -44,6 +46,14 @@ struct Compare {
     side: Runner,
     /// The scenario compared, to go back to.
     compared: Scenario,
+}
+
+/// What Copy took.
+#[derive(Clone, Debug)]
+struct Clipboard {
+    services: Vec<cascade_sim::ServiceSpec>,
+    clients: Vec<cascade_sim::ClientSpec>,
+    links: Vec<cascade_sim::LinkSpec>,
 }
 
 /// An open dialog under the top bar.
@@ -101,6 +111,10 @@ pub struct Playground {
     resuming: bool,
     /// Where the canvas looks.
     camera: Camera,
+    /// Nodes selected together (two or more; the selection is then empty).
+    group: Vec<String>,
+    /// What Copy took: nodes and the links between them.
+    clipboard: Option<Clipboard>,
 }
 
 impl Playground {
@@ -125,6 +139,8 @@ impl Playground {
             preset: None,
             resuming: false,
             camera: Camera::default(),
+            group: Vec::new(),
+            clipboard: None,
         };
         playground.camera = Camera::for_layout(playground.main.layout());
         playground.preset = preset_named(&playground.main.scenario().name);
@@ -283,7 +299,18 @@ impl Playground {
                 self.notice = Some(format!("Opened {name}: {}.", self.scenario_shown().name));
                 Ok(changed)
             }
-            Action::Edit(edit) => self.edit((**edit).clone()),
+            Action::Edit(edit) => match &**edit {
+                // A node of a group drags the whole group along.
+                Edit::Move { name, x, y } if self.group.len() > 1 && self.group.contains(name) => {
+                    let from = self.node_center(name)?;
+                    self.edit(Edit::MoveMany {
+                        names: self.group.clone(),
+                        dx: x - from.x,
+                        dy: y - from.y,
+                    })
+                }
+                edit => self.edit(edit.clone()),
+            },
             Action::SetLinkKind { link, kind } => self.set_link_kind(*link, *kind),
             Action::ToggleLinkKind(link) => {
                 let kind = self.link_kind(*link)?;
@@ -325,7 +352,34 @@ impl Playground {
             },
             Action::PreviewMove { name, x, y } => {
                 self.refuse_while_comparing()?;
-                self.main.preview_move(name, Point { x: *x, y: *y });
+                let to = Point { x: *x, y: *y };
+                let moves = if self.group.len() > 1 && self.group.contains(name) {
+                    // The group moves together: each by the dragged node's offset, from where
+                    // the scenario has them (not from the last preview).
+                    let layout = crate::model::geometry::Layout::new(self.main.scenario());
+                    let index =
+                        |node: &str| self.main.scenario().node_names().position(|n| n == node);
+                    let from = index(name).map(|i| layout.center(cascade_sim::NodeId(i as u32)));
+                    let Some(from) = from else {
+                        return Err(UiError::Missing(format!("nothing is named {name:?}")));
+                    };
+                    self.group
+                        .iter()
+                        .filter_map(|node| {
+                            let at = layout.center(cascade_sim::NodeId(index(node)? as u32));
+                            Some((
+                                node.clone(),
+                                Point {
+                                    x: at.x + to.x - from.x,
+                                    y: at.y + to.y - from.y,
+                                },
+                            ))
+                        })
+                        .collect()
+                } else {
+                    vec![(name.clone(), to)]
+                };
+                self.main.preview_moves(&moves);
                 Ok(Changed::View)
             }
             Action::CancelPreview => {
@@ -384,7 +438,103 @@ impl Playground {
                     self.check_selection(selection)?;
                 }
                 self.selection = selection.clone();
+                self.group.clear();
                 Ok(Changed::View)
+            }
+            Action::SelectAlso(name) => {
+                self.check_selection(&Selection::Node(name.clone()))?;
+                let mut nodes = self.selected_nodes();
+                match nodes.iter().position(|node| node == name) {
+                    Some(index) => {
+                        nodes.remove(index);
+                    }
+                    None => nodes.push(name.clone()),
+                }
+                self.select_nodes(nodes);
+                Ok(Changed::View)
+            }
+            Action::SelectArea { x0, y0, x1, y1 } => {
+                let (left, right) = (x0.min(*x1), x0.max(*x1));
+                let (top, bottom) = (y0.min(*y1), y0.max(*y1));
+                let layout = self.main.layout();
+                let nodes = self
+                    .main
+                    .simulation()
+                    .nodes()
+                    .filter(|node| {
+                        let at = layout.center(node.id);
+                        (left..=right).contains(&at.x) && (top..=bottom).contains(&at.y)
+                    })
+                    .map(|node| node.name.to_string())
+                    .collect();
+                self.select_nodes(nodes);
+                Ok(Changed::View)
+            }
+            Action::Copy => {
+                let nodes = self.selected_nodes();
+                if nodes.is_empty() {
+                    return Err(UiError::Missing("select what to copy first".into()));
+                }
+                let scenario = self.main.scenario();
+                self.clipboard = Some(Clipboard {
+                    services: scenario
+                        .services
+                        .iter()
+                        .filter(|service| nodes.contains(&service.name))
+                        .cloned()
+                        .collect(),
+                    clients: scenario
+                        .clients
+                        .iter()
+                        .filter(|client| nodes.contains(&client.name))
+                        .cloned()
+                        .collect(),
+                    links: scenario
+                        .links
+                        .iter()
+                        .filter(|link| nodes.contains(&link.from) && nodes.contains(&link.to))
+                        .cloned()
+                        .collect(),
+                });
+                self.notice = Some(format!(
+                    "Copied {}: Ctrl+V pastes a copy beside it.",
+                    nodes.join(", ")
+                ));
+                Ok(Changed::View)
+            }
+            Action::Paste => {
+                let clipboard = self
+                    .clipboard
+                    .clone()
+                    .ok_or_else(|| UiError::Missing("copy something first (Ctrl+C)".into()))?;
+                let before: Vec<String> = self
+                    .main
+                    .scenario()
+                    .node_names()
+                    .map(String::from)
+                    .collect();
+                let changed = self.edit(Edit::Paste {
+                    services: clipboard.services,
+                    clients: clipboard.clients,
+                    links: clipboard.links,
+                    offset: PASTE_OFFSET,
+                })?;
+                let pasted = self
+                    .main
+                    .scenario()
+                    .node_names()
+                    .filter(|name| !before.iter().any(|old| old == name))
+                    .map(String::from)
+                    .collect();
+                self.select_nodes(pasted);
+                Ok(changed)
+            }
+            Action::Batch(actions) => {
+                let mut changed = Changed::Nothing;
+                for action in actions {
+                    changed = changed.max(self.carry_out(action)?);
+                }
+                Ok(changed)
             }
             Action::InspectRequest(request) => {
                 self.inspected = request.map(RequestId);

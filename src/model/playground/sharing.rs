@@ -37,6 +37,7 @@ impl Playground {
             });
         }
         self.inspected = None;
+        self.group.clear();
         if let Some(selection) = &self.selection {
             if self.check_selection(selection).is_err() {
                 self.selection = None;
@@ -67,6 +68,7 @@ impl Playground {
         self.speed = view.speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
         self.playing = view.playing;
         self.selection = view.selected.as_ref().map(Into::into);
+        self.group.clear();
         self.log_filter = view.log.into();
         self.history.clear();
         self.inspected = None;

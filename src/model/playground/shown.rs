@@ -71,9 +71,25 @@ impl Playground {
         self.main.simulation().now()
     }
 
-    /// What is selected.
+    /// What is selected (nothing when several nodes are: see [`Playground::selected_nodes`]).
     pub fn selection(&self) -> Option<&Selection> {
         self.selection.as_ref()
+    }
+
+    /// The nodes selected: the group, or the one selected node.
+    pub fn selected_nodes(&self) -> Vec<String> {
+        match &self.selection {
+            Some(Selection::Node(name)) if self.group.is_empty() => vec![name.clone()],
+            _ => self.group.clone(),
+        }
+    }
+
+    /// Everything selected, for the keys: each node of a group, or the one selection.
+    pub fn selected(&self) -> Vec<Selection> {
+        if self.group.len() > 1 {
+            return self.group.iter().cloned().map(Selection::Node).collect();
+        }
+        self.selection.iter().cloned().collect()
     }
 
     /// The request whose path is shown.
@@ -128,14 +144,14 @@ impl Playground {
     /// motion).
     pub fn stage(&mut self, counts: bool) -> StageView {
         let counts = counts.then(|| self.main.in_flight_per_link());
-        StageView::of(&self.main, self.selection.as_ref(), counts.as_deref())
+        StageView::of(&self.main, &self.selected_nodes(), counts.as_deref())
     }
 
     /// The compare side's topology as drawn now.
     pub fn side_stage(&mut self, counts: bool) -> Option<StageView> {
         let side = &mut self.compare.as_mut()?.side;
         let counts = counts.then(|| side.in_flight_per_link());
-        Some(StageView::of(side, None, counts.as_deref()))
+        Some(StageView::of(side, &[], counts.as_deref()))
     }
 
     /// What the main run's users see.
@@ -172,6 +188,9 @@ impl Playground {
 
     /// What the inspector shows: the selected node's or link's knobs.
     pub fn inspector(&self) -> Option<Inspected> {
+        if self.group.len() > 1 {
+            return Some(Inspected::Group(self.group.clone()));
+        }
         let scenario = self.main.scenario();
         match self.selection.as_ref()? {
             Selection::Node(name) => scenario

@@ -103,6 +103,9 @@ pub struct InspectorProps {
 #[function_component]
 pub fn Inspector(props: &InspectorProps) -> Html {
     let dispatch = &props.dispatch;
+    if let Inspected::Group(names) = &props.inspected {
+        return group_card(names, dispatch);
+    }
     let (body, selection) = match &props.inspected {
         Inspected::Service(service) => (
             service_knobs(service, dispatch),
@@ -115,6 +118,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         Inspected::Link(index, link) => {
             (link_knobs(*index, link, dispatch), Selection::Link(*index))
         }
+        Inspected::Group(_) => return Html::default(),
     };
     html! {
         <section class="card inspector" aria-label="Inspector" data-testid="inspector">
@@ -127,6 +131,31 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 </span>
             </div>
             {body}
+        </section>
+    }
+}
+
+/// Several nodes selected together: who, and what can be done to all of them.
+fn group_card(names: &[String], dispatch: &Callback<Action>) -> Html {
+    let delete = {
+        let names = names.to_vec();
+        dispatch.reform(move |_: MouseEvent| {
+            Action::Edit(Box::new(Edit::DeleteNodes {
+                names: names.clone(),
+            }))
+        })
+    };
+    html! {
+        <section class="card inspector" aria-label="Inspector" data-testid="inspector-group">
+            <div class="log-head">
+                <h2>{format!("{} selected", names.len())}</h2>
+                <span class="row-buttons-inline">
+                    <button class="small danger" data-testid="delete-selected" onclick={delete} title="Delete them all (Delete key)">{"Delete"}</button>
+                    <button class="small" onclick={dispatch.reform(|_: MouseEvent| Action::Select(None))} title="Close (Escape)">{"Close"}</button>
+                </span>
+            </div>
+            <p>{names.join(", ")}</p>
+            <p class="hint">{"Drag one to move them together; k, f, s and e fault them all; Ctrl+C and Ctrl+V copy them with the links between them. Shift+click adds or removes one."}</p>
         </section>
     }
 }

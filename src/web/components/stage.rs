@@ -26,6 +26,8 @@ enum Gesture {
     Move { name: String, moved: bool },
     /// A link is being drawn from a node to the pointer.
     Connect { from: String, to: Point },
+    /// A selection rectangle is being drawn (Shift and a drag on empty canvas), in world units.
+    Area { from: Point, to: Point },
     /// The view is being dragged from empty canvas: where the pointer was last (client
     /// pixels), and whether it moved past a click's slop (until then, a release is a click).
     Pan {
@@ -189,6 +191,11 @@ pub fn Stage(props: &StageProps) -> Html {
                     drop(current);
                     redraw.force_update();
                 }
+                Gesture::Area { to, .. } => {
+                    *to = point;
+                    drop(current);
+                    redraw.force_update();
+                }
                 Gesture::Idle | Gesture::Add(..) => {}
             }
         })
@@ -223,7 +230,20 @@ pub fn Stage(props: &StageProps) -> Html {
                 Gesture::Move { name, moved: true } => {
                     Action::Edit(Box::new(crate::model::editor::Edit::Move { name, x, y }))
                 }
+                // Shift+click adds a node to the selection (or takes it out).
+                Gesture::Move { name, moved: false } if event.shift_key() => {
+                    Action::SelectAlso(name)
+                }
                 Gesture::Move { name, moved: false } => Action::Select(Some(Selection::Node(name))),
+                Gesture::Area { from, .. } => {
+                    redraw.force_update();
+                    Action::SelectArea {
+                        x0: from.x,
+                        y0: from.y,
+                        x1: x,
+                        y1: y,
+                    }
+                }
                 Gesture::Connect { from, .. } => {
                     redraw.force_update();
                     Action::ConnectTo { from, x, y }
@@ -259,9 +279,18 @@ pub fn Stage(props: &StageProps) -> Html {
         })
     };
     let pan_down = {
-        let gesture = gesture.clone();
+        let (gesture, svg) = (gesture.clone(), svg.clone());
         Callback::from(move |event: PointerEvent| {
             if event.button() != 0 {
+                return;
+            }
+            if editable && event.shift_key() {
+                // Shift and a drag on empty canvas: a selection rectangle.
+                if let Some(from) = canvas_point(&svg, &camera, &event) {
+                    event.prevent_default();
+                    capture(&svg, &event);
+                    *gesture.borrow_mut() = Gesture::Area { from, to: from };
+                }
                 return;
             }
             let at = (event.client_x(), event.client_y());
@@ -403,6 +432,10 @@ pub fn Stage(props: &StageProps) -> Html {
                 onclick={dispatch.reform(|_: MouseEvent| Action::FitView)}>{"Fit"}</button>
         </div>
     };
+    let area = match &*gesture.borrow() {
+        Gesture::Area { from, to } => Some((*from, *to)),
+        _ => None,
+    };
     let connecting = match &*gesture.borrow() {
         Gesture::Connect { from, to } => view
             .nodes
@@ -438,6 +471,10 @@ pub fn Stage(props: &StageProps) -> Html {
                     let handlers = editable.then(|| (node_down(&node.name), handle_down(&node.name)));
                     node_view(node, handlers, focusable(index))
                 }) }
+                if let Some((from, to)) = area {
+                    <rect class="selecting" x={from.x.min(to.x).to_string()} y={from.y.min(to.y).to_string()}
+                        width={(from.x - to.x).abs().to_string()} height={(from.y - to.y).abs().to_string()} />
+                }
                 if let Some((from, to)) = connecting {
                     <line class="connecting" x1={from.x.to_string()} y1={from.y.to_string()} x2={to.x.to_string()} y2={to.y.to_string()} />
                 }
