@@ -144,7 +144,10 @@ mod tests {
             alt: true,
             ..Modifiers::default()
         };
-        assert_eq!(action_for_key("k", alt, std::slice::from_ref(&service)), None);
+        assert_eq!(
+            action_for_key("k", alt, std::slice::from_ref(&service)),
+            None
+        );
         let two = [Selection::Node("A".into()), Selection::Node("B".into())];
         assert_eq!(
             action_for_key("k", Modifiers::default(), &two),

@@ -176,6 +176,9 @@ pub enum Action {
     ZoomStep(i32),
     /// Fit the view to every node.
     FitView,
+    /// The stage is this many CSS pixels wide (the page says so when it is laid out, and on
+    /// resize): a narrow one opens large enough to read.
+    SetStageWidth(f64),
     /// Stop or resume adding entries to the event log.
     ToggleLogPause,
     /// Choose which log entries are shown.
@@ -225,6 +228,7 @@ impl Action {
                 | Action::Pan { .. }
                 | Action::ZoomStep(_)
                 | Action::FitView
+                | Action::SetStageWidth(_)
                 | Action::SetLogFilter(_)
                 | Action::PreviewMove { .. }
                 | Action::CancelPreview

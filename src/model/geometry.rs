@@ -284,6 +284,11 @@ fn distance_to_segment(point: Point, start: Point, end: Point) -> f64 {
 
 /// The most the canvas zooms in (four times the fitted scale) and out.
 pub const ZOOM_RANGE: (f64, f64) = (0.2, 4.0);
+/// Stages narrower than this (CSS pixels; a phone) open readable rather than whole.
+const NARROW_STAGE_PX: f64 = 600.0;
+/// The smallest scale (CSS pixels per canvas unit) at which the canvas's 14 px text reads at
+/// 10 px or more (with room for the stage's border): what a narrow stage opens at.
+const READABLE_SCALE: f64 = 10.5 / 14.0;
 /// Room kept around the nodes when the view is fitted to them, in canvas units.
 const FIT_MARGIN: f64 = 40.0;
 
@@ -347,17 +352,39 @@ impl Camera {
         .kept_near()
     }
 
-    /// The view a scenario opens with: the canvas as it is when every node is on it, else
-    /// fitted to the nodes (a large generated topology).
-    pub fn for_layout(layout: &Layout) -> Camera {
-        match layout.bounds() {
+    /// The view a scenario opens with on a stage `stage_px` CSS pixels wide (when known):
+    /// the canvas as it is when every node is on it, else fitted to the nodes (a large
+    /// generated topology). A narrow stage (a phone) shows the left of the topology large
+    /// enough to read, text at least 10 CSS pixels, instead of a shrunken picture; pan to
+    /// see the rest.
+    pub fn for_layout(layout: &Layout, stage_px: Option<f64>) -> Camera {
+        let opening = match layout.bounds() {
             Some((left, top, right, bottom))
                 if left < 0.0 || top < 0.0 || right > CANVAS_WIDTH || bottom > CANVAS_HEIGHT =>
             {
                 Camera::fit(layout)
             }
             _ => Camera::default(),
+        };
+        let readable = match stage_px {
+            Some(width) if width.is_finite() && width > 0.0 && width < NARROW_STAGE_PX => {
+                READABLE_SCALE * CANVAS_WIDTH / width
+            }
+            _ => return opening,
+        };
+        if opening.zoom >= readable {
+            return opening;
         }
+        let zoom = readable.min(ZOOM_RANGE.1);
+        let Some((left, top, _, bottom)) = layout.bounds() else {
+            return opening;
+        };
+        Camera {
+            zoom,
+            x: left - FIT_MARGIN / 2.0 + CANVAS_WIDTH / zoom / 2.0,
+            y: (top + bottom) / 2.0,
+        }
+        .kept_near()
     }
 
     /// The view that shows every node of `layout`, as large as fits (never beyond 1).

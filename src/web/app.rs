@@ -141,17 +141,51 @@ pub fn App() -> Html {
         ))
     });
     let reduced_motion = (*reduced_motion.borrow()).clone();
+    // On one column (a phone), what was just selected is brought into view once drawn.
+    let reveal_inspector = use_mut_ref(|| false);
     // The one dispatch: every button, key and gesture ends here.
     let dispatch = {
         let (playground, force_update) = (playground.clone(), force_update.clone());
+        let reveal_inspector = reveal_inspector.clone();
         use_memo((), move |()| {
             Callback::from(move |action: Action| {
                 let result = playground.borrow_mut().update(&action);
+                if result.is_ok()
+                    && matches!(action, Action::Select(Some(_)) | Action::SelectAlso(_))
+                {
+                    *reveal_inspector.borrow_mut() = true;
+                }
                 after(&playground, &action, &result);
                 force_update.force_update();
             })
         })
     };
+    {
+        let reveal_inspector = reveal_inspector.clone();
+        use_effect(move || {
+            if std::mem::take(&mut *reveal_inspector.borrow_mut()) {
+                let window = web_sys::window();
+                let narrow = window
+                    .as_ref()
+                    .and_then(|window| window.inner_width().ok())
+                    .and_then(|width| width.as_f64())
+                    .is_some_and(|width| width <= 900.0);
+                let inspector = window
+                    .and_then(|window| window.document())
+                    .and_then(|document| {
+                        document
+                            .query_selector(
+                                "[data-testid=inspector], [data-testid=inspector-group]",
+                            )
+                            .ok()
+                            .flatten()
+                    });
+                if let (true, Some(inspector)) = (narrow, inspector) {
+                    inspector.scroll_into_view();
+                }
+            }
+        });
+    }
     let dispatch = (*dispatch).clone();
     // The full playground at this run, from an embed.
     let open_full = {
@@ -210,6 +244,24 @@ pub fn App() -> Html {
                     }
                 })
             });
+            // The stage's width, now and on resize: a phone's stage opens large enough to read.
+            let stage_width = {
+                let dispatch = dispatch.clone();
+                let last = Cell::new(0.0);
+                move || {
+                    let width = web_sys::window()
+                        .and_then(|window| window.document())
+                        .and_then(|document| document.query_selector(".stage").ok().flatten())
+                        .map_or(0.0, |stage| f64::from(stage.client_width()));
+                    if width > 0.0 && (width - last.get()).abs() >= 1.0 {
+                        last.set(width);
+                        dispatch.emit(Action::SetStageWidth(width));
+                    }
+                }
+            };
+            stage_width();
+            let resized = web_sys::window()
+                .map(|window| EventListener::new(&window, "resize", move |_| stage_width()));
             let frame_loop = Rc::new(FrameLoop {
                 playground: playground.clone(),
                 canvas,
@@ -316,7 +368,7 @@ pub fn App() -> Html {
                 if let Some((observer, _)) = &observer {
                     observer.disconnect();
                 }
-                drop((keys, opened, observer, motion, leaving));
+                drop((keys, opened, observer, motion, leaving, resized));
             }
         });
     }

@@ -390,3 +390,48 @@ test("multi-select: Shift+click and a Shift-drag rectangle; the group moves, fai
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("a 360 px phone: canvas text of at least 10 px, the story before the charts, a tap brings the inspector, a touch drag adds a node", async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on("pageerror", (error) => page.problems.push(String(error)));
+  await page.goto(shared.server.url + "?autoplay=0");
+  await page.getByTestId("node-Users").waitFor();
+  // The canvas opens large enough to read, not shrunk to fit: 14 px text is drawn at 10 px or more.
+  await eventually(async () => (await page.locator("svg.topology").evaluate((svg) => svg.getScreenCTM().a)) * 14 >= 10, 3000);
+  const scale = await page.locator("svg.topology").evaluate((svg) => svg.getScreenCTM().a);
+  assert.ok(scale * 14 >= 10, `canvas text at ${(scale * 14).toFixed(1)} px`);
+  // The story comes before the charts.
+  const story = await page.locator(".story").boundingBox();
+  const charts = await page.locator(".charts").boundingBox();
+  assert.ok(story.y < charts.y, "the story is above the charts");
+  // A tap on a node brings its inspector into view.
+  await page.getByTestId("node-Orders").tap();
+  await page.getByTestId("inspector").waitFor();
+  await eventually(async () => {
+    const box = await page.getByTestId("inspector").boundingBox();
+    return box && box.y >= -1 && box.y < 740;
+  }, 3000);
+  const inspector = await page.getByTestId("inspector").boundingBox();
+  assert.ok(inspector.y >= -1 && inspector.y < 740, `the inspector is in view (at ${inspector.y})`);
+  await page.screenshot({ path: join(screenshots, "phone-inspector.png") });
+  // A touch drag from the palette adds a service where it is dropped.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const palette = await centre(page.getByTestId("palette-service"));
+  const stage = await page.locator("svg.topology").boundingBox();
+  const drop = { x: stage.x + stage.width * 0.5, y: stage.y + stage.height * 0.8 };
+  const cdp = await context.newCDPSession(page);
+  const touch = (type, point) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: point ? [{ x: point.x, y: point.y }] : [] });
+  await touch("touchStart", palette);
+  for (let step = 1; step <= 8; step++) {
+    await touch("touchMove", { x: palette.x + ((drop.x - palette.x) * step) / 8, y: palette.y + ((drop.y - palette.y) * step) / 8 });
+  }
+  await touch("touchEnd", null);
+  await page.getByTestId("node-Service 1").waitFor({ timeout: 3000 });
+  const added = await centre(page.getByTestId("node-Service 1"));
+  assert.ok(Math.abs(added.y - drop.y) < 40, `dropped where the finger lifted (${added.y} vs ${drop.y})`);
+  await page.screenshot({ path: join(screenshots, "phone-360.png"), fullPage: false });
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});

@@ -1763,3 +1763,35 @@ fn a_group_moves_fails_copies_and_deletes_together() {
         "copy something first (Ctrl+C)"
     );
 }
+
+/// A phone's narrow stage opens large enough to read (14 px text at 10 px or more), at the
+/// left of the topology; a desktop's opens whole; a view the person moved stays.
+#[test]
+fn a_narrow_stage_opens_readable_and_a_wide_one_whole() {
+    let mut phone = playground("checkout");
+    act(&mut phone, Action::SetStageWidth(340.0));
+    let camera = phone.camera();
+    assert!(
+        340.0 * camera.zoom / CANVAS_WIDTH * 14.0 >= 10.0,
+        "{camera:?}"
+    );
+    let (x, _, _, _) = camera.view_box();
+    let (left, _, _, _) = phone.main().layout().bounds().expect("nodes");
+    assert!(x <= left, "the load source is in view");
+    let mut desktop = crate::support::playground("stress");
+    let fitted = desktop.camera();
+    act(&mut desktop, Action::SetStageWidth(912.0));
+    assert_eq!(
+        desktop.camera(),
+        fitted,
+        "a wide stage keeps the whole topology"
+    );
+    act(&mut desktop, Action::ZoomStep(1));
+    let moved = desktop.camera();
+    act(&mut desktop, Action::SetStageWidth(340.0));
+    assert_eq!(
+        desktop.camera(),
+        moved,
+        "a view the person moved stays when the window changes"
+    );
+}

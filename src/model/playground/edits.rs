@@ -116,7 +116,7 @@ impl Playground {
             self.main = Runner::new(scenario, seed)?;
         }
         self.preset = super::preset_named(&self.scenario_shown().name);
-        self.camera = crate::model::geometry::Camera::for_layout(self.main.layout());
+        self.camera = crate::model::geometry::Camera::for_layout(self.main.layout(), self.stage_px);
         // Choosing another scenario gives up on a shared run still opening.
         self.opening = None;
         self.history.clear();

@@ -111,6 +111,8 @@ pub struct Playground {
     resuming: bool,
     /// Where the canvas looks.
     camera: Camera,
+    /// How wide the stage is on screen, in CSS pixels, once the page says.
+    stage_px: Option<f64>,
     /// Nodes selected together (two or more; the selection is then empty).
     group: Vec<String>,
     /// What Copy took: nodes and the links between them.
@@ -141,8 +143,9 @@ impl Playground {
             camera: Camera::default(),
             group: Vec::new(),
             clipboard: None,
+            stage_px: None,
         };
-        playground.camera = Camera::for_layout(playground.main.layout());
+        playground.camera = Camera::for_layout(playground.main.layout(), None);
         playground.preset = preset_named(&playground.main.scenario().name);
         playground.apply_page_options();
         Ok(playground)
@@ -209,7 +212,9 @@ impl Playground {
     /// the error (also kept as the notice) says why.
     pub fn update(&mut self, action: &Action) -> Result<Changed, UiError> {
         let before = self.notice.clone();
-        if !matches!(action, Action::Advance { .. }) {
+        // What the page reports by itself (time passing, the stage's size) is not the person
+        // doing something: it does not clear what they were told.
+        if !matches!(action, Action::Advance { .. } | Action::SetStageWidth(_)) {
             self.notice = None;
         }
         let mut result = self.carry_out(action);
@@ -249,8 +254,8 @@ impl Playground {
                 | Action::Open(_)
                 | Action::CancelOpening
         );
-        if self.opening.is_some() && !gives_up_opening && !matches!(action, Action::Advance { .. })
-        {
+        let page_events = matches!(action, Action::Advance { .. } | Action::SetStageWidth(_));
+        if self.opening.is_some() && !gives_up_opening && !page_events {
             // Whatever is done now would be replaced when the shared run is ready.
             return Err(UiError::StillOpening);
         }
@@ -555,6 +560,16 @@ impl Playground {
                     y: self.camera.y,
                 };
                 self.camera = self.camera.zoomed(ZOOM_STEP.powi(*steps), middle);
+                Ok(Changed::View)
+            }
+            Action::SetStageWidth(width_px) => {
+                // The view the scenario opens with follows the stage, until the person moves it.
+                let untouched =
+                    self.camera == Camera::for_layout(self.main.layout(), self.stage_px);
+                self.stage_px = (width_px.is_finite() && *width_px > 0.0).then_some(*width_px);
+                if untouched {
+                    self.camera = Camera::for_layout(self.main.layout(), self.stage_px);
+                }
                 Ok(Changed::View)
             }
             Action::FitView => {

@@ -74,7 +74,7 @@ impl Playground {
         self.inspected = None;
         self.preset = super::preset_named(&self.scenario_shown().name);
         self.camera = view.camera.map_or_else(
-            || crate::model::geometry::Camera::for_layout(self.main.layout()),
+            || crate::model::geometry::Camera::for_layout(self.main.layout(), self.stage_px),
             crate::model::geometry::Camera::checked,
         );
         self.apply_page_options();
@@ -99,8 +99,9 @@ impl Playground {
             selected: self.selection.as_ref().map(Into::into),
             log: self.log_filter.into(),
             compare: false,
-            camera: (self.camera != crate::model::geometry::Camera::for_layout(self.main.layout()))
-                .then_some(self.camera),
+            camera: (self.camera
+                != crate::model::geometry::Camera::for_layout(self.main.layout(), self.stage_px))
+            .then_some(self.camera),
         };
         let mut state = self.main.capture(view);
         if let Some(compare) = &self.compare {

@@ -27,7 +27,7 @@ pub fn story_card(story: &Story) -> Html {
 /// What users see: successes, failures, the rates, and failures by reason.
 pub fn figures_card(figures: &Figures) -> Html {
     html! {
-        <section class="card" aria-label="What users see">
+        <section class="card figures-card" aria-label="What users see">
             <h2>{"What users see"}</h2>
             <dl class="figures">
                 <div><dt>{"Succeeded"}</dt><dd data-testid="delivered">{figures.succeeded}</dd></div>
