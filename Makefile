@@ -16,7 +16,7 @@ BENCH_SECONDS ?= 60
 BENCH_RUNS ?= 3
 
 .PHONY: help tools browser-tools node-deps build serve fmt lint check-core-web-free \
-        test-native test-browser test-e2e test bench soak clean
+        test-native test-browser test-e2e test screenshots bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-20s %s\n", $$1, $$2 }'
@@ -73,6 +73,9 @@ test-e2e: build browser-tools node-deps ## End-to-end tests against dist/ in hea
 
 test: tools browser-tools node-deps lint check-core-web-free test-native test-browser test-e2e ## Everything CI runs
 	@echo "make test: all checks passed"
+
+screenshots: build browser-tools node-deps ## The README's pictures (1280 and 360 px, light and dark) into docs/screenshots/
+	node $(E2E)/screenshots.mjs
 
 bench: build browser-tools node-deps ## Simulation speed (native and wasm), CLI memory, bundle size
 	@[ -x /usr/bin/time ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq time >/dev/null; } || \

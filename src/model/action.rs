@@ -102,10 +102,12 @@ pub enum Action {
     /// A drag that ended nowhere useful: draw things where they are.
     CancelPreview,
     /// A link drawn from a node's handle, released at a point: connects the node to the one
-    /// there, if any (a sync call, as new links start).
+    /// there, if any: a sync call, or through a queue (Shift held).
     ConnectTo {
         /// The caller.
         from: String,
+        /// Through a broker queue (async) rather than a blocking call.
+        through_queue: bool,
         /// Where the pointer was released, in canvas units.
         x: f64,
         /// Where the pointer was released, in canvas units.

@@ -435,3 +435,27 @@ test("a 360 px phone: canvas text of at least 10 px, the story before the charts
   assert.deepEqual(page.problems, []);
   await context.close();
 });
+
+test("two fingers pinch to zoom the canvas", async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 800, height: 700 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(shared.server.url + "?autoplay=0");
+  await page.getByTestId("node-Users").waitFor();
+  const width = async () => Number((await page.locator("svg.topology").getAttribute("viewBox")).split(" ")[2]);
+  const before = await width();
+  const stage = await page.locator("svg.topology").boundingBox();
+  const middle = { x: stage.x + stage.width / 2, y: stage.y + stage.height - 30 };
+  const cdp = await context.newCDPSession(page);
+  const fingers = (spread) => [
+    { x: middle.x - spread, y: middle.y, id: 1 },
+    { x: middle.x + spread, y: middle.y, id: 2 },
+  ];
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: fingers(20) });
+  for (let spread = 30; spread <= 120; spread += 10) {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: fingers(spread) });
+  }
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  const after = await width();
+  assert.ok(after < before / 2, `fingers apart zoom in: the view went from ${before} to ${after} wide`);
+  await context.close();
+});

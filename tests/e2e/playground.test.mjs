@@ -394,6 +394,12 @@ test("a queue dropped on a link makes it async; shift-connect goes through a que
   const onLink = { x: (orders.x + inventory.x) / 2, y: (orders.y + inventory.y) / 2 };
   await drag(page, await centre(page.getByTestId("palette-queue")), onLink);
   assert.equal(await page.getByTestId("link-2-kind").textContent(), "async", "the dropped queue made the link async");
+  // Shift held while drawing a link from Users' handle to Inventory: the link goes through a queue.
+  await page.keyboard.down("Shift");
+  await drag(page, await centre(page.getByTestId("connect-Users")), await centre(page.getByTestId("node-Inventory")));
+  await page.keyboard.up("Shift");
+  await page.getByTestId("link-3-kind").waitFor();
+  assert.equal(await page.getByTestId("link-3-kind").textContent(), "async", "shift-connect made an async link");
 
   await page.getByTestId("preset").selectOption("retry-storm-contained");
   await setSpeed(page, 10);

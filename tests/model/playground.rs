@@ -1247,6 +1247,7 @@ fn links_are_drawn_from_a_handle_to_a_node_and_deleted_like_nodes() {
             &mut playground,
             Action::ConnectTo {
                 from: "Users".into(),
+                through_queue: false,
                 x: payments.x,
                 y: payments.y,
             },
@@ -1264,12 +1265,33 @@ fn links_are_drawn_from_a_handle_to_a_node_and_deleted_like_nodes() {
         (added.from.as_str(), added.to.as_str(), added.kind),
         ("Users", "Payments", LinkKind::Sync)
     );
+    act(&mut playground, Action::Undo);
+    act(
+        &mut playground,
+        Action::ConnectTo {
+            from: "Users".into(),
+            through_queue: true,
+            x: payments.x,
+            y: payments.y,
+        },
+    );
+    assert_eq!(
+        playground
+            .main()
+            .scenario()
+            .links
+            .last()
+            .map(|link| link.kind),
+        Some(LinkKind::Async),
+        "with Shift, through a queue"
+    );
     let count = playground.main().scenario().links.len();
     assert_eq!(
         act(
             &mut playground,
             Action::ConnectTo {
                 from: "Users".into(),
+                through_queue: false,
                 x: 5.0,
                 y: 5.0
             }
@@ -1282,6 +1304,7 @@ fn links_are_drawn_from_a_handle_to_a_node_and_deleted_like_nodes() {
         &mut playground,
         Action::ConnectTo {
             from: "Users".into(),
+            through_queue: false,
             x: users.x,
             y: users.y,
         },

@@ -631,7 +631,12 @@ impl Playground {
                 self.notice = Some(problem.clone());
                 Ok(Changed::View)
             }
-            Action::ConnectTo { from, x, y } => {
+            Action::ConnectTo {
+                from,
+                through_queue,
+                x,
+                y,
+            } => {
                 let target = self
                     .main
                     .layout()
@@ -642,7 +647,11 @@ impl Playground {
                     Some(to) if to != *from => self.edit(Edit::Connect {
                         from: from.clone(),
                         to,
-                        kind: LinkKind::Sync,
+                        kind: if *through_queue {
+                            LinkKind::Async
+                        } else {
+                            LinkKind::Sync
+                        },
                     }),
                     // Released on nothing or on itself: no link.
                     _ => Ok(Changed::View),

@@ -26,6 +26,8 @@ enum Gesture {
     Move { name: String, moved: bool },
     /// A link is being drawn from a node to the pointer.
     Connect { from: String, to: Point },
+    /// Two fingers on the canvas: their distance and middle (client pixels) last time.
+    Pinch { distance: f64, middle: (f64, f64) },
     /// A selection rectangle is being drawn (Shift and a drag on empty canvas), in world units.
     Area { from: Point, to: Point },
     /// The view is being dragged from empty canvas: where the pointer was last (client
@@ -109,6 +111,8 @@ pub fn Stage(props: &StageProps) -> Html {
     let svg = use_node_ref();
     let gesture = use_mut_ref(Gesture::default);
     let focused = use_state(|| 0usize);
+    // The fingers on the canvas: pointer id and client position.
+    let touches = use_mut_ref(Vec::<(i32, (f64, f64))>::new);
     let redraw = use_force_update();
     let dispatch = &props.dispatch;
     let editable = props.editable;
@@ -150,7 +154,41 @@ pub fn Stage(props: &StageProps) -> Html {
             dispatch.clone(),
             redraw.clone(),
         );
+        let touches = touches.clone();
         Callback::from(move |event: PointerEvent| {
+            if event.pointer_type() == "touch" {
+                let at = (f64::from(event.client_x()), f64::from(event.client_y()));
+                let mut fingers = touches.borrow_mut();
+                if let Some(finger) = fingers.iter_mut().find(|(id, _)| *id == event.pointer_id()) {
+                    finger.1 = at;
+                }
+                if let (Gesture::Pinch { distance, middle }, [(_, a), (_, b)]) =
+                    (&mut *gesture.borrow_mut(), fingers.as_slice())
+                {
+                    let now = (
+                        (a.0 - b.0).hypot(a.1 - b.1),
+                        ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
+                    );
+                    let scale = screen_mapping(&svg, &camera).map_or(1.0, |(scale, _, _)| scale);
+                    if let Some(anchor) =
+                        world_point(&svg, &camera, now.1 .0 as i32, now.1 .1 as i32)
+                    {
+                        if *distance > 0.0 {
+                            dispatch.emit(Action::Zoom {
+                                factor: now.0 / *distance,
+                                x: anchor.x,
+                                y: anchor.y,
+                            });
+                        }
+                    }
+                    dispatch.emit(Action::Pan {
+                        dx: -(now.1 .0 - middle.0) / scale,
+                        dy: -(now.1 .1 - middle.1) / scale,
+                    });
+                    (*distance, *middle) = now;
+                    return;
+                }
+            }
             let Some(point) = canvas_point(&svg, &camera, &event) else {
                 return;
             };
@@ -196,7 +234,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     drop(current);
                     redraw.force_update();
                 }
-                Gesture::Idle | Gesture::Add(..) => {}
+                Gesture::Idle | Gesture::Add(..) | Gesture::Pinch { .. } => {}
             }
         })
     };
@@ -207,13 +245,19 @@ pub fn Stage(props: &StageProps) -> Html {
             dispatch.clone(),
             redraw.clone(),
         );
+        let touches = touches.clone();
         Callback::from(move |event: PointerEvent| {
+            touches
+                .borrow_mut()
+                .retain(|(id, _)| *id != event.pointer_id());
             let current = std::mem::take(&mut *gesture.borrow_mut());
             let Some(Point { x, y }) = canvas_point(&svg, &camera, &event) else {
                 return;
             };
             dispatch.emit(match current {
                 Gesture::Idle => Action::ClickAt { x, y },
+                // Lifting a finger ends a pinch; it is not a click.
+                Gesture::Pinch { .. } => return,
                 // A press and release on empty canvas is a click (on the editable canvas the
                 // model decides what it lands on; elsewhere links handle their own clicks).
                 Gesture::Pan { moved: false, .. } if editable => Action::ClickAt { x, y },
@@ -246,12 +290,24 @@ pub fn Stage(props: &StageProps) -> Html {
                 }
                 Gesture::Connect { from, .. } => {
                     redraw.force_update();
-                    Action::ConnectTo { from, x, y }
+                    Action::ConnectTo {
+                        from,
+                        through_queue: event.shift_key(),
+                        x,
+                        y,
+                    }
                 }
             });
         })
     };
-    let on_cancel = cancel.reform(|_: PointerEvent| ());
+    let on_cancel = {
+        let touches = touches.clone();
+        cancel.reform(move |event: PointerEvent| {
+            touches
+                .borrow_mut()
+                .retain(|(id, _)| *id != event.pointer_id());
+        })
+    };
     let node_down = |name: &str| {
         let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
         Callback::from(move |event: PointerEvent| {
@@ -279,8 +335,23 @@ pub fn Stage(props: &StageProps) -> Html {
         })
     };
     let pan_down = {
-        let (gesture, svg) = (gesture.clone(), svg.clone());
+        let (gesture, svg, touches) = (gesture.clone(), svg.clone(), touches.clone());
         Callback::from(move |event: PointerEvent| {
+            if event.pointer_type() == "touch" {
+                let at = (f64::from(event.client_x()), f64::from(event.client_y()));
+                let mut fingers = touches.borrow_mut();
+                fingers.retain(|(id, _)| *id != event.pointer_id());
+                fingers.push((event.pointer_id(), at));
+                if let [(_, a), (_, b)] = fingers.as_slice() {
+                    // A second finger: a pinch (zoom and pan), whatever the first was doing.
+                    capture(&svg, &event);
+                    *gesture.borrow_mut() = Gesture::Pinch {
+                        distance: (a.0 - b.0).hypot(a.1 - b.1),
+                        middle: ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
+                    };
+                    return;
+                }
+            }
             if event.button() != 0 {
                 return;
             }
