@@ -160,7 +160,7 @@ fn free_position(scenario: &Scenario, x: f64, y: f64) -> Option<Position> {
         }
     }
     let distance = |at: &Position| (at.x - wanted.x).powi(2) + (at.y - wanted.y).powi(2);
-    slots.sort_by(|a, b| distance(a).total_cmp(&distance(b)));
+    slots.sort_unstable_by(|a, b| distance(a).total_cmp(&distance(b)));
     slots.dedup();
     [GRID, 0.0]
         .into_iter()

@@ -70,19 +70,25 @@ pub struct EventLog {
 
 impl EventLog {
     /// Takes the simulation's new trace events: the notable ones into the log, in words, in
-    /// time order with `notes` (what the scenario itself does then, such as a load spike), and
-    /// all of them into the recent trace.
-    pub fn collect(&mut self, simulation: &mut Simulation, mut notes: Vec<LogEntry>) {
+    /// time order with `notes` (what the scenario itself does then, such as a load spike; in
+    /// time order too), and all of them into the recent trace.
+    pub fn collect(&mut self, simulation: &mut Simulation, notes: Vec<LogEntry>) {
         let events = simulation.trace_mut().take();
         if !self.paused {
+            // Both are in time order already: merged, a note goes before the events of its
+            // instant (a spike starts, then what it causes).
+            let mut notes = notes.into_iter().peekable();
             for event in &events {
+                while let Some(note) = notes.next_if(|note| note.at <= event.time) {
+                    self.push(note);
+                }
                 if let Some((text, severity)) = describe(simulation, &event.kind) {
                     let request = match event.kind {
                         TraceKind::MessageDeadLettered { request, .. }
                         | TraceKind::MessageDropped { request, .. } => Some(request),
                         _ => None,
                     };
-                    notes.push(LogEntry {
+                    self.push(LogEntry {
                         at: event.time,
                         request,
                         text,
@@ -90,14 +96,7 @@ impl EventLog {
                     });
                 }
             }
-            // Stable: events at one instant keep their order.
-            notes.sort_by_key(|entry| entry.at);
-            for entry in notes {
-                if self.entries.len() == LOG_CAPACITY {
-                    self.entries.pop_front();
-                }
-                self.entries.push_back(entry);
-            }
+            notes.for_each(|note| self.push(note));
         }
         for event in events {
             if self.recent.len() == RECENT_EVENTS {
@@ -105,6 +104,13 @@ impl EventLog {
             }
             self.recent.push_back(event);
         }
+    }
+
+    fn push(&mut self, entry: LogEntry) {
+        if self.entries.len() == LOG_CAPACITY {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
     }
 
     /// Forgets everything (a new run: request ids start again at 1, so old paths would mix

@@ -318,6 +318,14 @@ impl Runner {
                 }
             }
         }
+        // In time order for the log's merge (few notes: a simple insertion sort).
+        for index in 1..notes.len() {
+            let mut at = index;
+            while at > 0 && notes[at - 1].at > notes[at].at {
+                notes.swap(at - 1, at);
+                at -= 1;
+            }
+        }
         notes
     }
 

@@ -143,12 +143,20 @@ pub fn App() -> Html {
     let reduced_motion = (*reduced_motion.borrow()).clone();
     // On one column (a phone), what was just selected is brought into view once drawn.
     let reveal_inspector = use_mut_ref(|| false);
+    // Space held down, and whether it was used to drag the view (then it does not play or
+    // pause when released).
+    let space = use_mut_ref(|| Rc::new((Cell::new(false), Cell::new(false))));
+    let space = (*space.borrow()).clone();
     // The one dispatch: every button, key and gesture ends here.
     let dispatch = {
         let (playground, force_update) = (playground.clone(), force_update.clone());
         let reveal_inspector = reveal_inspector.clone();
+        let space = space.clone();
         use_memo((), move |()| {
             Callback::from(move |action: Action| {
+                if matches!(action, Action::Pan { .. }) && space.0.get() {
+                    space.1.set(true);
+                }
                 let result = playground.borrow_mut().update(&action);
                 if result.is_ok()
                     && matches!(action, Action::Select(Some(_)) | Action::SelectAlso(_))
@@ -305,6 +313,8 @@ pub fn App() -> Html {
                         matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
                     })
             };
+            let (space_down, space_up) = (space.clone(), space.clone());
+            let dispatch_up = dispatch.clone();
             let keys = web_sys::window().map(|window| {
                 // Not passive: space must not scroll the page or press the focused button.
                 let options = EventListenerOptions::enable_prevent_default();
@@ -318,6 +328,18 @@ pub fn App() -> Html {
                             dispatch.emit(Action::ClosePanel);
                         }
                         if in_a_field(event) {
+                            return;
+                        }
+                        if event.key() == " "
+                            && !(event.ctrl_key() || event.meta_key() || event.alt_key())
+                        {
+                            // Space plays or pauses when it is released, unless it was held to
+                            // drag the view (Space and a drag pans, as in drawing tools).
+                            event.prevent_default();
+                            if !event.repeat() {
+                                space_down.0.set(true);
+                                space_down.1.set(false);
+                            }
                             return;
                         }
                         let modifiers = Modifiers {
@@ -353,11 +375,15 @@ pub fn App() -> Html {
                         dispatch
                             .emit(action.unwrap_or_else(|error| Action::Report(error.to_string())));
                     });
-                // A focused button is pressed by Space on key up: the shortcut already ran.
+                // Space on key up: play or pause (a focused button must not be pressed by it).
                 let up = EventListener::new_with_options(&window, "keyup", options, move |event| {
                     if let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() {
                         if event.key() == " " && !in_a_field(event) {
                             event.prevent_default();
+                            let (held, panned) = (space_up.0.replace(false), space_up.1.get());
+                            if held && !panned {
+                                dispatch_up.emit(Action::TogglePlay);
+                            }
                         }
                     }
                 });

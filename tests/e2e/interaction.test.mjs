@@ -308,6 +308,17 @@ test("pan and zoom: Ctrl+wheel zooms at the pointer, a drag on empty canvas pans
   await drag(page, empty, { x: empty.x + 120, y: empty.y - 40 });
   const panned = await centre(payments);
   assert.ok(Math.abs(panned.x - still.x - 120) < 4 && Math.abs(panned.y - still.y + 40) < 4, `panned with the pointer: ${JSON.stringify([still, panned])}`);
+  // Space and a drag pans too, even starting on a node, and the run neither plays nor pauses.
+  const playing = (await page.getByTestId("play").textContent()).trim();
+  const startOn = await centre(payments);
+  await page.keyboard.down(" ");
+  await drag(page, startOn, { x: startOn.x - 60, y: startOn.y + 30 });
+  await page.keyboard.up(" ");
+  const afterSpace = await centre(payments);
+  assert.ok(Math.abs(afterSpace.x - startOn.x + 60) < 4 && Math.abs(afterSpace.y - startOn.y - 30) < 4, "space-drag panned the view");
+  assert.equal((await page.getByTestId("play").textContent()).trim(), playing, "space used to pan does not play or pause");
+  await page.keyboard.press("Control+z");
+  assert.ok(Math.abs((await centre(payments)).x - afterSpace.x) < 2, "and moved no node (nothing to undo)");
   // The view travels in a share link.
   await page.getByTestId("share").click();
   const link = await page.getByTestId("share-link").inputValue();

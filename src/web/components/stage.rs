@@ -128,11 +128,14 @@ pub fn Stage(props: &StageProps) -> Html {
             }
         })
     };
+    // Space held: a drag anywhere on the canvas, even from a node, pans the view.
+    let space_held = use_mut_ref(|| false);
     {
         // Escape cancels a drag in progress (the page's own Escape handling goes on as usual).
         let cancel = cancel.clone();
+        let space_held = space_held.clone();
         use_effect_with(editable, move |editable| {
-            let listener = (*editable).then(|| {
+            let escape = (*editable).then(|| {
                 web_sys::window().map(|window| {
                     gloo::events::EventListener::new(&window, "keydown", move |event| {
                         let escape = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event)
@@ -143,7 +146,26 @@ pub fn Stage(props: &StageProps) -> Html {
                     })
                 })
             });
-            move || drop(listener)
+            let space = web_sys::window().map(|window| {
+                let (down, up) = (space_held.clone(), space_held);
+                let is_space = |event: &web_sys::Event| {
+                    wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event)
+                        .is_some_and(|event| event.key() == " ")
+                };
+                (
+                    gloo::events::EventListener::new(&window, "keydown", move |event| {
+                        if is_space(event) {
+                            *down.borrow_mut() = true;
+                        }
+                    }),
+                    gloo::events::EventListener::new(&window, "keyup", move |event| {
+                        if is_space(event) {
+                            *up.borrow_mut() = false;
+                        }
+                    }),
+                )
+            });
+            move || drop((escape, space))
         });
     }
     let camera = props.camera;
@@ -310,11 +332,21 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     let node_down = |name: &str| {
         let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
+        let space_held = space_held.clone();
         Callback::from(move |event: PointerEvent| {
             // No text selection, no focus change: this is a drag.
             event.prevent_default();
             event.stop_propagation();
             capture(&svg, &event);
+            if *space_held.borrow() {
+                let at = (event.client_x(), event.client_y());
+                *gesture.borrow_mut() = Gesture::Pan {
+                    start: at,
+                    last: at,
+                    moved: true,
+                };
+                return;
+            }
             *gesture.borrow_mut() = Gesture::Move {
                 name: name.clone(),
                 moved: false,
