@@ -77,18 +77,18 @@ test: tools browser-tools node-deps lint check-core-web-free test-native test-br
 screenshots: build browser-tools node-deps ## The README's pictures (1280 and 360 px, light and dark) into docs/screenshots/
 	node $(E2E)/screenshots.mjs
 
-bench: build browser-tools node-deps ## Simulation speed (native and wasm), CLI memory, bundle size
+bench: build browser-tools node-deps ## Every performance figure with its budget (native and wasm speed, frame work, bundle, first topology, CLI memory); updates the README table
 	@[ -x /usr/bin/time ] || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq time >/dev/null; } || \
 		{ echo "GNU time is needed for the CLI's peak memory: apt-get install time"; exit 1; }
 	@cargo build --quiet --release --locked -p cascade-cli
 	@cargo build --quiet --release --locked -p cascade-sim --example bench
-	@native=$$(target/release/examples/bench $(BENCH_SECONDS) $(BENCH_RUNS)); \
-	node $(E2E)/bench.mjs "$$native" $(BENCH_SECONDS) $(BENCH_RUNS)
 	@# The CLI's own peak resident memory, measured by GNU time around the process alone.
 	@start=$$(date +%s.%N); \
 	peak_kb=$$(/usr/bin/time -f %M target/release/cascade run --preset reference --rate 1000 --duration 1h 2>&1 >/dev/null | tail -n 1); \
 	end=$$(date +%s.%N); \
-	awk -v kb="$$peak_kb" -v s="$$start" -v e="$$end" 'BEGIN { printf "%-46s %14.1f MB (%.1f s wall)\n", "CLI peak memory, 1 simulated hour at 1,000/s", kb / 1024, e - s }'
+	cli=$$(awk -v kb="$$peak_kb" -v s="$$start" -v e="$$end" 'BEGIN { printf "{\"peak_kb\": %d, \"wall_s\": %.2f}", kb, e - s }'); \
+	native=$$(target/release/examples/bench $(BENCH_SECONDS) $(BENCH_RUNS)); \
+	node $(E2E)/bench.mjs "$$native" $(BENCH_SECONDS) $(BENCH_RUNS) "$$cli"
 
 soak: ## The seed swarm with 100,000 random topologies and a million fuzzed share links (release)
 	SWARM_CASES=100000 cargo test --release --locked -p cascade-sim --test all -- swarm::

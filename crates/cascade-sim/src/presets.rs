@@ -63,11 +63,13 @@ pub const ALL: &[Preset] = &[
     },
 ];
 
-/// The preset with this id (the menu's, or `reference` and `stress`, the benchmark workloads).
+/// The preset with this id (the menu's, or `reference`, `stress` and `large`, the benchmark
+/// workloads; `large` is 200 services and 400 links with about 20,000 messages on the wire).
 pub fn by_id(id: &str) -> Option<Scenario> {
     match id {
         "reference" => return Some(reference_workload()),
         "stress" => return Some(stress(50, 100, 1_050.0)),
+        "large" => return Some(stress(200, 400, 4_000.0)),
         _ => {}
     }
     ALL.iter()

@@ -668,7 +668,7 @@ pub(super) fn preset_named(name: &str) -> Option<&'static str> {
         .find(|preset| (preset.build)().name == name)
         .map(|preset| preset.id)
         .or_else(|| {
-            ["stress", "reference"]
+            ["stress", "large", "reference"]
                 .into_iter()
                 .find(|id| presets::by_id(id).is_some_and(|preset| preset.name == name))
         })
