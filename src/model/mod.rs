@@ -4,7 +4,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`playground`] | the one door: runs, compare side, opening, selection, history, panels (`edits`: time, faults, the scenario, the canvas; `sharing`: compare, open, share, files; `shown`: views) |
+//! | [`playground`] | the one door: runs, compare side, opening, selection, history, panels (`edits`: time, faults, the scenario, the canvas; `selecting`: groups, copy and paste; `sharing`: compare, open, share, files; `shown`: views) |
 //! | [`action`] | what a person can do, what changed, why something was refused |
 //! | [`runner`] | one simulation run: scenario, seed, geometry, event log |
 //! | [`editor`] | edits of the topology and the undo history |

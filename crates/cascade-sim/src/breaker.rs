@@ -6,6 +6,10 @@
 //! wants the transitions Resilience4j makes from its scheduler thread. Keeping it pure makes the
 //! algorithm testable against the library's documented behaviour without running a simulation.
 //!
+//! Why one long file: the configuration, the two sliding windows and the state machine are one
+//! algorithm (each transition reads the window and the configuration), and about half the file
+//! is its unit tests, one per documented Resilience4j behaviour.
+//!
 //! ```text
 //!            failure or slow-call rate >= threshold
 //!   CLOSED ------------------------------------------> OPEN <--------------------+

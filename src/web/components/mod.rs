@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`top_bar::TopBar`] | scenario menu, controls, seed, clock, messages, dialogs |
 //! | [`stage::Stage`] | the topology, its dot layer, the palette and pointer gestures |
+//! | [`topology`] | how one node and one link are drawn, and what a screen reader hears |
 //! | [`faults::FaultControls`] | the "Break things" card |
 //! | [`charts::Charts`] | the live charts |
 //! | [`event_log::EventLog`], [`event_log::RequestPath`] | the log and one request's path |
@@ -25,3 +26,4 @@ pub mod inspector;
 pub mod panels;
 pub mod stage;
 pub mod top_bar;
+pub mod topology;

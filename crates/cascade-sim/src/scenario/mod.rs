@@ -7,6 +7,10 @@
 //! reading helpers, and in [`command`] the commands a scenario schedules as its `faults` (the
 //! same commands a command log holds). The engine reads a scenario; a scenario never needs the
 //! engine.
+//!
+//! Why one long file: the specs and their validator are read together (each check names the
+//! field it guards, next to its definition), and splitting them would put every rule two files
+//! away from what it checks.
 
 pub mod command;
 
