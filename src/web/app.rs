@@ -387,7 +387,13 @@ pub fn App() -> Html {
                         }
                     }
                 });
-                (down, up)
+                // Space released while the window had no focus: forget it was held.
+                let space_lost = space.clone();
+                let blur = EventListener::new(&window, "blur", move |_| {
+                    space_lost.0.set(false);
+                    space_lost.1.set(false);
+                });
+                (down, up, blur)
             });
             move || {
                 frame_loop.stop();

@@ -143,7 +143,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 })
             });
             let space = web_sys::window().map(|window| {
-                let (down, up) = (space_held.clone(), space_held);
+                let (down, up, released) = (space_held.clone(), space_held.clone(), space_held);
                 let is_space = |event: &web_sys::Event| {
                     wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(event)
                         .is_some_and(|event| event.key() == " ")
@@ -158,6 +158,10 @@ pub fn Stage(props: &StageProps) -> Html {
                         if is_space(event) {
                             *up.borrow_mut() = false;
                         }
+                    }),
+                    // A key released while the window had no focus never comes up here.
+                    gloo::events::EventListener::new(&window, "blur", move |_| {
+                        *released.borrow_mut() = false;
                     }),
                 )
             });
