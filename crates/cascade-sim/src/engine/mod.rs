@@ -706,6 +706,9 @@ impl Simulation {
     fn transmit(&mut self, link_id: LinkId, leg: Leg, payload: Payload) {
         let link = &mut self.links[link_id.index()];
         let latency = link.latency.sample(&mut link.rng);
+        // A constant latency is a fixed delay: its arrivals come in time order, so they can
+        // take a first-in-first-out lane instead of the heap (same order either way).
+        let fixed = matches!(link.latency, Distribution::Constant { .. });
         let lost = link.partitioned && matches!(leg, Leg::Forward | Leg::Back);
         let arrives_at = self.now + latency;
         let transit = self.transits.insert(Transit {
@@ -716,7 +719,12 @@ impl Simulation {
             lost,
             payload,
         });
-        self.events.schedule(arrives_at, Event::Arrive(transit));
+        if fixed {
+            self.events
+                .schedule_after(self.now, latency, Event::Arrive(transit));
+        } else {
+            self.events.schedule(arrives_at, Event::Arrive(transit));
+        }
     }
 
     fn on_arrive(&mut self, transit_key: TransitKey) {
