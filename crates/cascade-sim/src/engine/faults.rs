@@ -386,6 +386,7 @@ impl Simulation {
             )));
         };
         load.spec = spec.clone();
+        load.think_time = spec.think_time.sampler();
         load.generation = load.generation.wrapping_add(1);
         load.spec_generation = load.spec_generation.wrapping_add(1);
         self.think_floor = self.closed_loop_think_floor();
@@ -433,7 +434,7 @@ impl Simulation {
             link_ref.budget = spec.sync.retry_budget.as_ref().map(TokenBucket::full);
         }
         link_ref.kind = spec.kind;
-        link_ref.latency = spec.latency.clone();
+        link_ref.latency = spec.latency.sampler();
         link_ref.sync = spec.sync.clone();
         link_ref.async_policy = spec.async_policy.clone();
         let queue = link_ref.queue;

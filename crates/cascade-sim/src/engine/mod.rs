@@ -26,7 +26,7 @@ pub use views::{InFlight, InFlightKind, LinkView, NodeView, QueueView};
 
 use crate::arena::{Arena, Key};
 use crate::breaker::CircuitBreaker;
-use crate::distribution::Distribution;
+use crate::distribution::Sampler;
 use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 use crate::metrics::{ClientMetrics, LinkMetrics, NodeMetrics, QueueMetrics, Series};
 use crate::policy::{AsyncPolicy, SyncPolicy, TokenBucket};
@@ -262,6 +262,8 @@ enum NodeKind {
 
 struct ClientLoad {
     spec: ClientSpec,
+    /// The spec's think time, ready to draw from.
+    think_time: Sampler,
     /// Pending open-loop arrivals carry this; a new spec or a change of rate bumps it.
     generation: u32,
     /// Spike boundaries carry this; a new spec bumps it.
@@ -283,7 +285,8 @@ struct Node {
     busy: u32,
     queue_capacity: u32,
     inbound: VecDeque<JobKey>,
-    service_time: Distribution,
+    /// Its service time, ready to draw from.
+    service_time: Sampler,
     slow_factor: f64,
     /// Extra local work per request in progress (see `ServiceSpec`).
     contention_per_request_ms: f64,
@@ -322,7 +325,8 @@ struct Link {
     from: NodeId,
     to: NodeId,
     kind: LinkKind,
-    latency: Distribution,
+    /// Its one-way latency, ready to draw from.
+    latency: Sampler,
     sync: SyncPolicy,
     async_policy: AsyncPolicy,
     queue: QueueId,
@@ -395,6 +399,7 @@ impl Simulation {
         for client in &scenario.clients {
             let load = ClientLoad {
                 spec: client.clone(),
+                think_time: client.think_time.sampler(),
                 generation: 0,
                 spec_generation: 0,
                 users_alive: 0,
@@ -435,7 +440,7 @@ impl Simulation {
                 from,
                 to,
                 kind: spec.kind,
-                latency: spec.latency.clone(),
+                latency: spec.latency.sampler(),
                 sync: spec.sync.clone(),
                 async_policy: spec.async_policy.clone(),
                 queue,
@@ -708,7 +713,7 @@ impl Simulation {
         let latency = link.latency.sample(&mut link.rng);
         // A constant latency is a fixed delay: its arrivals come in time order, so they can
         // take a first-in-first-out lane instead of the heap (same order either way).
-        let fixed = matches!(link.latency, Distribution::Constant { .. });
+        let fixed = link.latency.is_constant();
         let lost = link.partitioned && matches!(leg, Leg::Forward | Leg::Back);
         let arrives_at = self.now + latency;
         let transit = self.transits.insert(Transit {
@@ -804,11 +809,7 @@ impl Simulation {
             return;
         };
         // Never below the floor, so zero think times cannot flood the run or stall its clock.
-        let think = load
-            .spec
-            .think_time
-            .sample(&mut node.rng)
-            .max(self.think_floor);
+        let think = load.think_time.sample(&mut node.rng).max(self.think_floor);
         self.events
             .schedule(self.now + think, Event::UserReady(node_id));
     }
@@ -968,7 +969,7 @@ impl Node {
             busy: 0,
             queue_capacity: 0,
             inbound: VecDeque::new(),
-            service_time: Distribution::Constant { ms: 0.0 },
+            service_time: Sampler::Constant { ms: 0.0 },
             slow_factor: 1.0,
             contention_per_request_ms: 0.0,
             error_rate: 0.0,
@@ -998,7 +999,7 @@ impl Node {
         self.reconfigured_capacity = self.reconfigured_capacity.max(self.queue_capacity);
         self.workers = spec.workers;
         self.queue_capacity = spec.queue_capacity;
-        self.service_time = spec.service_time.clone();
+        self.service_time = spec.service_time.sampler();
         self.error_rate = spec.error_rate;
         self.poison_rate = spec.poison_rate;
         self.contention_per_request_ms = spec.contention_per_request_ms;
