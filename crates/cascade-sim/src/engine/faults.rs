@@ -64,9 +64,18 @@ impl Simulation {
     /// Applies a command now without logging it (the scenario's own scheduled faults).
     pub(super) fn apply_unlogged(&mut self, command: &Command) -> Result<(), CommandError> {
         match command {
-            Command::Kill { node } => self.kill(self.service_id(node)?)?,
-            Command::Revive { node } => self.revive(self.service_id(node)?)?,
-            Command::Freeze { node } => self.freeze(self.service_id(node)?)?,
+            Command::Kill { node } => {
+                self.kill(self.service_id(node)?)?;
+                self.count_frozen();
+            }
+            Command::Revive { node } => {
+                self.revive(self.service_id(node)?)?;
+                self.count_frozen();
+            }
+            Command::Freeze { node } => {
+                self.freeze(self.service_id(node)?)?;
+                self.count_frozen();
+            }
             Command::Slow { node, factor } => {
                 let id = self.service_id(node)?;
                 if !(factor.is_finite() && *factor > 0.0) {
@@ -291,6 +300,15 @@ impl Simulation {
         self.pull_work(node_id);
         self.dispatch_to(node_id);
         Ok(())
+    }
+
+    /// Counts the frozen nodes again after a node's state changed (see `frozen_nodes`).
+    fn count_frozen(&mut self) {
+        self.frozen_nodes = self
+            .nodes
+            .iter()
+            .filter(|node| node.state == NodeState::Frozen)
+            .count();
     }
 
     fn freeze(&mut self, node_id: NodeId) -> Result<(), CommandError> {

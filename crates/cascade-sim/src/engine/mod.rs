@@ -363,6 +363,9 @@ pub struct Simulation {
     links: Vec<Link>,
     queues: Vec<BrokerQueue>,
     broker_up: bool,
+    /// Nodes frozen now: while there are none, no event needs its target looked up to be
+    /// deferred (the lookup costs two arena reads for a response or a timeout).
+    frozen_nodes: usize,
     jobs: Arena<Job>,
     calls: Arena<Call>,
     messages: Arena<Message>,
@@ -469,6 +472,7 @@ impl Simulation {
             links,
             queues,
             broker_up: true,
+            frozen_nodes: 0,
             jobs: Arena::default(),
             calls: Arena::default(),
             messages: Arena::default(),
@@ -573,10 +577,12 @@ impl Simulation {
         );
         self.advance_clock(time);
         self.events_processed += 1;
-        if let Some(node) = self.event_target(&event) {
-            if self.nodes[node.index()].state == NodeState::Frozen {
-                self.defer(node, time, event);
-                return Some(time);
+        if self.frozen_nodes > 0 {
+            if let Some(node) = self.event_target(&event) {
+                if self.nodes[node.index()].state == NodeState::Frozen {
+                    self.defer(node, time, event);
+                    return Some(time);
+                }
             }
         }
         match event {
