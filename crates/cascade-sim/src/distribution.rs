@@ -100,18 +100,67 @@ impl TryFrom<DistributionFields> for Distribution {
     }
 }
 
-impl Distribution {
+/// A [`Distribution`] made ready for drawing: what a sample needs that does not depend on the
+/// draw (a log-normal's two logarithms and its sigma) is computed once, not per sample. The
+/// draws are the very same floating-point operations in the same order, so the samples are
+/// bit-identical to [`Distribution::sample`]'s.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sampler {
+    /// Always `ms` milliseconds.
+    Constant {
+        /// The duration in milliseconds.
+        ms: f64,
+    },
+    /// Exponential with this mean.
+    Exponential {
+        /// The mean in milliseconds.
+        mean_ms: f64,
+    },
+    /// `exp(ln_median + sigma * z)` for a standard normal `z`.
+    LogNormal {
+        /// The natural logarithm of the median in milliseconds.
+        ln_median: f64,
+        /// The standard deviation of the logarithm.
+        sigma: f64,
+    },
+}
+
+impl Sampler {
     /// Draws one duration.
+    #[inline]
     pub fn sample(&self, rng: &mut Pcg32) -> SimDuration {
         let millis = match *self {
-            Distribution::Constant { ms } => ms,
-            Distribution::Exponential { mean_ms } => -mean_ms * libm::log(rng.next_f64_nonzero()),
-            Distribution::LogNormal { median_ms, p99_ms } => {
-                let sigma = log_normal_sigma(median_ms, p99_ms);
-                libm::exp(libm::log(median_ms) + sigma * standard_normal(rng))
+            Sampler::Constant { ms } => ms,
+            Sampler::Exponential { mean_ms } => -mean_ms * libm::log(rng.next_f64_nonzero()),
+            Sampler::LogNormal { ln_median, sigma } => {
+                libm::exp(ln_median + sigma * standard_normal(rng))
             }
         };
         SimDuration::from_millis_f64(millis)
+    }
+
+    /// True when every draw is the same duration.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Sampler::Constant { .. })
+    }
+}
+
+impl Distribution {
+    /// Draws one duration. To draw many, make a [`Sampler`] once.
+    pub fn sample(&self, rng: &mut Pcg32) -> SimDuration {
+        self.sampler().sample(rng)
+    }
+
+    /// This distribution made ready for drawing.
+    pub fn sampler(&self) -> Sampler {
+        match *self {
+            Distribution::Constant { ms } => Sampler::Constant { ms },
+            Distribution::Exponential { mean_ms } => Sampler::Exponential { mean_ms },
+            Distribution::LogNormal { median_ms, p99_ms } => Sampler::LogNormal {
+                ln_median: libm::log(median_ms),
+                sigma: log_normal_sigma(median_ms, p99_ms),
+            },
+        }
     }
 
     /// The mean in milliseconds.

@@ -3,10 +3,14 @@
 //! Cancellation is lazy: events carry arena keys, and an event whose key no longer resolves, or
 //! whose target has moved on, is dropped when it is popped.
 //!
-//! Timers with a fixed delay (a link's timeout) are scheduled in time order by construction, so
-//! they go into first-in-first-out lanes, one per distinct delay, instead of the binary heap:
-//! most of them are cancelled before they fire, and a heap several times smaller is faster for
-//! every other event. The order of events is the same either way.
+//! Events with a fixed delay (a link's timeout, an arrival over a link of constant latency) are
+//! scheduled in time order by construction, so they go into first-in-first-out lanes, one per
+//! distinct delay, instead of the binary heap: a push and a pop are O(1), most timeouts are
+//! cancelled before they fire, and a heap several times smaller is faster for every other
+//! event. The order of events is the same either way. The queue remembers which source (the heap
+//! or a lane) holds the earliest event, so a peek is free and a pop compares the fronts once.
+//! (A 4-ary heap of our own took 9% more instructions on the reference run than the standard
+//! binary heap, whose pop moves a hole instead of swapping.)
 
 use crate::time::{SimDuration, SimTime};
 use std::cmp::Ordering;
@@ -19,6 +23,14 @@ struct Entry<E> {
     time: SimTime,
     sequence: u64,
     event: E,
+}
+
+impl<E> Entry<E> {
+    /// True when `self` comes before `other` in the total order by (time, sequence).
+    #[inline]
+    fn before(&self, other: &Self) -> bool {
+        (self.time, self.sequence) < (other.time, other.sequence)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
@@ -44,10 +56,20 @@ struct Lane<E> {
     entries: VecDeque<Entry<E>>,
 }
 
+/// Where the earliest event waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Heap,
+    Lane(usize),
+}
+
 /// A priority queue of events ordered by (time, sequence).
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     lanes: Vec<Lane<E>>,
+    /// Where the earliest event is (`None` when empty): kept up to date by every schedule and
+    /// pop, so a peek costs nothing and a pop compares the sources once.
+    earliest: Option<Source>,
     next_sequence: u64,
     len: usize,
     /// The time of the last event popped.
@@ -61,6 +83,7 @@ impl<E> Default for EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::new(),
             lanes: Vec::new(),
+            earliest: None,
             next_sequence: 0,
             len: 0,
             current: SimTime::ZERO,
@@ -72,22 +95,22 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// Schedules `event` at `time`; returns its sequence number.
     pub fn schedule(&mut self, time: SimTime, event: E) -> u64 {
-        let sequence = self.next_sequence;
-        self.next_sequence += 1;
-        self.len += 1;
-        if time == self.current {
-            self.scheduled_at_current += 1;
+        let entry = self.entry(time, event);
+        let sequence = entry.sequence;
+        self.heap.push(entry);
+        if self
+            .heap
+            .peek()
+            .is_some_and(|root| root.sequence == sequence)
+        {
+            self.note_scheduled(Source::Heap);
         }
-        self.heap.push(Entry {
-            time,
-            sequence,
-            event,
-        });
         sequence
     }
 
-    /// Schedules `event` at `now + delay`, for timers whose delay is usually one of a few fixed
-    /// values. Same ordering as [`EventQueue::schedule`].
+    /// Schedules `event` at `now + delay`, for events whose delay is usually one of a few fixed
+    /// values. Same ordering (and the same count of work an instant makes for itself) as
+    /// [`EventQueue::schedule`].
     pub fn schedule_after(&mut self, now: SimTime, delay: SimDuration, event: E) -> u64 {
         let time = now + delay;
         let lane = match self.lanes.iter().position(|lane| lane.delay == delay) {
@@ -111,49 +134,85 @@ impl<E> EventQueue<E> {
         }) else {
             return self.schedule(time, event);
         };
-        let sequence = self.next_sequence;
-        self.next_sequence += 1;
-        self.len += 1;
-        self.lanes[index].entries.push_back(Entry {
-            time,
-            sequence,
-            event,
-        });
+        let entry = self.entry(time, event);
+        let sequence = entry.sequence;
+        let entries = &mut self.lanes[index].entries;
+        entries.push_back(entry);
+        // The new entry comes after everything already in its lane (its time is no earlier,
+        // its sequence is later), so it can only be the earliest event if it is alone there.
+        if entries.len() == 1 {
+            self.note_scheduled(Source::Lane(index));
+        }
         sequence
     }
 
-    /// Where the earliest event is: `None` for the heap, `Some(lane)` for a lane.
-    fn earliest(&self) -> Option<Option<usize>> {
-        let mut best: Option<(SimTime, u64, Option<usize>)> = self
-            .heap
-            .peek()
-            .map(|entry| (entry.time, entry.sequence, None));
+    /// Numbers a new entry and counts it.
+    fn entry(&mut self, time: SimTime, event: E) -> Entry<E> {
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        self.len += 1;
+        if time == self.current {
+            self.scheduled_at_current += 1;
+        }
+        Entry {
+            time,
+            sequence,
+            event,
+        }
+    }
+
+    /// A new entry is now at the front of `source`: it is the earliest event if it comes before
+    /// the earliest so far (the earliest of everything is the earliest of the fronts).
+    fn note_scheduled(&mut self, source: Source) {
+        let earlier = match self.earliest {
+            None => true,
+            Some(current) => {
+                current != source
+                    && self
+                        .front(source)
+                        .zip(self.front(current))
+                        .is_some_and(|(new, old)| new.before(old))
+            }
+        };
+        if earlier {
+            self.earliest = Some(source);
+        }
+    }
+
+    /// The first entry of one source.
+    fn front(&self, source: Source) -> Option<&Entry<E>> {
+        match source {
+            Source::Heap => self.heap.peek(),
+            Source::Lane(index) => self.lanes[index].entries.front(),
+        }
+    }
+
+    /// Finds the source whose front comes first.
+    fn find_earliest(&self) -> Option<Source> {
+        let mut best: Option<(&Entry<E>, Source)> =
+            self.heap.peek().map(|entry| (entry, Source::Heap));
         for (index, lane) in self.lanes.iter().enumerate() {
             if let Some(head) = lane.entries.front() {
-                if best
-                    .is_none_or(|(time, sequence, _)| (head.time, head.sequence) < (time, sequence))
-                {
-                    best = Some((head.time, head.sequence, Some(index)));
+                if best.is_none_or(|(entry, _)| head.before(entry)) {
+                    best = Some((head, Source::Lane(index)));
                 }
             }
         }
-        best.map(|(_, _, source)| source)
+        best.map(|(_, source)| source)
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        match self.earliest()? {
-            None => self.heap.peek().map(|entry| entry.time),
-            Some(lane) => self.lanes[lane].entries.front().map(|entry| entry.time),
-        }
+        self.front(self.earliest?).map(|entry| entry.time)
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = match self.earliest()? {
-            None => self.heap.pop(),
-            Some(lane) => self.lanes[lane].entries.pop_front(),
+        let entry = match self.earliest? {
+            Source::Heap => self.heap.pop(),
+            Source::Lane(lane) => self.lanes[lane].entries.pop_front(),
         }?;
+        self.earliest = self.find_earliest();
         self.len -= 1;
         if entry.time > self.current {
             self.current = entry.time;
@@ -222,5 +281,50 @@ mod tests {
             assert_eq!(with_lanes.pop(), Some(expected));
         }
         assert!(with_lanes.is_empty());
+    }
+
+    #[test]
+    fn pops_in_the_order_of_a_sorted_map() {
+        // Interleaved schedules and pops, checked against a map ordered by (time, sequence).
+        let mut rng = crate::rng::Pcg32::new(3, 0);
+        let mut queue = EventQueue::default();
+        let mut reference = std::collections::BTreeMap::new();
+        let mut now = SimTime::ZERO;
+        for step in 0..20_000u32 {
+            let time = now + SimDuration::from_micros(u64::from(rng.below(40)));
+            let sequence = if rng.chance(0.3) {
+                queue.schedule_after(now, time - now, step)
+            } else {
+                queue.schedule(time, step)
+            };
+            reference.insert((time, sequence), step);
+            while rng.chance(0.45) {
+                let expected = reference.pop_first().map(|((time, _), step)| (time, step));
+                assert_eq!(queue.peek_time(), expected.map(|(time, _)| time));
+                assert_eq!(queue.pop(), expected);
+                if let Some((time, _)) = expected {
+                    now = time;
+                }
+            }
+        }
+        while let Some(((time, _), step)) = reference.pop_first() {
+            assert_eq!(queue.pop(), Some((time, step)));
+        }
+        assert_eq!(queue.pop(), None);
+    }
+
+    #[test]
+    fn a_lane_counts_the_work_an_instant_makes_for_itself() {
+        let mut queue = EventQueue::default();
+        queue.schedule(SimTime::from_millis(1), "start");
+        queue.pop();
+        queue.schedule_after(SimTime::from_millis(1), SimDuration::ZERO, "now, by a lane");
+        queue.schedule(SimTime::from_millis(1), "now, by the heap");
+        queue.schedule_after(
+            SimTime::from_millis(1),
+            SimDuration::from_millis(1),
+            "later",
+        );
+        assert_eq!(queue.scheduled_at_current(), 2);
     }
 }

@@ -64,9 +64,18 @@ impl Simulation {
     /// Applies a command now without logging it (the scenario's own scheduled faults).
     pub(super) fn apply_unlogged(&mut self, command: &Command) -> Result<(), CommandError> {
         match command {
-            Command::Kill { node } => self.kill(self.service_id(node)?)?,
-            Command::Revive { node } => self.revive(self.service_id(node)?)?,
-            Command::Freeze { node } => self.freeze(self.service_id(node)?)?,
+            Command::Kill { node } => {
+                self.kill(self.service_id(node)?)?;
+                self.count_frozen();
+            }
+            Command::Revive { node } => {
+                self.revive(self.service_id(node)?)?;
+                self.count_frozen();
+            }
+            Command::Freeze { node } => {
+                self.freeze(self.service_id(node)?)?;
+                self.count_frozen();
+            }
             Command::Slow { node, factor } => {
                 let id = self.service_id(node)?;
                 if !(factor.is_finite() && *factor > 0.0) {
@@ -293,6 +302,15 @@ impl Simulation {
         Ok(())
     }
 
+    /// Counts the frozen nodes again after a node's state changed (see `frozen_nodes`).
+    fn count_frozen(&mut self) {
+        self.frozen_nodes = self
+            .nodes
+            .iter()
+            .filter(|node| node.state == NodeState::Frozen)
+            .count();
+    }
+
     fn freeze(&mut self, node_id: NodeId) -> Result<(), CommandError> {
         let node = &mut self.nodes[node_id.index()];
         if node.state != NodeState::Up {
@@ -386,6 +404,7 @@ impl Simulation {
             )));
         };
         load.spec = spec.clone();
+        load.think_time = spec.think_time.sampler();
         load.generation = load.generation.wrapping_add(1);
         load.spec_generation = load.spec_generation.wrapping_add(1);
         self.think_floor = self.closed_loop_think_floor();
@@ -433,7 +452,7 @@ impl Simulation {
             link_ref.budget = spec.sync.retry_budget.as_ref().map(TokenBucket::full);
         }
         link_ref.kind = spec.kind;
-        link_ref.latency = spec.latency.clone();
+        link_ref.latency = spec.latency.sampler();
         link_ref.sync = spec.sync.clone();
         link_ref.async_policy = spec.async_policy.clone();
         let queue = link_ref.queue;

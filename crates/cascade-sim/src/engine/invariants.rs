@@ -8,6 +8,17 @@ impl Simulation {
     /// Checks every invariant; the error says which one broke and where.
     pub fn check_invariants(&self) -> Result<(), String> {
         let nodes = self.nodes.len();
+        let frozen = self
+            .nodes
+            .iter()
+            .filter(|node| node.state == NodeState::Frozen)
+            .count();
+        if frozen != self.frozen_nodes {
+            return Err(format!(
+                "{frozen} nodes are frozen, {} counted",
+                self.frozen_nodes
+            ));
+        }
         let mut holding = vec![0u32; nodes];
         let mut jobs_at = vec![0u32; nodes];
         let mut client_jobs = vec![0u64; nodes];

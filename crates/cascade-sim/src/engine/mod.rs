@@ -26,7 +26,7 @@ pub use views::{InFlight, InFlightKind, LinkView, NodeView, QueueView};
 
 use crate::arena::{Arena, Key};
 use crate::breaker::CircuitBreaker;
-use crate::distribution::Distribution;
+use crate::distribution::Sampler;
 use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
 use crate::metrics::{ClientMetrics, LinkMetrics, NodeMetrics, QueueMetrics, Series};
 use crate::policy::{AsyncPolicy, SyncPolicy, TokenBucket};
@@ -262,6 +262,8 @@ enum NodeKind {
 
 struct ClientLoad {
     spec: ClientSpec,
+    /// The spec's think time, ready to draw from.
+    think_time: Sampler,
     /// Pending open-loop arrivals carry this; a new spec or a change of rate bumps it.
     generation: u32,
     /// Spike boundaries carry this; a new spec bumps it.
@@ -283,7 +285,8 @@ struct Node {
     busy: u32,
     queue_capacity: u32,
     inbound: VecDeque<JobKey>,
-    service_time: Distribution,
+    /// Its service time, ready to draw from.
+    service_time: Sampler,
     slow_factor: f64,
     /// Extra local work per request in progress (see `ServiceSpec`).
     contention_per_request_ms: f64,
@@ -322,7 +325,8 @@ struct Link {
     from: NodeId,
     to: NodeId,
     kind: LinkKind,
-    latency: Distribution,
+    /// Its one-way latency, ready to draw from.
+    latency: Sampler,
     sync: SyncPolicy,
     async_policy: AsyncPolicy,
     queue: QueueId,
@@ -359,6 +363,9 @@ pub struct Simulation {
     links: Vec<Link>,
     queues: Vec<BrokerQueue>,
     broker_up: bool,
+    /// Nodes frozen now: while there are none, no event needs its target looked up to be
+    /// deferred (the lookup costs two arena reads for a response or a timeout).
+    frozen_nodes: usize,
     jobs: Arena<Job>,
     calls: Arena<Call>,
     messages: Arena<Message>,
@@ -395,6 +402,7 @@ impl Simulation {
         for client in &scenario.clients {
             let load = ClientLoad {
                 spec: client.clone(),
+                think_time: client.think_time.sampler(),
                 generation: 0,
                 spec_generation: 0,
                 users_alive: 0,
@@ -435,7 +443,7 @@ impl Simulation {
                 from,
                 to,
                 kind: spec.kind,
-                latency: spec.latency.clone(),
+                latency: spec.latency.sampler(),
                 sync: spec.sync.clone(),
                 async_policy: spec.async_policy.clone(),
                 queue,
@@ -464,6 +472,7 @@ impl Simulation {
             links,
             queues,
             broker_up: true,
+            frozen_nodes: 0,
             jobs: Arena::default(),
             calls: Arena::default(),
             messages: Arena::default(),
@@ -568,10 +577,12 @@ impl Simulation {
         );
         self.advance_clock(time);
         self.events_processed += 1;
-        if let Some(node) = self.event_target(&event) {
-            if self.nodes[node.index()].state == NodeState::Frozen {
-                self.defer(node, time, event);
-                return Some(time);
+        if self.frozen_nodes > 0 {
+            if let Some(node) = self.event_target(&event) {
+                if self.nodes[node.index()].state == NodeState::Frozen {
+                    self.defer(node, time, event);
+                    return Some(time);
+                }
             }
         }
         match event {
@@ -706,6 +717,9 @@ impl Simulation {
     fn transmit(&mut self, link_id: LinkId, leg: Leg, payload: Payload) {
         let link = &mut self.links[link_id.index()];
         let latency = link.latency.sample(&mut link.rng);
+        // A constant latency is a fixed delay: its arrivals come in time order, so they can
+        // take a first-in-first-out lane instead of the heap (same order either way).
+        let fixed = link.latency.is_constant();
         let lost = link.partitioned && matches!(leg, Leg::Forward | Leg::Back);
         let arrives_at = self.now + latency;
         let transit = self.transits.insert(Transit {
@@ -716,7 +730,12 @@ impl Simulation {
             lost,
             payload,
         });
-        self.events.schedule(arrives_at, Event::Arrive(transit));
+        if fixed {
+            self.events
+                .schedule_after(self.now, latency, Event::Arrive(transit));
+        } else {
+            self.events.schedule(arrives_at, Event::Arrive(transit));
+        }
     }
 
     fn on_arrive(&mut self, transit_key: TransitKey) {
@@ -796,11 +815,7 @@ impl Simulation {
             return;
         };
         // Never below the floor, so zero think times cannot flood the run or stall its clock.
-        let think = load
-            .spec
-            .think_time
-            .sample(&mut node.rng)
-            .max(self.think_floor);
+        let think = load.think_time.sample(&mut node.rng).max(self.think_floor);
         self.events
             .schedule(self.now + think, Event::UserReady(node_id));
     }
@@ -960,7 +975,7 @@ impl Node {
             busy: 0,
             queue_capacity: 0,
             inbound: VecDeque::new(),
-            service_time: Distribution::Constant { ms: 0.0 },
+            service_time: Sampler::Constant { ms: 0.0 },
             slow_factor: 1.0,
             contention_per_request_ms: 0.0,
             error_rate: 0.0,
@@ -990,7 +1005,7 @@ impl Node {
         self.reconfigured_capacity = self.reconfigured_capacity.max(self.queue_capacity);
         self.workers = spec.workers;
         self.queue_capacity = spec.queue_capacity;
-        self.service_time = spec.service_time.clone();
+        self.service_time = spec.service_time.sampler();
         self.error_rate = spec.error_rate;
         self.poison_rate = spec.poison_rate;
         self.contention_per_request_ms = spec.contention_per_request_ms;
