@@ -1,6 +1,10 @@
 //! Jobs and sync calls: admitting work to a worker pool, local work, walking the call plan,
 //! attempts with timeouts, retries with backoff (holding the worker), the retry budget, the
 //! bulkhead and the circuit breaker, and answering the caller.
+//!
+//! Why one file: a call's life (attempt, timeout, retry, breaker, budget, answer) is one
+//! sequence of events over the same job and call records; split, each step would sit a file
+//! away from the ones before and after it.
 
 use super::*;
 use crate::breaker::Permit;

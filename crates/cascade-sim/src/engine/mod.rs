@@ -10,6 +10,10 @@
 //! The mechanisms live in sub-modules: `calls` (jobs, sync calls, retries, breakers,
 //! bulkheads), `broker` (queues, deliveries, acks, dead letters), `faults` (applying commands),
 //! `invariants` (the bookkeeping checks tests run after every event).
+//!
+//! Why this file is long: it holds the simulation's state (every store the mechanisms share),
+//! the event loop with its one match over every event kind, and the bounded driver; a
+//! mechanism's own logic lives in its sub-module, and what stays here is what they all touch.
 
 mod broker;
 mod calls;
