@@ -2,7 +2,7 @@
 //! not in the model (which only knows actions), and the page's single key listener asks
 //! [`action_for_key`]. Fault keys act on the selection.
 
-use crate::model::{Action, Selection, UiError};
+use crate::model::{Action, Fault, Selection, UiError};
 
 /// The modifier keys held with a key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -13,6 +13,8 @@ pub struct Modifiers {
     pub shift: bool,
     /// Alt or Option: never a shortcut here (it types characters on many layouts).
     pub alt: bool,
+    /// Some text on the page is selected: Ctrl+C copies it, as everywhere.
+    pub text_selected: bool,
 }
 
 /// The keys, for the legend.
@@ -34,7 +36,8 @@ pub fn action_for_key(
             "z" | "Z" if modifiers.shift => Some(Ok(Action::Redo)),
             "z" | "Z" => Some(Ok(Action::Undo)),
             "y" | "Y" => Some(Ok(Action::Redo)),
-            "c" | "C" => Some(Ok(Action::Copy)),
+            // Copy nodes only when nodes, not text, are selected.
+            "c" | "C" if !modifiers.text_selected && !selected.is_empty() => Some(Ok(Action::Copy)),
             "v" | "V" => Some(Ok(Action::Paste)),
             _ => None,
         };
@@ -48,14 +51,17 @@ pub fn action_for_key(
                 Selection::Link(_) => None,
             })
             .collect();
-        let each = |make: fn(String) -> Action| {
-            Some(Ok(Action::Batch(names.iter().cloned().map(make).collect())))
+        let all = |fault| {
+            Some(Ok(Action::GroupFault {
+                fault,
+                names: names.clone(),
+            }))
         };
         match key {
-            "k" => return each(Action::ToggleKill),
-            "f" => return each(Action::ToggleFreeze),
-            "s" => return each(Action::ToggleSlow),
-            "e" => return each(Action::ToggleErrors),
+            "k" => return all(Fault::Kill),
+            "f" => return all(Fault::Freeze),
+            "s" => return all(Fault::Slow),
+            "e" => return all(Fault::Errors),
             "Delete" | "Backspace" => {
                 return Some(Ok(Action::Edit(Box::new(
                     crate::model::editor::Edit::DeleteNodes { names },
@@ -151,11 +157,25 @@ mod tests {
         let two = [Selection::Node("A".into()), Selection::Node("B".into())];
         assert_eq!(
             action_for_key("k", Modifiers::default(), &two),
-            Some(Ok(Action::Batch(vec![
-                Action::ToggleKill("A".into()),
-                Action::ToggleKill("B".into())
-            ])))
+            Some(Ok(Action::GroupFault {
+                fault: Fault::Kill,
+                names: vec!["A".into(), "B".into()]
+            }))
         );
         assert_eq!(action_for_key("c", command, &two), Some(Ok(Action::Copy)));
+        assert_eq!(
+            action_for_key("c", command, &[]),
+            None,
+            "nothing selected: the browser copies"
+        );
+        let text = Modifiers {
+            text_selected: true,
+            ..command
+        };
+        assert_eq!(
+            action_for_key("c", text, &two),
+            None,
+            "text selected: the browser copies it"
+        );
     }
 }

@@ -32,6 +32,19 @@ pub enum Export {
     Picture,
 }
 
+/// A fault a key toggles on a service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Killed (k).
+    Kill,
+    /// Hanging (f).
+    Freeze,
+    /// Five times slower (s).
+    Slow,
+    /// Failing 20% of requests (e).
+    Errors,
+}
+
 /// Everything a person can do, one doc line each.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -145,8 +158,14 @@ pub enum Action {
     Copy,
     /// Paste what was copied, beside the originals (one change).
     Paste,
-    /// Several actions in a row (a fault key on several selected nodes).
-    Batch(Vec<Action>),
+    /// A fault key on several selected nodes: the services among them all get one state (if
+    /// any is not in the fault, all go into it; otherwise all come out of it).
+    GroupFault {
+        /// Which fault.
+        fault: Fault,
+        /// The selected nodes (load sources among them are left alone).
+        names: Vec<String>,
+    },
     /// Show one request's path (or close it).
     InspectRequest(Option<u64>),
     /// A click on the canvas background: on a message, show its request's path; otherwise on
@@ -181,6 +200,14 @@ pub enum Action {
     /// The stage is this many CSS pixels wide (the page says so when it is laid out, and on
     /// resize): a narrow one opens large enough to read.
     SetStageWidth(f64),
+    /// A click on a canvas that is not edited (the compare view, an embed; its links switch by
+    /// their own click): on a message, show its request's path; otherwise clear the selection.
+    LookAt {
+        /// Where, in canvas units.
+        x: f64,
+        /// Where, in canvas units.
+        y: f64,
+    },
     /// Stop or resume adding entries to the event log.
     ToggleLogPause,
     /// Choose which log entries are shown.
@@ -226,6 +253,7 @@ impl Action {
                 | Action::Copy
                 | Action::InspectRequest(_)
                 | Action::ClickAt { .. }
+                | Action::LookAt { .. }
                 | Action::Zoom { .. }
                 | Action::Pan { .. }
                 | Action::ZoomStep(_)

@@ -8,6 +8,8 @@ use cascade_sim::{ClientSpec, Command, LinkKind, LinkSpec, Position, Scenario, S
 
 /// Positions snap to this grid.
 pub const GRID: f64 = 20.0;
+/// A paste of more nodes than this keeps their shape instead of looking for free slots.
+const PLACED_ONE_BY_ONE: usize = 20;
 /// Undo steps kept.
 const HISTORY_LIMIT: usize = 100;
 
@@ -77,6 +79,48 @@ pub struct History {
 }
 
 impl History {
+    /// What `edit` makes of `scenario`, validated; the history is not touched (see
+    /// [`History::record`], once the running simulation took it).
+    pub fn edited(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
+        let edited = apply_edit(scenario, edit)?;
+        edited.validate().map_err(|error| error.to_string())?;
+        Ok(edited)
+    }
+
+    /// Remembers `previous` as the scenario before a change that took: it goes on the undo
+    /// stack, and the redo stack is forgotten (it led somewhere else).
+    pub fn record(&mut self, previous: Scenario) {
+        self.undo.push(previous);
+        if self.undo.len() > HISTORY_LIMIT {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+    }
+
+    /// The scenario an undo would go back to.
+    pub fn undo_target(&self) -> Option<&Scenario> {
+        self.undo.last()
+    }
+
+    /// The scenario a redo would go forward to.
+    pub fn redo_target(&self) -> Option<&Scenario> {
+        self.redo.last()
+    }
+
+    /// An undo took: `current` (what it left) can be redone.
+    pub fn undone(&mut self, current: Scenario) {
+        if self.undo.pop().is_some() {
+            self.redo.push(current);
+        }
+    }
+
+    /// A redo took: `current` (what it left) can be undone again.
+    pub fn redone(&mut self, current: Scenario) {
+        if self.redo.pop().is_some() {
+            self.undo.push(current);
+        }
+    }
+
     /// Applies an edit to `scenario`. On success the old scenario goes on the undo stack, the
     /// redo stack is forgotten (it led somewhere else) and the new one is returned; on error
     /// nothing changes and the error names the problem. An edit that changes nothing leaves
@@ -177,7 +221,12 @@ fn free_position(scenario: &Scenario, x: f64, y: f64) -> Option<Position> {
 
 /// "Orders copy", then "Orders copy 2", ...: the first name no node has.
 fn copy_name(scenario: &Scenario, name: &str) -> String {
-    let stem = format!("{name} copy");
+    // Room for " copy 999" within the longest name a scenario allows.
+    let kept: String = name
+        .chars()
+        .take(cascade_sim::scenario::MAX_NAME_CHARS.saturating_sub(9))
+        .collect();
+    let stem = format!("{} copy", kept.trim_end());
     if scenario.node_names().all(|taken| taken != stem) {
         return stem;
     }
@@ -292,10 +341,11 @@ fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
             offset,
         } => {
             let mut renamed: Vec<(String, String)> = Vec::new();
+            let many = services.len() + clients.len() > PLACED_ONE_BY_ONE;
             let originals = Layout::new(scenario);
             let names: Vec<&str> = scenario.node_names().collect();
-            let place = |next: &Scenario, name: &str, position: Option<Position>| {
-                let at = position.or_else(|| {
+            let place = |next: &Scenario, name: &str, kept: Option<Position>| {
+                let at = kept.or_else(|| {
                     names.iter().position(|node| *node == name).map(|index| {
                         let center = originals.center(cascade_sim::NodeId(index as u32));
                         Position {
@@ -304,7 +354,15 @@ fn apply_edit(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
                         }
                     })
                 });
-                at.and_then(|at| free_position(next, at.x + offset, at.y + offset))
+                at.and_then(|at| {
+                    if many {
+                        // A large paste keeps its shape, offset: searching a free slot for
+                        // each of hundreds of nodes would freeze the page.
+                        position(at.x + offset, at.y + offset)
+                    } else {
+                        free_position(next, at.x + offset, at.y + offset)
+                    }
+                })
             };
             for client in clients {
                 let name = copy_name(&next, &client.name);

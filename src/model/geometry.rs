@@ -326,7 +326,7 @@ impl Camera {
     /// Zoomed by `factor` (within [`ZOOM_RANGE`]) keeping the world point `anchor` where it is
     /// on screen (under the pointer, or the middle for the keys and buttons).
     pub fn zoomed(self, factor: f64, anchor: Point) -> Camera {
-        if !factor.is_finite() || factor <= 0.0 {
+        if !factor.is_finite() || factor <= 0.0 || !anchor.x.is_finite() || !anchor.y.is_finite() {
             return self;
         }
         let zoom = (self.zoom * factor).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
@@ -384,7 +384,7 @@ impl Camera {
             x: left - FIT_MARGIN / 2.0 + CANVAS_WIDTH / zoom / 2.0,
             y: (top + bottom) / 2.0,
         }
-        .kept_near()
+        .checked()
     }
 
     /// The view that shows every node of `layout`, as large as fits (never beyond 1).
@@ -404,6 +404,7 @@ impl Camera {
             x: (left + right) / 2.0,
             y: (top + bottom) / 2.0,
         }
+        .checked()
     }
 
     /// Kept within reach of the world: the middle of the view never wanders further than a

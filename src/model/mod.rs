@@ -32,7 +32,7 @@ pub mod share;
 pub mod views;
 pub mod words;
 
-pub use action::{Action, Block, Changed, Export, UiError};
+pub use action::{Action, Block, Changed, Export, Fault, UiError};
 pub use charts::{Chart, FrameTimes, Rates};
 pub use geometry::{
     Camera, Layout, Point, CANVAS_HEIGHT, CANVAS_WIDTH, NODE_HEIGHT, NODE_WIDTH, QUEUE_HEIGHT,

@@ -89,7 +89,9 @@ fn after(
         }
         model = playground.borrow_mut();
     }
-    super::remember_reproduction(&model);
+    if let Ok(Changed::Run | Changed::Scenario | Changed::Opened) = result {
+        super::remember_reproduction(&model);
+    }
 }
 
 /// Gives a file to the browser (a picture is drawn from the page first).
@@ -342,10 +344,14 @@ pub fn App() -> Html {
                             }
                             return;
                         }
+                        let text_selected = web_sys::window()
+                            .and_then(|window| window.get_selection().ok().flatten())
+                            .is_some_and(|selection| !selection.is_collapsed());
                         let modifiers = Modifiers {
                             command: event.ctrl_key() || event.meta_key(),
                             shift: event.shift_key(),
                             alt: event.alt_key(),
+                            text_selected,
                         };
                         // A node or link focused on the canvas is what fault keys act on; else
                         // the selection.
@@ -363,9 +369,13 @@ pub fn App() -> Html {
                                             .map(crate::model::Selection::Link)
                                     })
                             });
+                        // A focused item outside the selection wins (the keyboard moved on);
+                        // inside it, the whole selection counts (a press on a node focuses it;
+                        // a rectangle selection takes the focus off the canvas).
+                        let selected = playground.borrow().selected();
                         let selected = match focused {
-                            Some(focused) => vec![focused],
-                            None => playground.borrow().selected(),
+                            Some(focused) if !selected.contains(&focused) => vec![focused],
+                            _ => selected,
                         };
                         let Some(action) = action_for_key(&event.key(), modifiers, &selected)
                         else {
@@ -389,9 +399,12 @@ pub fn App() -> Html {
                 });
                 // Space released while the window had no focus: forget it was held.
                 let space_lost = space.clone();
-                let blur = EventListener::new(&window, "blur", move |_| {
-                    space_lost.0.set(false);
-                    space_lost.1.set(false);
+                let blur = ["blur", "contextmenu"].map(|kind| {
+                    let space_lost = space_lost.clone();
+                    EventListener::new(&window, kind, move |_| {
+                        space_lost.0.set(false);
+                        space_lost.1.set(false);
+                    })
                 });
                 (down, up, blur)
             });

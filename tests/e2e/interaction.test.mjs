@@ -470,3 +470,25 @@ test("two fingers pinch to zoom the canvas", async () => {
   assert.ok(after < before / 2, `fingers apart zoom in: the view went from ${before} to ${after} wide`);
   await context.close();
 });
+
+test("keys act on what was pressed or selected last: a focused node does not steal a rectangle selection or a click", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  // Focus Users from the keyboard, then select Payments and Inventory with a Shift rectangle.
+  await page.locator("[data-node='Users']").focus();
+  const payments = await page.getByTestId("node-Payments").boundingBox();
+  const inventory = await page.getByTestId("node-Inventory").boundingBox();
+  await page.keyboard.down("Shift");
+  await drag(page, { x: payments.x - 15, y: payments.y - 15 }, { x: inventory.x + inventory.width + 15, y: inventory.y + inventory.height + 15 });
+  await page.keyboard.up("Shift");
+  await page.keyboard.press("k");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed", "the rectangle's nodes, not the focused one");
+  assert.equal(await page.getByTestId("node-Inventory").getAttribute("data-state"), "killed");
+  // Focus Inventory from the keyboard, then click Orders: k acts on Orders.
+  await page.locator("[data-node='Inventory']").focus();
+  await page.getByTestId("node-Orders").click();
+  await page.keyboard.press("k");
+  assert.equal(await page.getByTestId("node-Orders").getAttribute("data-state"), "killed", "the clicked node");
+  assert.equal(await page.getByTestId("node-Inventory").getAttribute("data-state"), "killed", "Inventory untouched (still killed)");
+  await page.close();
+});

@@ -1818,3 +1818,118 @@ fn a_narrow_stage_opens_readable_and_a_wide_one_whole() {
         "a view the person moved stays when the window changes"
     );
 }
+
+/// What an independent review of issues 11 and 12 found, each pinned.
+#[test]
+fn review_findings_stay_fixed() {
+    // A fault key on a group with a load source and mixed states: the services get one state.
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    let names = vec![
+        "Users".to_string(),
+        "Payments".to_string(),
+        "Inventory".to_string(),
+    ];
+    act(
+        &mut playground,
+        Action::GroupFault {
+            fault: cascade::model::Fault::Kill,
+            names: names.clone(),
+        },
+    );
+    assert_eq!(state_of(&playground, "Inventory"), Some(NodeState::Killed));
+    assert_eq!(
+        state_of(&playground, "Payments"),
+        Some(NodeState::Killed),
+        "not revived"
+    );
+    act(
+        &mut playground,
+        Action::GroupFault {
+            fault: cascade::model::Fault::Kill,
+            names,
+        },
+    );
+    assert_eq!(
+        state_of(&playground, "Payments"),
+        Some(NodeState::Up),
+        "all down: all revived"
+    );
+    assert_eq!(state_of(&playground, "Inventory"), Some(NodeState::Up));
+    // An edit the run refuses leaves no undo step behind.
+    let mut stuck = on(cascade_sim::fixtures::stuck_at_an_instant());
+    act(&mut stuck, Action::SetSpeed(1.0));
+    frames(&mut stuck, 40, 100.0);
+    assert!(stuck.stalled().is_some());
+    let mut spec = stuck.main().scenario().services[0].clone();
+    spec.workers += 1;
+    refused(
+        &mut stuck,
+        Action::Edit(Box::new(Edit::SetService(Box::new(spec)))),
+    );
+    assert_eq!(
+        stuck.can_undo_redo(),
+        (false, false),
+        "nothing to undo that never happened"
+    );
+    // An edited preset is the person's scenario: the menu can load the preset again.
+    act(&mut playground, Action::ToggleLinkKind(1));
+    assert_eq!(playground.preset_id(), None);
+    // A click on the background clears a group; a look at a canvas that is not edited too.
+    act(
+        &mut playground,
+        Action::Select(Some(Selection::Node("Orders".into()))),
+    );
+    act(&mut playground, Action::SelectAlso("Inventory".into()));
+    act(&mut playground, Action::ClickAt { x: 5.0, y: 5.0 });
+    assert!(playground.selected_nodes().is_empty());
+    act(
+        &mut playground,
+        Action::Select(Some(Selection::Node("Orders".into()))),
+    );
+    act(&mut playground, Action::LookAt { x: 5.0, y: 5.0 });
+    assert!(playground.selected_nodes().is_empty());
+    // Copy in the compare view copies the scenario compared, not its all-sync copy.
+    let mut compare = crate::support::playground("checkout-async");
+    act(&mut compare, Action::ToggleCompare);
+    act(
+        &mut compare,
+        Action::SelectArea {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 1000.0,
+            y1: 560.0,
+        },
+    );
+    act(&mut compare, Action::Copy);
+    act(&mut compare, Action::ToggleCompare);
+    act(&mut compare, Action::Paste);
+    assert!(compare
+        .main()
+        .scenario()
+        .links
+        .iter()
+        .any(|link| link.from.ends_with(" copy") && link.kind == LinkKind::Async));
+    // The same refusal said again gets its whole time to be read.
+    let mut noted = crate::support::playground("checkout");
+    refused(&mut noted, Action::ToggleKill("Users".into()));
+    frames(&mut noted, 200, FRAME_MS);
+    refused(&mut noted, Action::ToggleKill("Users".into()));
+    frames(&mut noted, 60, FRAME_MS);
+    assert!(
+        noted.notice().is_some(),
+        "still shown a second after it was said again"
+    );
+    // Nodes placed absurdly far away do not break the view.
+    let mut far = presets::checkout();
+    far.services[0].position = Some(cascade_sim::Position {
+        x: 1.0e300,
+        y: -1.0e300,
+    });
+    let far = on(far);
+    let camera = far.camera();
+    assert!(
+        camera.zoom.is_finite() && camera.x.is_finite() && camera.y.is_finite(),
+        "{camera:?}"
+    );
+}

@@ -3,8 +3,8 @@
 //! scenario through the history.
 
 use super::{other_kind, Compare, Playground};
-use crate::model::action::{Block, Changed, Selection, UiError};
-use crate::model::editor::{Change, Edit};
+use crate::model::action::{Block, Changed, Fault, Selection, UiError};
+use crate::model::editor::{Change, Edit, History};
 use crate::model::geometry::Point;
 use crate::model::replay::REPLAY_SLICE_EVENTS;
 use crate::model::runner::Runner;
@@ -129,15 +129,34 @@ impl Playground {
     /// An edit of the topology, through the history.
     pub(super) fn edit(&mut self, edit: Edit) -> Result<Changed, UiError> {
         self.refuse_while_comparing()?;
-        let edited = self
-            .history
-            .apply(self.main.scenario(), edit)
-            .map_err(UiError::Edit)?;
+        let edited = History::edited(self.main.scenario(), edit).map_err(UiError::Edit)?;
         if edited == *self.main.scenario() {
             self.main.end_preview();
             return Ok(Changed::Nothing);
         }
-        self.take_scenario(edited)
+        // The history remembers the change only once the running simulation took it.
+        let previous = self.main.scenario().clone();
+        let changed = self.take_scenario(edited)?;
+        self.history.record(previous);
+        Ok(changed)
+    }
+
+    /// Goes back one change of the scenario (or forward, `redo`), once the run took it.
+    pub(super) fn walk_history(&mut self, redo: bool) -> Result<Changed, UiError> {
+        self.refuse_while_comparing()?;
+        let target = if redo {
+            self.history.redo_target().ok_or(UiError::NothingToRedo)?
+        } else {
+            self.history.undo_target().ok_or(UiError::NothingToUndo)?
+        };
+        let (target, current) = (target.clone(), self.main.scenario().clone());
+        let changed = self.take_scenario(target)?;
+        if redo {
+            self.history.redone(current);
+        } else {
+            self.history.undone(current);
+        }
+        Ok(changed)
     }
 
     /// The running simulation takes an edited, undone or redone scenario; a selection of
@@ -146,6 +165,8 @@ impl Playground {
         if self.main.take_scenario(scenario)? == Change::Structure {
             self.inspected = None;
         }
+        // Edited, it is the person's own scenario now (the menu can load the preset again).
+        self.preset = None;
         if let Some(selection) = &self.selection {
             if self.check_selection(selection).is_err() {
                 self.selection = None;
@@ -215,6 +236,52 @@ impl Playground {
         }
     }
 
+    /// A fault key on a group: one state for all its services. If any is not in the fault, all
+    /// go into it; otherwise all come out. Load sources are left alone.
+    pub(super) fn group_fault(
+        &mut self,
+        fault: Fault,
+        names: &[String],
+    ) -> Result<Changed, UiError> {
+        let services: Vec<(String, NodeState, bool, bool)> = names
+            .iter()
+            .filter_map(|name| {
+                let (state, slowed, failing) = self.service_state(name).ok()?;
+                Some((name.clone(), state, slowed, failing))
+            })
+            .collect();
+        if services.is_empty() {
+            return Err(UiError::Missing("select a service first".into()));
+        }
+        let in_fault = |(_, state, slowed, failing): &(String, NodeState, bool, bool)| match fault {
+            Fault::Kill => *state == NodeState::Killed,
+            Fault::Freeze => *state == NodeState::Frozen,
+            Fault::Slow => *slowed,
+            Fault::Errors => *failing,
+        };
+        let into = !services.iter().all(in_fault);
+        let mut changed = Changed::Nothing;
+        for service in services.iter().filter(|service| in_fault(service) != into) {
+            let node = service.0.clone();
+            let command = match (fault, into) {
+                (Fault::Kill, true) if service.1 == NodeState::Up => Command::Kill { node },
+                (Fault::Freeze, true) if service.1 == NodeState::Up => Command::Freeze { node },
+                (Fault::Kill | Fault::Freeze, true) => continue,
+                (Fault::Kill | Fault::Freeze, false) => Command::Revive { node },
+                (Fault::Slow, _) => Command::Slow {
+                    node,
+                    factor: if into { super::SLOW_FACTOR } else { 1.0 },
+                },
+                (Fault::Errors, _) => Command::SetErrorRate {
+                    node,
+                    error_rate: if into { super::ERROR_RATE } else { 0.0 },
+                },
+            };
+            changed = changed.max(self.command(command)?);
+        }
+        Ok(changed)
+    }
+
     /// Where the scenario places a node (not where a drag in progress draws it).
     pub(super) fn node_center(&self, name: &str) -> Result<Point, UiError> {
         let scenario = self.main.scenario();
@@ -273,7 +340,7 @@ impl Playground {
                 self.set_link_kind(link, other_kind(kind))
             }
             None => {
-                self.selection = None;
+                self.select_nodes(Vec::new());
                 Ok(Changed::View)
             }
         }

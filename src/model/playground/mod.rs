@@ -218,14 +218,17 @@ impl Playground {
             self.playing = false;
         }
         match &result {
-            Ok(Changed::Run | Changed::Scenario) => {
+            Ok(Changed::Run | Changed::Scenario | Changed::Opened) => {
                 // An open Share or Embed panel no longer describes what is on screen.
                 self.panel = None;
             }
             Ok(_) => {}
             Err(error) => self.notice = Some(error.to_string()),
         }
-        if self.notice != before {
+        let said_again = !matches!(action, Action::Advance { .. } | Action::SetStageWidth(_))
+            && self.notice.is_some();
+        if self.notice != before || said_again {
+            // A new note, or the same one said again: it gets its whole time to be read.
             self.notice_shown_ms = 0.0;
         } else if let (Action::Advance { wall_elapsed_ms }, Some(text)) = (action, &self.notice) {
             // A note goes by itself once there was time to read it.
@@ -249,7 +252,14 @@ impl Playground {
                 | Action::Open(_)
                 | Action::CancelOpening
         );
-        let page_events = matches!(action, Action::Advance { .. } | Action::SetStageWidth(_));
+        let page_events = matches!(
+            action,
+            Action::Advance { .. }
+                | Action::SetStageWidth(_)
+                | Action::Report(_)
+                | Action::ClosePanel
+                | Action::Select(None)
+        );
         if self.opening.is_some() && !gives_up_opening && !page_events {
             // Whatever is done now would be replaced when the shared run is ready.
             return Err(UiError::StillOpening);
@@ -316,22 +326,8 @@ impl Playground {
                 let kind = self.link_kind(*link)?;
                 self.set_link_kind(*link, other_kind(kind))
             }
-            Action::Undo => {
-                self.refuse_while_comparing()?;
-                let previous = self
-                    .history
-                    .undo(self.main.scenario())
-                    .ok_or(UiError::NothingToUndo)?;
-                self.take_scenario(previous)
-            }
-            Action::Redo => {
-                self.refuse_while_comparing()?;
-                let next = self
-                    .history
-                    .redo(self.main.scenario())
-                    .ok_or(UiError::NothingToRedo)?;
-                self.take_scenario(next)
-            }
+            Action::Undo => self.walk_history(false),
+            Action::Redo => self.walk_history(true),
             Action::Delete(Selection::Node(name)) => {
                 self.edit(Edit::DeleteNode { name: name.clone() })
             }
@@ -444,18 +440,19 @@ impl Playground {
             Action::SelectAlso(_) | Action::SelectArea { .. } | Action::Copy | Action::Paste => {
                 self.select_or_copy(action)
             }
-            Action::Batch(actions) => {
-                let mut changed = Changed::Nothing;
-                for action in actions {
-                    changed = changed.max(self.carry_out(action)?);
-                }
-                Ok(changed)
-            }
+            Action::GroupFault { fault, names } => self.group_fault(*fault, names),
             Action::InspectRequest(request) => {
                 self.inspected = request.map(RequestId);
                 Ok(Changed::View)
             }
             Action::ClickAt { x, y } => self.click_at(Point { x: *x, y: *y }),
+            Action::LookAt { x, y } => {
+                match self.main.request_near(Point { x: *x, y: *y }) {
+                    Some(request) => self.inspected = Some(request),
+                    None => self.select_nodes(Vec::new()),
+                }
+                Ok(Changed::View)
+            }
             Action::Zoom { factor, x, y } => {
                 self.camera = self.camera.zoomed(*factor, Point { x: *x, y: *y });
                 Ok(Changed::View)

@@ -52,7 +52,8 @@ impl Playground {
                 if nodes.is_empty() {
                     return Err(UiError::Missing("select what to copy first".into()));
                 }
-                let scenario = self.main.scenario();
+                // In the compare view, the scenario compared (not its all-sync copy).
+                let scenario = self.scenario_shown();
                 self.clipboard = Some(Clipboard {
                     services: scenario
                         .services

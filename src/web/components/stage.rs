@@ -93,6 +93,18 @@ fn canvas_point(svg: &NodeRef, camera: &Camera, event: &PointerEvent) -> Option<
     world_point(svg, camera, event.client_x(), event.client_y())
 }
 
+/// Takes the keyboard's focus off a node or link of the canvas, if one has it.
+fn blur_canvas_item() {
+    let focused = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.active_element())
+        .filter(|element| element.has_attribute("data-item"))
+        .and_then(|element| wasm_bindgen::JsCast::dyn_into::<web_sys::SvgElement>(element).ok());
+    if let Some(focused) = focused {
+        let _ = focused.blur();
+    }
+}
+
 /// Sends every further event of this pointer to the canvas, wherever it goes (over the side
 /// panel, out of the window), so a drag always ends where it is released.
 fn capture(svg: &NodeRef, event: &PointerEvent) {
@@ -211,6 +223,12 @@ pub fn Stage(props: &StageProps) -> Html {
                     return;
                 }
             }
+            if event.buttons() == 0 && !matches!(*gesture.borrow(), Gesture::Idle) {
+                // The release happened where this canvas did not hear it: the gesture is over.
+                drop(std::mem::take(&mut *gesture.borrow_mut()));
+                dispatch.emit(Action::CancelPreview);
+                return;
+            }
             let Some(point) = canvas_point(&svg, &camera, &event) else {
                 return;
             };
@@ -277,12 +295,13 @@ pub fn Stage(props: &StageProps) -> Html {
                 return;
             };
             dispatch.emit(match current {
-                Gesture::Idle => Action::ClickAt { x, y },
-                // Lifting a finger ends a pinch; it is not a click.
-                Gesture::Pinch { .. } => return,
-                // A press and release on empty canvas is a click (on the editable canvas the
-                // model decides what it lands on; elsewhere links handle their own clicks).
+                // No gesture began on the canvas (or it was cancelled, or a pinch ended): a
+                // release alone is not a click.
+                Gesture::Idle | Gesture::Pinch { .. } => return,
+                // A press and release on empty canvas is a click: on the editable canvas the
+                // model decides what it lands on; elsewhere links switch by their own click.
                 Gesture::Pan { moved: false, .. } if editable => Action::ClickAt { x, y },
+                Gesture::Pan { moved: false, .. } => Action::LookAt { x, y },
                 Gesture::Pan { .. } => return,
                 Gesture::Add(block, (x0, y0)) => {
                     let (dx, dy) = (event.client_x() - x0, event.client_y() - y0);
@@ -332,8 +351,22 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     let node_down = |name: &str| {
         let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
-        let space_held = space_held.clone();
+        let (space_held, touches) = (space_held.clone(), touches.clone());
         Callback::from(move |event: PointerEvent| {
+            if event.pointer_type() == "touch" {
+                let at = (f64::from(event.client_x()), f64::from(event.client_y()));
+                touches.borrow_mut().push((event.pointer_id(), at));
+            }
+            // The pressed node takes the keyboard's focus, so the keys act on what was pressed.
+            // (Yew delegates events, so the node is found from what was hit.)
+            if let Some(node) = event
+                .target()
+                .and_then(|target| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(target).ok())
+                .and_then(|hit| hit.closest("[data-item]").ok().flatten())
+                .and_then(|item| wasm_bindgen::JsCast::dyn_into::<web_sys::SvgElement>(item).ok())
+            {
+                let _ = node.focus();
+            }
             // No text selection, no focus change: this is a drag.
             event.prevent_default();
             event.stop_propagation();
@@ -368,6 +401,7 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     let pan_down = {
         let (gesture, svg, touches) = (gesture.clone(), svg.clone(), touches.clone());
+        let dispatch = dispatch.clone();
         Callback::from(move |event: PointerEvent| {
             if event.pointer_type() == "touch" {
                 let at = (f64::from(event.client_x()), f64::from(event.client_y()));
@@ -375,8 +409,12 @@ pub fn Stage(props: &StageProps) -> Html {
                 fingers.retain(|(id, _)| *id != event.pointer_id());
                 fingers.push((event.pointer_id(), at));
                 if let [(_, a), (_, b)] = fingers.as_slice() {
-                    // A second finger: a pinch (zoom and pan), whatever the first was doing.
+                    // A second finger: a pinch (zoom and pan), whatever the first was doing
+                    // (a node being dragged goes back to its place).
                     capture(&svg, &event);
+                    if let Gesture::Move { moved: true, .. } = *gesture.borrow() {
+                        dispatch.emit(Action::CancelPreview);
+                    }
                     *gesture.borrow_mut() = Gesture::Pinch {
                         distance: (a.0 - b.0).hypot(a.1 - b.1),
                         middle: ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
@@ -392,6 +430,8 @@ pub fn Stage(props: &StageProps) -> Html {
                 if let Some(from) = canvas_point(&svg, &camera, &event) {
                     event.prevent_default();
                     capture(&svg, &event);
+                    // The keys act on the group being selected, not on a focused item.
+                    blur_canvas_item();
                     *gesture.borrow_mut() = Gesture::Area { from, to: from };
                 }
                 return;
