@@ -14,8 +14,7 @@ use super::components::top_bar::{Messages, TopBar};
 use super::frame_loop::FrameLoop;
 use crate::model::share;
 use crate::model::{Action, Changed, Download, FrameTimes, Panel, Playground};
-use crate::shortcuts::{action_for_key, Modifiers};
-use gloo::events::{EventListener, EventListenerOptions};
+use gloo::events::EventListener;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -305,109 +304,8 @@ pub fn App() -> Html {
                 observer.observe(&element);
                 Some((observer, callback))
             });
-            // Shortcuts live at page level, wherever the focus is (a button that was clicked
-            // keeps no key of its own), except in form fields, which keep their keys.
-            let in_a_field = |event: &web_sys::KeyboardEvent| {
-                event
-                    .target()
-                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|element| {
-                        matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-                    })
-            };
-            let (space_down, space_up) = (space.clone(), space.clone());
-            let dispatch_up = dispatch.clone();
-            let keys = web_sys::window().map(|window| {
-                // Not passive: space must not scroll the page or press the focused button.
-                let options = EventListenerOptions::enable_prevent_default();
-                let down =
-                    EventListener::new_with_options(&window, "keydown", options, move |event| {
-                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                            return;
-                        };
-                        if event.key() == "Escape" {
-                            // Closes the Share or Embed panel wherever the focus is.
-                            dispatch.emit(Action::ClosePanel);
-                        }
-                        if in_a_field(event) {
-                            return;
-                        }
-                        if event.key() == " "
-                            && !(event.ctrl_key() || event.meta_key() || event.alt_key())
-                        {
-                            // Space plays or pauses when it is released, unless it was held to
-                            // drag the view (Space and a drag pans, as in drawing tools).
-                            event.prevent_default();
-                            if !event.repeat() {
-                                space_down.0.set(true);
-                                space_down.1.set(false);
-                            }
-                            return;
-                        }
-                        let text_selected = web_sys::window()
-                            .and_then(|window| window.get_selection().ok().flatten())
-                            .is_some_and(|selection| !selection.is_collapsed());
-                        let modifiers = Modifiers {
-                            command: event.ctrl_key() || event.meta_key(),
-                            shift: event.shift_key(),
-                            alt: event.alt_key(),
-                            text_selected,
-                        };
-                        // A node or link focused on the canvas is what fault keys act on; else
-                        // the selection.
-                        let focused = web_sys::window()
-                            .and_then(|window| window.document())
-                            .and_then(|document| document.active_element())
-                            .and_then(|element| {
-                                element
-                                    .get_attribute("data-node")
-                                    .map(crate::model::Selection::Node)
-                                    .or_else(|| {
-                                        element
-                                            .get_attribute("data-link")
-                                            .and_then(|index| index.parse().ok())
-                                            .map(crate::model::Selection::Link)
-                                    })
-                            });
-                        // A focused item outside the selection wins (the keyboard moved on);
-                        // inside it, the whole selection counts (a press on a node focuses it;
-                        // a rectangle selection takes the focus off the canvas).
-                        let selected = playground.borrow().selected();
-                        let selected = match focused {
-                            Some(focused) if !selected.contains(&focused) => vec![focused],
-                            _ => selected,
-                        };
-                        let Some(action) = action_for_key(&event.key(), modifiers, &selected)
-                        else {
-                            return;
-                        };
-                        event.prevent_default();
-                        dispatch
-                            .emit(action.unwrap_or_else(|error| Action::Report(error.to_string())));
-                    });
-                // Space on key up: play or pause (a focused button must not be pressed by it).
-                let up = EventListener::new_with_options(&window, "keyup", options, move |event| {
-                    if let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() {
-                        if event.key() == " " && !in_a_field(event) {
-                            event.prevent_default();
-                            let (held, panned) = (space_up.0.replace(false), space_up.1.get());
-                            if held && !panned {
-                                dispatch_up.emit(Action::TogglePlay);
-                            }
-                        }
-                    }
-                });
-                // Space released while the window had no focus: forget it was held.
-                let space_lost = space.clone();
-                let blur = ["blur", "contextmenu"].map(|kind| {
-                    let space_lost = space_lost.clone();
-                    EventListener::new(&window, kind, move |_| {
-                        space_lost.0.set(false);
-                        space_lost.1.set(false);
-                    })
-                });
-                (down, up, blur)
-            });
+            let keys = super::keys::listen(&playground, &dispatch, &space);
+
             move || {
                 frame_loop.stop();
                 if let Some((observer, _)) = &observer {
