@@ -50,6 +50,7 @@ fn boot() -> Playground {
         super::load_saved_run()
     };
     let mut playground = Playground::boot(page, &super::fragment(), saved);
+    super::mark("cascade-booted");
     let deadline = now_ms() + BOOT_REPLAY_MS;
     while playground.opening().is_some() && now_ms() < deadline {
         let _ = playground.update(&Action::Advance {
@@ -218,6 +219,7 @@ pub fn App() -> Html {
         let reduced = reduced_motion.clone();
         let force_update = force_update.clone();
         use_effect_with((), move |_| {
+            super::mark("cascade-mounted");
             super::hide_loading();
             super::remember_reproduction(&playground.borrow());
             // A share link pasted into this tab only changes the fragment: open it, or say

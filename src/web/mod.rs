@@ -16,6 +16,9 @@ use wasm_bindgen::JsCast;
 
 /// Mounts the playground into `#app` (or runs the benchmark when the URL asks for `?bench`).
 pub fn start() {
+    // Read by `make bench` beside the first drawn topology: what loading and compiling the
+    // WebAssembly took, and what starting the playground took.
+    mark("cascade-start");
     install_panic_screen();
     let Some(document) = web_sys::window().and_then(|window| window.document()) else {
         return;
@@ -115,8 +118,13 @@ pub(crate) fn set_theme(theme: crate::embed::Theme) {
 
 /// Marks the moment the topology is first on screen (read by `make bench`).
 pub(crate) fn mark_first_topology() {
+    mark("cascade-topology-drawn");
+}
+
+/// A named moment on the page's performance timeline (start-up's steps, read by `make bench`).
+pub(crate) fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
-        let _ = performance.mark("cascade-topology-drawn");
+        let _ = performance.mark(name);
     }
 }
 
