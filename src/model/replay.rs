@@ -96,12 +96,6 @@ impl Replay {
     pub fn target(&self) -> SimTime {
         self.at
     }
-
-    /// Replays to the end in one go.
-    pub fn finish(mut self, runner: &mut Runner) -> Result<(), UiError> {
-        while !self.advance(runner, u64::MAX)? {}
-        Ok(())
-    }
 }
 
 /// The runs a share link opens, rebuilt at once: the run, and for a shared comparison the

@@ -206,10 +206,10 @@ impl Playground {
     /// Carries out an action. On success, says what changed; on refusal nothing changed and
     /// the error (also kept as the notice) says why.
     pub fn update(&mut self, action: &Action) -> Result<Changed, UiError> {
-        let before = self.notice.clone();
         // What the page reports by itself (time passing, the stage's size) is not the person
         // doing something: it does not clear what they were told.
-        if !matches!(action, Action::Advance { .. } | Action::SetStageWidth(_)) {
+        let by_the_page = matches!(action, Action::Advance { .. } | Action::SetStageWidth(_));
+        if !by_the_page {
             self.notice = None;
         }
         let mut result = self.carry_out(action);
@@ -225,10 +225,9 @@ impl Playground {
             Ok(_) => {}
             Err(error) => self.notice = Some(error.to_string()),
         }
-        let said_again = !matches!(action, Action::Advance { .. } | Action::SetStageWidth(_))
-            && self.notice.is_some();
-        if self.notice != before || said_again {
-            // A new note, or the same one said again: it gets its whole time to be read.
+        // Whatever the person did says its note anew, and a refusal (a shared run that could
+        // not be replayed, from a frame) is a new note: either gets its whole time to be read.
+        if (!by_the_page && self.notice.is_some()) || result.is_err() {
             self.notice_shown_ms = 0.0;
         } else if let (Action::Advance { wall_elapsed_ms }, Some(text)) = (action, &self.notice) {
             // A note goes by itself once there was time to read it.
