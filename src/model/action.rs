@@ -54,6 +54,14 @@ pub enum Action {
         /// Wall-clock milliseconds since the last frame.
         wall_elapsed_ms: f64,
     },
+    /// How long the last frame's work took, as the page measured it: the next frames handle as
+    /// many events as fit the frame budget on this machine.
+    FrameWork {
+        /// Wall-clock milliseconds the simulation step took.
+        simulation_ms: f64,
+        /// Wall-clock milliseconds drawing the moving messages took.
+        drawing_ms: f64,
+    },
     /// Play or pause.
     TogglePlay,
     /// Advance a fixed slice of simulated time, playing or not.
@@ -242,6 +250,7 @@ impl Action {
         matches!(
             self,
             Action::Advance { .. }
+                | Action::FrameWork { .. }
                 | Action::TogglePlay
                 | Action::Step
                 | Action::Reset

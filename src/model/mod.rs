@@ -7,6 +7,7 @@
 //! | [`playground`] | the one door: runs, compare side, opening, selection, history, panels (`edits`: time, faults, the scenario, the canvas; `selecting`: groups, copy and paste; `sharing`: compare, open, share, files; `shown`: views) |
 //! | [`action`] | what a person can do, what changed, why something was refused |
 //! | [`runner`] | one simulation run: scenario, seed, geometry, event log |
+//! | [`pace`] | how many events a frame can afford, and slow motion when the machine cannot keep up |
 //! | [`editor`] | edits of the topology and the undo history |
 //! | [`replay`] | rebuilding a shared run from its command log, a slice at a time |
 //! | [`compare`] | the compare view's two versions of a scenario |
@@ -24,6 +25,7 @@ pub mod compare;
 pub mod editor;
 pub mod geometry;
 pub mod log;
+pub mod pace;
 pub mod playground;
 pub mod replay;
 pub mod runner;

@@ -14,8 +14,8 @@ use cascade_sim::{
 
 /// Longest wall-clock step one frame may simulate, so a background tab does not jump ahead.
 const MAX_FRAME_MS: f64 = 100.0;
-/// Events one frame may handle: a retry storm slows the simulation, never the page.
-pub const FRAME_EVENT_BUDGET: u64 = 200_000;
+/// Events one slice of a catch-up handles (the kept trace stays small between slices).
+const CATCH_UP_SLICE_EVENTS: u64 = super::pace::MAX_FRAME_EVENTS;
 /// Simulated time one press of "step" advances.
 pub const STEP: SimDuration = SimDuration::from_millis(100);
 /// How far from a moving message a click still picks it, in canvas units.
@@ -139,33 +139,26 @@ impl Runner {
         self.layout = Layout::new(&self.scenario);
     }
 
-    /// Advances simulated time by `wall_elapsed_ms` times `speed`. The step is clamped (a tab
-    /// coming back from the background does not leap) and the event budget is bounded (a
-    /// storm of events slows the simulation, not the page).
-    pub fn advance(&mut self, wall_elapsed_ms: f64, speed: f64) -> RunOutcome {
+    /// Advances simulated time by `wall_elapsed_ms` times `speed`, handling at most
+    /// `max_events` events (the frame's budget, see [`super::pace`]): more events than that
+    /// slow the simulation, not the page. The step is clamped too (a tab coming back from the
+    /// background does not leap).
+    pub fn advance(&mut self, wall_elapsed_ms: f64, speed: f64, max_events: u64) -> RunOutcome {
         let wall_ms = wall_elapsed_ms.clamp(0.0, MAX_FRAME_MS);
-        self.run_for(SimDuration::from_millis_f64(wall_ms * speed))
+        let target = self.simulation.now() + SimDuration::from_millis_f64(wall_ms * speed);
+        self.run_to(target, max_events)
     }
 
     /// Advances by a fixed slice of simulated time (the "step" button).
     pub fn step(&mut self) -> RunOutcome {
-        self.run_for(STEP)
+        let target = self.simulation.now() + STEP;
+        self.run_to(target, CATCH_UP_SLICE_EVENTS)
     }
 
-    fn run_for(&mut self, duration: SimDuration) -> RunOutcome {
-        let target = self.simulation.now() + duration;
-        let outcome = self.simulation.run_until(target, FRAME_EVENT_BUDGET);
-        self.collect_log();
-        if outcome == RunOutcome::StuckAtInstant {
-            self.stall();
-        }
-        outcome
-    }
-
-    /// Runs toward `time` within one frame's event budget: the compare view's second side
-    /// follows the first this way, so both sides always share a clock.
-    pub fn follow(&mut self, time: SimTime) -> RunOutcome {
-        let outcome = self.simulation.run_until(time, FRAME_EVENT_BUDGET);
+    /// Runs toward `time` handling at most `max_events` events (a frame's budget): the compare
+    /// view's second side follows the first this way, so both sides always share a clock.
+    pub fn run_to(&mut self, time: SimTime, max_events: u64) -> RunOutcome {
+        let outcome = self.simulation.run_until(time, max_events);
         self.collect_log();
         if outcome == RunOutcome::StuckAtInstant {
             self.stall();
@@ -178,7 +171,7 @@ impl Runner {
     /// gets stuck at one instant on the way.
     pub fn catch_up(&mut self, time: SimTime) -> RunOutcome {
         loop {
-            let outcome = self.follow(time);
+            let outcome = self.run_to(time, CATCH_UP_SLICE_EVENTS);
             if outcome != RunOutcome::BudgetExhausted {
                 return outcome;
             }

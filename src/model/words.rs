@@ -230,3 +230,12 @@ pub fn compact_count(value: u64) -> String {
         _ => format!("{:.1}M", value as f64 / 1e6),
     }
 }
+
+/// A speed reached, in simulated seconds per second: "0.35x", "0.012x", "3.4x".
+pub fn speed(simulated_per_second: f64) -> String {
+    match simulated_per_second {
+        speed if speed < 0.1 => format!("{speed:.3}x"),
+        speed if speed < 10.0 => format!("{speed:.2}x"),
+        speed => format!("{speed:.0}x"),
+    }
+}

@@ -280,7 +280,7 @@ pub fn App() -> Html {
                 reduced_motion: reduced,
                 refresh: Callback::from(move |()| force_update.force_update()),
                 last_frame_ms: Cell::new(None),
-                last_refresh_ms: Cell::new(0.0),
+                refreshes: Rc::default(),
                 handle: RefCell::new(None),
                 work_ms: RefCell::new(FrameTimes::default()),
                 visible: Cell::new(true),
@@ -324,6 +324,7 @@ pub fn App() -> Html {
     let side_view = model.side_stage(counts).map(Rc::new);
     let model = &*model;
     let now_s = model.now().as_secs_f64();
+    let slowed_to = model.slowed_to();
     let camera = model.camera();
     let page = model.page();
     if page.embed {
@@ -332,7 +333,7 @@ pub fn App() -> Html {
             <EmbedView {view} side={side_view} canvas={canvas.clone()} side_canvas={side_canvas.clone()}
                 root={root.clone()} controls={page.controls} readonly={page.readonly}
                 title={story.title} caption={story.caption} figures={model.figures()}
-                playing={model.playing()} speed={model.speed()} {now_s}
+                playing={model.playing()} speed={model.speed()} {now_s} {slowed_to}
                 message={model.notice().or(model.stalled()).map(str::to_string)}
                 opening={model.opening()} open_full={(*open_full).clone()} {camera} dispatch={dispatch.clone()} />
         };
@@ -346,7 +347,7 @@ pub fn App() -> Html {
     html! {
         <div class="playground" ref={root.clone()} data-testid="playground">
             <TopBar presets={presets.clone()} preset={model.preset_id()} playing={model.playing()} speed={model.speed()}
-                seed={main.seed()} {now_s} comparing={model.comparing()} {messages} panel={model.panel().cloned()}
+                seed={main.seed()} {now_s} {slowed_to} comparing={model.comparing()} {messages} panel={model.panel().cloned()}
                 snippet={model.snippet().clone()} scenario_name={model.scenario_shown().name.clone()} dispatch={dispatch.clone()} />
             <main class="layout">
                 <div class="main-column">

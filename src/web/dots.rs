@@ -100,36 +100,37 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner, camera: &Cam
     // (shape still differs by size, so kinds stay apart without colour).
     if in_flight.len() > MANY_DOTS {
         // Cells of about four canvas units on screen, over the part of the world in view;
-        // what is out of view is not drawn at all.
+        // what is out of view is not drawn at all. One pass over the messages: each cell
+        // remembers which kinds it already shows (a bit each), each kind collects its squares.
         let cell = 4.0 / camera.zoom;
         let columns = (view_width / cell) as usize + 1;
         let rows = (view_height / cell) as usize + 1;
-        let mut occupied = vec![false; columns * rows];
-        for (kind, colour, _, _) in STYLES {
-            occupied.iter_mut().for_each(|cell| *cell = false);
+        let mut kinds_shown = vec![0_u8; columns * rows];
+        let mut squares: [Vec<(f64, f64)>; STYLES.len()] = Default::default();
+        for transmission in in_flight {
+            let point = layout.in_flight_position(transmission, now);
+            let (across, down) = ((point.x - view_x) / cell, (point.y - view_y) / cell);
+            if across < 0.0 || down < 0.0 || across >= columns as f64 || down >= rows as f64 {
+                continue;
+            }
+            let style = style_of(transmission.kind);
+            let Some(shown) = kinds_shown.get_mut(down as usize * columns + across as usize) else {
+                continue;
+            };
+            if *shown & (1 << style) == 0 {
+                *shown |= 1 << style;
+                squares[style].push((point.x, point.y));
+            }
+        }
+        for ((kind, colour, _, _), squares) in STYLES.iter().zip(&squares) {
             context.set_fill_style_str(colour);
             let size = if matches!(kind, InFlightKind::Request | InFlightKind::Message) {
                 3.0
             } else {
                 5.0
             };
-            for transmission in in_flight
-                .iter()
-                .filter(|transmission| transmission.kind == kind)
-            {
-                let point = layout.in_flight_position(transmission, now);
-                let (across, down) = ((point.x - view_x) / cell, (point.y - view_y) / cell);
-                if across < 0.0 || down < 0.0 || across >= columns as f64 || down >= rows as f64 {
-                    continue;
-                }
-                let Some(occupied) = occupied.get_mut(down as usize * columns + across as usize)
-                else {
-                    continue;
-                };
-                if !*occupied {
-                    *occupied = true;
-                    context.fill_rect(point.x - size / 2.0, point.y - size / 2.0, size, size);
-                }
+            for (x, y) in squares {
+                context.fill_rect(x - size / 2.0, y - size / 2.0, size, size);
             }
         }
         return;
@@ -151,6 +152,19 @@ pub(crate) fn draw(canvas: &HtmlCanvasElement, runner: &mut Runner, camera: &Cam
         } else {
             context.fill();
         }
+    }
+}
+
+/// Where a kind is in [`STYLES`].
+fn style_of(kind: InFlightKind) -> usize {
+    match kind {
+        InFlightKind::Request => 0,
+        InFlightKind::Retry => 1,
+        InFlightKind::Response => 2,
+        InFlightKind::ErrorResponse => 3,
+        InFlightKind::Message => 4,
+        InFlightKind::Redelivery => 5,
+        InFlightKind::Lost => 6,
     }
 }
 

@@ -4,15 +4,13 @@
 //! page is scrolled out of view.
 
 use super::dots;
+use crate::model::pace::Refreshes;
 use crate::model::{Action, Changed, FrameTimes, Playground};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
-
-/// Wall-clock milliseconds between two refreshes of the numbers.
-const UI_REFRESH_MS: f64 = 100.0;
 
 /// The loop and what it drives.
 pub(crate) struct FrameLoop {
@@ -25,7 +23,8 @@ pub(crate) struct FrameLoop {
     /// Re-renders the page.
     pub refresh: Callback<()>,
     pub last_frame_ms: Cell<Option<f64>>,
-    pub last_refresh_ms: Cell<f64>,
+    /// When the numbers are refreshed next (less often when a refresh is heavy).
+    pub refreshes: Rc<RefCell<Refreshes>>,
     pub handle: RefCell<Option<AnimationFrame>>,
     /// Wall time of each recent frame's work (simulation step plus drawing), for `make bench`.
     pub work_ms: RefCell<FrameTimes>,
@@ -68,12 +67,12 @@ impl FrameLoop {
             .last_frame_ms
             .replace(Some(timestamp_ms))
             .map_or(0.0, |last| timestamp_ms - last);
-        let performance = web_sys::window().and_then(|window| window.performance());
-        let started_ms = performance.as_ref().map_or(0.0, |p| p.now());
+        let started_ms = super::now_ms();
         let mut playground = self.playground.borrow_mut();
         let result = playground.update(&Action::Advance {
             wall_elapsed_ms: elapsed_ms,
         });
+        let simulated_ms = super::now_ms();
         let canvas = self.canvas.cast::<HtmlCanvasElement>();
         let moving = !self.reduced_motion.get();
         let camera = playground.camera();
@@ -98,8 +97,15 @@ impl FrameLoop {
         if result == Ok(Changed::Opened) {
             super::remember_reproduction(&playground);
         }
+        let finished_ms = super::now_ms();
+        let work_ms = finished_ms - started_ms;
+        // The next frames simulate as much as fits the frame budget on this machine.
+        let _ = playground.update(&Action::FrameWork {
+            simulation_ms: simulated_ms - started_ms,
+            drawing_ms: finished_ms - simulated_ms,
+        });
+        let slowed_to = playground.slowed_to();
         drop(playground);
-        let work_ms = performance.as_ref().map_or(0.0, |p| p.now()) - started_ms;
         if self.work_ms.borrow().count() == 0 {
             // The first frame: the topology is in the page and this frame paints it.
             super::mark_first_topology();
@@ -107,8 +113,8 @@ impl FrameLoop {
         self.work_ms.borrow_mut().record(work_ms);
         // A shared run that just opened (or failed to) shows at once.
         let news = matches!(result, Ok(Changed::Opened) | Err(_));
-        if news || timestamp_ms - self.last_refresh_ms.get() >= UI_REFRESH_MS {
-            self.last_refresh_ms.set(timestamp_ms);
+        if news || self.refreshes.borrow().due(timestamp_ms) {
+            self.refreshes.borrow_mut().refreshed(timestamp_ms);
             if let Some(canvas) = &canvas {
                 // Read by `make bench`: the frame budget is measured in the real page.
                 let times = self.work_ms.borrow();
@@ -118,10 +124,20 @@ impl FrameLoop {
                     .set_attribute("data-frame-p95-ms", &format!("{:.3}", times.quantile(0.95)));
                 let _ = canvas.set_attribute("data-frames", &times.count().to_string());
                 let _ = canvas.set_attribute("data-in-flight", &in_flight.to_string());
+                // The share of the speed asked for that the run reaches (1 while keeping up).
+                let _ =
+                    canvas.set_attribute("data-pace", &format!("{:.3}", slowed_to.unwrap_or(1.0)));
             }
             // While a person types in a field, re-rendering would put the old value back.
             if news || !typing_in_a_field() {
                 self.refresh.emit(());
+                // Yew renders in a microtask queued by the emit; this one runs after it, so it
+                // measures what the refresh cost.
+                let refreshes = Rc::clone(&self.refreshes);
+                let asked_ms = super::now_ms();
+                wasm_bindgen_futures::spawn_local(async move {
+                    refreshes.borrow_mut().cost(super::now_ms() - asked_ms);
+                });
             }
         }
     }

@@ -121,6 +121,13 @@ pub(crate) fn mark_first_topology() {
     mark("cascade-topology-drawn");
 }
 
+/// Milliseconds on the page's clock (0 where the browser has none).
+pub(crate) fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or(0.0, |performance| performance.now())
+}
+
 /// A named moment on the page's performance timeline (start-up's steps, read by `make bench`).
 pub(crate) fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {

@@ -451,3 +451,30 @@ test("with prefers-reduced-motion the dots give way to counts on each link", asy
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a topology too big for this machine in real time plays in slow motion, said next to the clock, with the page still drawing", async () => {
+  // The large topology asked to run 100 times faster than real time: ~100 M events per
+  // second, far more than any browser handles in a frame's budget.
+  const page = await openPage(shared.browser, `${shared.server.url}?preset=large&speed=100`);
+  await page.locator("svg.topology g.node").first().waitFor();
+  const slowed = page.getByTestId("slowed");
+  await slowed.waitFor({ timeout: 15000 });
+  assert.match(await slowed.textContent(), /^ slow motion: 0\.\d+x$/);
+  const framesBefore = await page.locator("canvas.dots").evaluate((canvas) => Number(canvas.dataset.frames));
+  const clockBefore = await clockSeconds(page);
+  await page.waitForTimeout(1000);
+  const framesAfter = await page.locator("canvas.dots").evaluate((canvas) => Number(canvas.dataset.frames));
+  // The page keeps drawing frames (each does a bounded share of the work) and time moves on.
+  assert.ok(framesAfter - framesBefore >= 10, `${framesAfter - framesBefore} frames in a second`);
+  assert.ok((await clockSeconds(page)) > clockBefore, "simulated time moves on");
+  await page.screenshot({ path: join(screenshots, "slow-motion.png") });
+  // Paused, there is nothing to say; a small topology at 1x keeps up.
+  await page.keyboard.press("Space");
+  await eventually(async () => assert.equal(await slowed.count(), 0));
+  await page.goto(`${shared.server.url}?preset=checkout&speed=1`);
+  await page.getByTestId("node-Orders").waitFor();
+  await page.waitForTimeout(2000);
+  assert.equal(await page.getByTestId("slowed").count(), 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

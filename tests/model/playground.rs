@@ -812,6 +812,9 @@ fn frame_times_keep_the_last_frames_and_give_quantiles() {
     assert_eq!(times.quantile(0.95), 94.0);
     assert_eq!(compact_count(42), "42");
     assert_eq!(compact_count(12_345), "12.3k");
+    assert_eq!(cascade::model::words::speed(0.0123), "0.012x");
+    assert_eq!(cascade::model::words::speed(0.35), "0.35x");
+    assert_eq!(cascade::model::words::speed(42.4), "42x");
     assert_eq!(compact_count(2_500_000), "2.5M");
 }
 
@@ -1859,8 +1862,15 @@ fn review_findings_stay_fixed() {
     // An edit the run refuses leaves no undo step behind.
     let mut stuck = on(cascade_sim::fixtures::stuck_at_an_instant());
     act(&mut stuck, Action::SetSpeed(1.0));
-    frames(&mut stuck, 40, 100.0);
-    assert!(stuck.stalled().is_some());
+    let mut count = 0;
+    while stuck.stalled().is_none() && count < 1_000 {
+        frames(&mut stuck, 1, 100.0);
+        count += 1;
+    }
+    assert!(
+        stuck.stalled().is_some(),
+        "still going after {count} frames"
+    );
     let mut spec = stuck.main().scenario().services[0].clone();
     spec.workers += 1;
     refused(
@@ -1932,4 +1942,67 @@ fn review_findings_stay_fixed() {
         camera.zoom.is_finite() && camera.x.is_finite() && camera.y.is_finite(),
         "{camera:?}"
     );
+}
+
+/// Frames at 60 fps on a machine that handles `events_per_ms` events per millisecond of
+/// simulation (and draws in 1 ms), reported as the page reports them; the most events one
+/// frame handled after the first ten.
+fn frames_on_a_machine(playground: &mut Playground, frames: u32, events_per_ms: f64) -> u64 {
+    let mut most_in_a_frame = 0;
+    for frame in 0..frames {
+        let before = playground.main().simulation().events_processed();
+        act(
+            playground,
+            Action::Advance {
+                wall_elapsed_ms: FRAME_MS,
+            },
+        );
+        let events = playground.main().simulation().events_processed() - before;
+        if frame >= 10 {
+            most_in_a_frame = most_in_a_frame.max(events);
+        }
+        act(
+            playground,
+            Action::FrameWork {
+                simulation_ms: events as f64 / events_per_ms,
+                drawing_ms: 1.0,
+            },
+        );
+    }
+    most_in_a_frame
+}
+
+#[test]
+fn a_machine_that_cannot_keep_up_plays_in_slow_motion_without_changing_the_run() {
+    // A machine handling 1,000 events per millisecond, on the large topology: ~1 M events per
+    // simulated second.
+    let mut large = playground("large");
+    act(&mut large, Action::SetSpeed(1.0));
+    let most_in_a_frame = frames_on_a_machine(&mut large, 120, 1_000.0);
+    // Once learned, a frame handles what fits 6 ms of work (1 ms of it drawing) on this
+    // machine, not a 16 ms frame's worth of the simulation (which would take ~16 ms here and
+    // make the page stutter).
+    assert!(
+        most_in_a_frame <= 5_100,
+        "a frame handled {most_in_a_frame} events"
+    );
+    let slowed = large.slowed_to().expect("slow motion is said");
+    assert!(slowed > 0.05 && slowed < 0.9, "{slowed}");
+    // Where frames stop does not change the run: the same instant reached in one go is the
+    // same run.
+    act(&mut large, Action::TogglePlay);
+    assert_eq!(large.slowed_to(), None, "paused: nothing to say");
+    let at = large.main().simulation().now();
+    let mut in_one_go = playground("large");
+    in_one_go.main_mut().run_to(at, u64::MAX);
+    assert_eq!(
+        crate::support::outcome(large.main()),
+        crate::support::outcome(in_one_go.main())
+    );
+
+    // A small topology on the same machine keeps up: nothing is said.
+    let mut checkout = playground("checkout");
+    act(&mut checkout, Action::SetSpeed(1.0));
+    frames_on_a_machine(&mut checkout, 120, 1_000.0);
+    assert_eq!(checkout.slowed_to(), None);
 }

@@ -35,19 +35,37 @@ impl Playground {
         if !self.playing {
             return Ok(Changed::Nothing);
         }
-        let now = self.main.simulation().now();
+        let max_events = self.pace.frame_events();
+        let events_before = self.events_processed();
+        let started = self.main.simulation().now();
         let side_behind = self
             .compare
             .as_ref()
-            .is_some_and(|compare| compare.side.simulation().now() < now);
+            .is_some_and(|compare| compare.side.simulation().now() < started);
         if !side_behind {
-            self.main.advance(wall_elapsed_ms, self.speed);
+            self.main.advance(wall_elapsed_ms, self.speed, max_events);
         }
         let now = self.main.simulation().now();
         if let Some(compare) = &mut self.compare {
-            compare.side.follow(now);
+            compare.side.run_to(now, max_events);
         }
+        let wall_ms = wall_elapsed_ms.max(0.0);
+        self.pace.ran(
+            wall_ms,
+            wall_ms * self.speed,
+            now.since(started).as_millis_f64(),
+            self.events_processed() - events_before,
+        );
         Ok(Changed::View)
+    }
+
+    /// Events the runs (both sides in the compare view) have handled so far.
+    fn events_processed(&self) -> u64 {
+        self.main.simulation().events_processed()
+            + self
+                .compare
+                .as_ref()
+                .map_or(0, |compare| compare.side.simulation().events_processed())
     }
 
     /// The async side does now whatever it has not done yet up to the main side's instant.

@@ -17,6 +17,7 @@ use super::action::{Action, Block, Changed, Selection, UiError};
 use super::editor::{Edit, History};
 use super::geometry::{Camera, Point, CANVAS_HEIGHT, CANVAS_WIDTH};
 use super::log::LogFilter;
+use super::pace::Pace;
 use super::replay::Opening;
 use super::runner::Runner;
 use super::share::{self, SharedState};
@@ -112,6 +113,8 @@ pub struct Playground {
     group: Vec<String>,
     /// What Copy took: nodes and the links between them.
     clipboard: Option<Clipboard>,
+    /// How many events a frame affords, and the speed the runs reach.
+    pace: Pace,
 }
 
 impl Playground {
@@ -138,6 +141,7 @@ impl Playground {
             camera: Camera::default(),
             group: Vec::new(),
             clipboard: None,
+            pace: Pace::default(),
             stage_px: None,
         };
         playground.camera = Camera::for_layout(playground.main.layout(), None);
@@ -208,7 +212,10 @@ impl Playground {
     pub fn update(&mut self, action: &Action) -> Result<Changed, UiError> {
         // What the page reports by itself (time passing, the stage's size) is not the person
         // doing something: it does not clear what they were told.
-        let by_the_page = matches!(action, Action::Advance { .. } | Action::SetStageWidth(_));
+        let by_the_page = matches!(
+            action,
+            Action::Advance { .. } | Action::FrameWork { .. } | Action::SetStageWidth(_)
+        );
         if !by_the_page {
             self.notice = None;
         }
@@ -219,6 +226,8 @@ impl Playground {
         }
         match &result {
             Ok(Changed::Run | Changed::Scenario | Changed::Opened) => {
+                // Another run: its speed is judged afresh.
+                self.pace.restart_judging();
                 // An open Share or Embed panel no longer describes what is on screen.
                 self.panel = None;
             }
@@ -254,6 +263,7 @@ impl Playground {
         let page_events = matches!(
             action,
             Action::Advance { .. }
+                | Action::FrameWork { .. }
                 | Action::SetStageWidth(_)
                 | Action::Report(_)
                 | Action::ClosePanel
@@ -268,8 +278,16 @@ impl Playground {
         }
         match action {
             Action::Advance { wall_elapsed_ms } => self.advance(*wall_elapsed_ms),
+            Action::FrameWork {
+                simulation_ms,
+                drawing_ms,
+            } => {
+                self.pace.worked(*simulation_ms, *drawing_ms);
+                Ok(Changed::Nothing)
+            }
             Action::TogglePlay => {
                 self.playing = !self.playing;
+                self.pace.restart_judging();
                 Ok(Changed::View)
             }
             Action::Step => {
@@ -280,6 +298,7 @@ impl Playground {
             Action::Reset => self.restart(self.main.seed()).map(|()| Changed::View),
             Action::SetSpeed(speed) if speed.is_finite() && *speed > 0.0 => {
                 self.speed = speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+                self.pace.restart_judging();
                 Ok(Changed::View)
             }
             Action::SetSpeed(_) => Err(UiError::BadSpeed),

@@ -56,6 +56,17 @@ impl Playground {
         self.camera
     }
 
+    /// The speed the runs reach (simulated seconds per second), when clearly less than the
+    /// speed asked for (slow motion: this machine cannot handle the run's events that fast
+    /// within the frame budget); `None` while keeping up.
+    pub fn slowed_to(&self) -> Option<f64> {
+        if self.playing {
+            self.pace.slowed_to().map(|share| share * self.speed)
+        } else {
+            None
+        }
+    }
+
     /// Whether time runs.
     pub fn playing(&self) -> bool {
         self.playing

@@ -1,6 +1,7 @@
 //! The controls the full page and the embed bar share: play or pause, step, reset, the speed
 //! menu, the clock, and a service's kill or revive button.
 
+use crate::model::words;
 use crate::model::{Action, NodeBox, SPEEDS};
 use cascade_sim::NodeState;
 use yew::prelude::*;
@@ -44,8 +45,16 @@ pub fn speed_menu(speed: f64, dispatch: &Callback<Action>) -> Html {
 }
 
 /// The simulated clock, in seconds.
-pub fn clock(now_s: f64) -> Html {
-    html! { <span class="clock" data-testid="clock">{format!("t = {now_s:.1} s")}</span> }
+pub fn clock(now_s: f64, slowed_to: Option<f64>) -> Html {
+    html! {
+        <span class="clock" data-testid="clock">{format!("t = {now_s:.1} s")}
+            if let Some(speed) = slowed_to {
+                <span class="slowed" data-testid="slowed"
+                    title="This computer cannot handle the run's events at the speed asked for: the simulation runs slower (the run itself is the same), the page stays smooth">
+                    {format!(" slow motion: {}", words::speed(speed))}</span>
+            }
+        </span>
+    }
 }
 
 /// A service's kill or revive button; `compact` (the embed bar) names the service on it.

@@ -37,6 +37,8 @@ pub struct EmbedViewProps {
     pub speed: f64,
     /// Simulated seconds so far.
     pub now_s: f64,
+    /// The share of the speed asked for that the run reaches, when slowed (slow motion).
+    pub slowed_to: Option<f64>,
     /// A refusal, a note, or why the run paused.
     pub message: Option<String>,
     /// A shared run still opening, in words.
@@ -64,7 +66,7 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                 if full {
                     {speed_menu(props.speed, dispatch)}
                 }
-                {clock(props.now_s)}
+                {clock(props.now_s, props.slowed_to)}
                 if full {
                     <span class="embed-figures" data-testid="embed-figures">
                         <span data-testid="delivered">{format!("{} ok", figures.succeeded)}</span>

@@ -34,6 +34,8 @@ pub struct TopBarProps {
     pub seed: u64,
     /// Simulated seconds so far.
     pub now_s: f64,
+    /// The share of the speed asked for that the run reaches, when slowed (slow motion).
+    pub slowed_to: Option<f64>,
     /// Whether the compare view is open.
     pub comparing: bool,
     /// What the page has to say.
@@ -98,7 +100,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <input data-testid="seed" class="seed" type="text" inputmode="numeric"
                         value={props.seed.to_string()} onchange={on_seed} aria-label="Random seed" />
                 </label>
-                {clock(props.now_s)}
+                {clock(props.now_s, props.slowed_to)}
             </div>
             // Over the page, not in its flow: a note never moves the layout, and goes by itself.
             <div class="notices" aria-live="polite">

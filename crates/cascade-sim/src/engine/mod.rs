@@ -257,6 +257,10 @@ struct Transit {
     /// Sent into a partition: it will never arrive.
     lost: bool,
     payload: Payload,
+    /// How it is drawn and the request it serves, worked out when it was sent (what a view
+    /// of the wire reads every frame, without a lookup per message).
+    kind: InFlightKind,
+    request: RequestId,
 }
 
 enum NodeKind {
@@ -726,6 +730,12 @@ impl Simulation {
         let fixed = link.latency.is_constant();
         let lost = link.partitioned && matches!(leg, Leg::Forward | Leg::Back);
         let arrives_at = self.now + latency;
+        let kind = if lost {
+            InFlightKind::Lost
+        } else {
+            self.in_flight_kind(&payload)
+        };
+        let request = self.request_of(&payload);
         let transit = self.transits.insert(Transit {
             link: link_id,
             leg,
@@ -733,6 +743,8 @@ impl Simulation {
             arrives_at,
             lost,
             payload,
+            kind,
+            request,
         });
         if fixed {
             self.events

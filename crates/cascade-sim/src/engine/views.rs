@@ -349,16 +349,12 @@ impl Simulation {
             leg: transit.leg,
             sent_at: transit.sent_at,
             arrives_at: transit.arrives_at,
-            kind: if transit.lost {
-                InFlightKind::Lost
-            } else {
-                self.in_flight_kind(&transit.payload)
-            },
-            request: self.request_of(&transit.payload),
+            kind: transit.kind,
+            request: transit.request,
         }));
     }
 
-    fn request_of(&self, payload: &Payload) -> RequestId {
+    pub(super) fn request_of(&self, payload: &Payload) -> RequestId {
         let request = match *payload {
             Payload::Call(call) | Payload::Response { call, .. } => {
                 self.calls.get(call).map(|call| call.request)
@@ -375,7 +371,7 @@ impl Simulation {
         self.transits.len()
     }
 
-    fn in_flight_kind(&self, payload: &Payload) -> InFlightKind {
+    pub(super) fn in_flight_kind(&self, payload: &Payload) -> InFlightKind {
         match *payload {
             Payload::Call(call) => match self.calls.get(call) {
                 Some(call) if call.attempt.number > 1 => InFlightKind::Retry,
