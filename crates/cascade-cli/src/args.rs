@@ -1,54 +1,16 @@
-//! Command-line arguments turned into a plain [`Invocation`], parsed by hand. Everything a user
-//! can get wrong here comes back as a one-line message that names the option and the value.
+//! Command-line arguments, read by `clap` (derive) and turned into a plain [`Invocation`].
+//!
+//! Help comes per subcommand (`cascade run --help`, `cascade help trace`), completions from
+//! [`clap_complete`] (`cascade completions bash`). Everything a user can get wrong comes back
+//! as one line in clap's words, naming the option and the value:
+//! `invalid value 'soon' for '--duration <TIME>': not a duration; use e.g. 500ms, 60s, 2m, 1h`.
 
 use cascade_sim::SimDuration;
+use clap::error::ErrorKind;
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use std::ffi::OsString;
 use std::path::PathBuf;
-
-/// The usage text for `--help`, `-h` and no arguments.
-pub const USAGE: &str = "\
-cascade: run Cascade scenarios (a deterministic simulation of microservices) from the shell
-
-Usage:
-  cascade run   (SCENARIO.json | --preset NAME) [--seed N] [--duration 60s] [--commands FILE] [--rate N]
-                [--max-events N] [--warmup TIME] [--format table|json]
-  cascade trace (SCENARIO.json | --preset NAME) [--seed N] [--duration 10s] [--commands FILE]
-                [--max-events N]
-  cascade presets [NAME]
-  cascade --help
-
-Commands:
-  run      Run the scenario from time 0 and print a metrics summary: end to end, per service,
-           per link, per queue, with the seed and the trace hash that fingerprint the run.
-  trace    Run the scenario and print every trace event as one JSON object per line.
-  presets  List the built-in scenarios; with a NAME, print that one as a scenario file (the
-           playground's \"Import scenario\" opens it, and its \"Export scenario\" writes the same format).
-
-Options:
-  SCENARIO.json        A scenario file as saved by the playground (`-` reads standard input).
-  --preset NAME        A built-in scenario instead of a file (see `cascade presets`).
-  --rate N             Send N requests per second from every open-loop load source instead of
-                       the scenario's rate (spikes keep their own rates).
-  --seed N             Seed of every random choice, decimal or 0x-hex (default 1). The same
-                       scenario, seed and commands always give the same trace hash.
-  --duration TIME      Simulated time to run: 500ms, 60s, 2m, 1h, 1.5s; a plain number is
-                       seconds (default 60s for run, 10s for trace).
-  --commands FILE      A JSON array of timed commands applied during the run, in time order:
-                       [{\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"},
-                        {\"at\": 9000000, \"command\": \"revive\", \"node\": \"Payments\"},
-                        {\"at\": 4000000, \"command\": \"set_link_kind\", \"link\": 1, \"kind\": \"async\"}]
-                       (`at` is in simulated microseconds).
-  --max-events N       Stop with an error after N engine events (default 1000000000): a bound on
-                       the work of any run, whatever the scenario.
-  --warmup TIME        run only: leave the first TIME of the run out of every figure (the run
-                       itself is the same); it must be shorter than --duration.
-  --format FORMAT      run only: `table` (default, aligned text) or `json` (one object).
-
-Throughput counts finished client requests per simulated second, goodput the successful ones.
-Services report utilisation (busy worker time over capacity), the share of requests that waited
-for a worker, and the time-averaged numbers waiting and in service; queues their time-averaged
-depth and publish-to-ack times. Percentiles read at most 1% high. Errors print one line on stderr
-and exit with status 2.
-";
 
 /// The default seed: the playground's, so a run here matches what the browser shows.
 pub const DEFAULT_SEED: u64 = 1;
@@ -63,8 +25,8 @@ pub const DEFAULT_TRACE_DURATION: SimDuration = SimDuration::from_secs(10);
 /// What the user asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Invocation {
-    /// Print the usage text.
-    Help,
+    /// Print this text as it is: the usage (no arguments, `--help`, `help`) or the version.
+    Print(String),
     /// List the built-in scenarios.
     Presets,
     /// Print one built-in scenario as a scenario file.
@@ -73,6 +35,8 @@ pub enum Invocation {
     Run(RunOptions),
     /// Run and stream the trace as JSON lines.
     Trace(TraceOptions),
+    /// Print the completion script for a shell.
+    Completions(Shell),
 }
 
 /// Where the scenario comes from.
@@ -85,7 +49,7 @@ pub enum ScenarioSource {
 }
 
 /// How `run` prints its summary.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned text for people.
     #[default]
@@ -129,199 +93,226 @@ pub struct TraceOptions {
     pub spec: RunSpec,
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: &[String]) -> Result<Invocation, String> {
-    let Some((command, rest)) = args.split_first() else {
-        return Ok(Invocation::Help);
-    };
-    match command.as_str() {
-        "-h" | "--help" | "help" => Ok(Invocation::Help),
-        "presets" => match rest {
-            [] => Ok(Invocation::Presets),
-            [flag, ..] if is_help(flag) => Ok(Invocation::Help),
-            [name] if !name.starts_with('-') => Ok(Invocation::Preset(name.clone())),
-            [extra, ..] => Err(format!(
-                "`presets` takes at most one preset name, got {extra:?}; see `cascade --help`"
-            )),
-        },
-        "run" => parse_run_or_trace("run", rest),
-        "trace" => parse_run_or_trace("trace", rest),
-        other if other.starts_with('-') => Err(format!(
-            "unknown option {other:?}; the first argument is a command (run, trace, presets); \
-             see `cascade --help`"
-        )),
-        other => Err(format!(
-            "unknown command {other:?}; expected run, trace or presets; see `cascade --help`"
-        )),
+const ABOUT: &str =
+    "Run Cascade scenarios (a deterministic simulation of microservices) from the shell";
+
+const AFTER_HELP: &str = "\
+Errors print one line on stderr and exit with status 2; a reader that closes the output early
+(`| head`) is not an error. `cascade help COMMAND` (or `cascade COMMAND --help`) describes each
+command and its options.";
+
+const RUN_AFTER_HELP: &str = "\
+Throughput counts finished client requests per simulated second, goodput the successful ones.
+Services report utilisation (busy worker time over capacity), the share of requests that waited
+for a worker, and the time-averaged numbers waiting and in service; queues their time-averaged
+depth and publish-to-ack times. Percentiles read at most 1% high.";
+
+const COMMANDS_HELP: &str = "\
+A JSON array of timed commands applied during the run, in time order, `at` in simulated
+microseconds: [{\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"},
+{\"at\": 4000000, \"command\": \"set_link_kind\", \"link\": 1, \"kind\": \"async\"}]";
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Install, for example:
+  bash: cascade completions bash > ~/.local/share/bash-completion/completions/cascade
+  zsh:  cascade completions zsh > ~/.zfunc/_cascade   (with fpath+=~/.zfunc before compinit)
+  fish: cascade completions fish > ~/.config/fish/completions/cascade.fish";
+
+/// The command line as clap reads it. [`parse`] turns it into an [`Invocation`];
+/// `Cli::command()` (from [`CommandFactory`]) is the whole interface, for completions.
+#[derive(Debug, Parser)]
+#[command(name = "cascade", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<CliCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Run the scenario from time 0 and print a metrics summary
+    ///
+    /// The summary has figures end to end, per service, per link and per queue, with the seed
+    /// and the trace hash that fingerprint the run.
+    #[command(after_help = RUN_AFTER_HELP)]
+    Run(RunArgs),
+    /// Run the scenario and print every trace event as one JSON object per line
+    Trace(TraceArgs),
+    /// List the built-in scenarios; with a NAME, print that one as a scenario file
+    ///
+    /// The playground's "Import scenario" opens such a file, and its "Export scenario" writes
+    /// the same format.
+    Presets {
+        /// The preset to print as a scenario file
+        name: Option<String>,
+    },
+    /// Print the completion script for a shell
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions {
+        /// The shell to complete for
+        shell: Shell,
+    },
+}
+
+/// What `run` and `trace` share: the scenario and how to drive it.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["scenario", "preset"])))]
+struct SpecArgs {
+    /// A scenario file as saved by the playground (`-` reads standard input)
+    #[arg(value_name = "SCENARIO.json")]
+    scenario: Option<PathBuf>,
+    /// A built-in scenario instead of a file (see `cascade presets`)
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// Seed of every random choice, decimal or 0x-hex; the same scenario, seed and commands
+    /// always give the same trace hash
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse_seed,
+          allow_hyphen_values = true)]
+    seed: u64,
+    /// Timed commands applied during the run (see below)
+    #[arg(long, value_name = "FILE", long_help = COMMANDS_HELP)]
+    commands: Option<PathBuf>,
+    /// Requests per second from every open-loop load source instead of the scenario's rate
+    /// (spikes keep their own rates)
+    #[arg(long, value_name = "N", value_parser = parse_rate, allow_hyphen_values = true)]
+    rate: Option<u32>,
+    /// Stop with an error after N engine events: a bound on the work of any run
+    #[arg(long, value_name = "N", default_value = "1000000000", value_parser = parse_max_events,
+          allow_hyphen_values = true)]
+    max_events: u64,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Simulated time to run: 500ms, 60s, 2m, 1h, 1.5s; a plain number is seconds
+    #[arg(long, value_name = "TIME", default_value = "60s", value_parser = parse_duration,
+          allow_hyphen_values = true)]
+    duration: SimDuration,
+    /// Leave the first TIME of the run out of every figure (the run itself is the same); it
+    /// must be shorter than --duration
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, allow_hyphen_values = true)]
+    warmup: Option<SimDuration>,
+    /// How to print the summary: aligned text or one JSON object
+    #[arg(long, value_name = "FORMAT", value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct TraceArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Simulated time to run: 500ms, 60s, 2m, 1h, 1.5s; a plain number is seconds
+    #[arg(long, value_name = "TIME", default_value = "10s", value_parser = parse_duration,
+          allow_hyphen_values = true)]
+    duration: SimDuration,
+}
+
+impl SpecArgs {
+    fn into_spec(self, duration: SimDuration) -> RunSpec {
+        let source = match (self.scenario, self.preset) {
+            (_, Some(preset)) => ScenarioSource::Preset(preset),
+            // The `source` group makes clap insist on exactly one of the two.
+            (file, None) => ScenarioSource::File(file.unwrap_or_default()),
+        };
+        RunSpec {
+            source,
+            seed: self.seed,
+            duration,
+            commands: self.commands,
+            rate_per_second: self.rate,
+            max_events: self.max_events,
+        }
     }
 }
 
-fn is_help(arg: &str) -> bool {
-    arg == "-h" || arg == "--help"
-}
-
-fn parse_run_or_trace(command: &str, args: &[String]) -> Result<Invocation, String> {
-    let is_run = command == "run";
-    let mut file: Option<PathBuf> = None;
-    let mut preset: Option<String> = None;
-    let mut seed: Option<u64> = None;
-    let mut duration: Option<SimDuration> = None;
-    let mut commands: Option<PathBuf> = None;
-    let mut rate: Option<u32> = None;
-    let mut max_events: Option<u64> = None;
-    let mut format: Option<Format> = None;
-    let mut warmup: Option<SimDuration> = None;
-    let mut options_ended = false;
-    let mut remaining = args.iter();
-    while let Some(arg) = remaining.next() {
-        let is_option = !options_ended && arg.starts_with('-') && arg != "-";
-        if !is_option {
-            if let Some(first) = &file {
+/// Parses the arguments after the program name. Help and the version come back as
+/// [`Invocation::Print`]; a mistake as one line (without clap's `error: `, usage and tip
+/// lines folded in).
+pub fn parse<I, T>(args: I) -> Result<Invocation, String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let with_name =
+        std::iter::once(OsString::from("cascade")).chain(args.into_iter().map(Into::into));
+    let cli = match Cli::try_parse_from(with_name) {
+        Ok(cli) => cli,
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            return Ok(Invocation::Print(error.render().to_string()));
+        }
+        Err(error) => return Err(one_line(&error)),
+    };
+    Ok(match cli.command {
+        None => Invocation::Print(Cli::command().render_help().to_string()),
+        Some(CliCommand::Presets { name: None }) => Invocation::Presets,
+        Some(CliCommand::Presets { name: Some(name) }) => Invocation::Preset(name),
+        Some(CliCommand::Completions { shell }) => Invocation::Completions(shell),
+        Some(CliCommand::Trace(trace)) => Invocation::Trace(TraceOptions {
+            spec: trace.spec.into_spec(trace.duration),
+        }),
+        Some(CliCommand::Run(run)) => {
+            let spec = run.spec.into_spec(run.duration);
+            let warmup = run.warmup.unwrap_or(SimDuration::ZERO);
+            if warmup >= spec.duration {
                 return Err(format!(
-                    "`{command}` takes one scenario file, got {:?} and {arg:?}",
-                    first.display()
+                    "--warmup: {} must be shorter than the run ({})",
+                    format_duration(warmup),
+                    format_duration(spec.duration)
                 ));
             }
-            file = Some(PathBuf::from(arg));
-            continue;
+            Invocation::Run(RunOptions {
+                spec,
+                warmup,
+                format: run.format,
+            })
         }
-        if arg == "--" {
-            options_ended = true;
-            continue;
-        }
-        if is_help(arg) {
-            return Ok(Invocation::Help);
-        }
-        // `--name=value` or `--name value`.
-        let (name, inline_value) = match arg.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_string())),
-            None => (arg.as_str(), None),
-        };
-        let known = matches!(
-            name,
-            "--preset" | "--seed" | "--duration" | "--commands" | "--rate" | "--max-events"
-        ) || (is_run && matches!(name, "--format" | "--warmup"));
-        if !known {
-            return Err(format!(
-                "unknown option {name:?} for `{command}`; see `cascade --help`"
-            ));
-        }
-        let value = match inline_value {
-            Some(value) => value,
-            None => remaining
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value; see `cascade --help`"))?,
-        };
-        let given_twice = || format!("{name} is given twice");
-        match name {
-            "--preset" => set_once(&mut preset, value, given_twice)?,
-            "--seed" => set_once(
-                &mut seed,
-                parse_seed(&value).map_err(|problem| format!("{name}: {problem}"))?,
-                given_twice,
-            )?,
-            "--duration" => set_once(
-                &mut duration,
-                parse_duration(&value).map_err(|problem| format!("{name}: {problem}"))?,
-                given_twice,
-            )?,
-            "--commands" => set_once(&mut commands, PathBuf::from(value), given_twice)?,
-            "--rate" => set_once(
-                &mut rate,
-                value.parse::<u32>().map_err(|_| {
-                    format!("{name}: {value:?} is not a whole number of requests per second")
-                })?,
-                given_twice,
-            )?,
-            "--max-events" => set_once(
-                &mut max_events,
-                value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|events| *events > 0)
-                    .ok_or_else(|| format!("{name}: {value:?} is not a whole number above 0"))?,
-                given_twice,
-            )?,
-            "--warmup" => set_once(
-                &mut warmup,
-                parse_duration(&value).map_err(|problem| format!("{name}: {problem}"))?,
-                given_twice,
-            )?,
-            "--format" => set_once(
-                &mut format,
-                parse_format(&value).map_err(|problem| format!("{name}: {problem}"))?,
-                given_twice,
-            )?,
-            _ => unreachable!("option names were checked above"),
-        }
-    }
-    let source = match (file, preset) {
-        (Some(file), None) => ScenarioSource::File(file),
-        (None, Some(preset)) => ScenarioSource::Preset(preset),
-        (Some(file), Some(preset)) => {
-            return Err(format!(
-                "give a scenario file or --preset, not both (got {:?} and --preset {preset})",
-                file.display()
-            ))
-        }
-        (None, None) => {
-            return Err(format!(
-                "`{command}` needs a scenario file or --preset NAME; see `cascade presets`"
-            ))
-        }
-    };
-    let default_duration = if is_run {
-        DEFAULT_RUN_DURATION
-    } else {
-        DEFAULT_TRACE_DURATION
-    };
-    let spec = RunSpec {
-        source,
-        seed: seed.unwrap_or(DEFAULT_SEED),
-        duration: duration.unwrap_or(default_duration),
-        commands,
-        rate_per_second: rate,
-        max_events: max_events.unwrap_or(DEFAULT_MAX_EVENTS),
-    };
-    let warmup = warmup.unwrap_or(SimDuration::ZERO);
-    if warmup >= spec.duration {
-        return Err(format!(
-            "--warmup: {} must be shorter than the run ({})",
-            format_duration(warmup),
-            format_duration(spec.duration)
-        ));
-    }
-    Ok(if is_run {
-        Invocation::Run(RunOptions {
-            spec,
-            warmup,
-            format: format.unwrap_or_default(),
-        })
-    } else {
-        Invocation::Trace(TraceOptions { spec })
     })
 }
 
-fn set_once<T>(
-    slot: &mut Option<T>,
-    value: T,
-    given_twice: impl FnOnce() -> String,
-) -> Result<(), String> {
-    if slot.is_some() {
-        return Err(given_twice());
-    }
-    *slot = Some(value);
-    Ok(())
+/// Writes the completion script for `shell` to `out`.
+pub fn write_completions(shell: Shell, out: &mut dyn std::io::Write) {
+    clap_complete::generate(shell, &mut Cli::command(), "cascade", out);
 }
 
-/// Parses `table` or `json`.
-pub fn parse_format(text: &str) -> Result<Format, String> {
-    match text {
-        "table" => Ok(Format::Table),
-        "json" => Ok(Format::Json),
-        other => Err(format!("{other:?} is not a format; use table or json")),
-    }
+/// clap's message on one line: the `error: ` prefix, the usage and the closing pointer to
+/// `--help` left out, a tip kept after a semicolon, lines of a list joined with spaces.
+fn one_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let parts: Vec<String> = text
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|part| {
+            !part.is_empty()
+                && !part.starts_with("Usage:")
+                && !part.starts_with("For more information")
+        })
+        .map(|part| part.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect();
+    let message = parts.join("; ");
+    message
+        .strip_prefix("error: ")
+        .unwrap_or(&message)
+        .to_string()
+}
+
+/// Parses `--rate`: a whole number of requests per second.
+fn parse_rate(text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .map_err(|_| "not a whole number of requests per second".to_string())
+}
+
+/// Parses `--max-events`: a whole number above 0.
+fn parse_max_events(text: &str) -> Result<u64, String> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|events| *events > 0)
+        .ok_or_else(|| "not a whole number above 0".to_string())
 }
 
 /// Parses a seed: a decimal or `0x`-prefixed hexadecimal `u64`.
@@ -331,7 +322,7 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
         None => text.parse::<u64>(),
     };
     parsed.map_err(|_| {
-        format!("{text:?} is not a seed; use a whole number from 0 to 2^64-1, decimal or 0x-hex")
+        "not a seed; use a whole number from 0 to 2^64-1, decimal or 0x-hex".to_string()
     })
 }
 
@@ -339,7 +330,7 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
 /// (`us`, `ms`, `s`, `m`, `h`; none means seconds), e.g. `500ms`, `60s`, `1.5m`, `2`.
 /// The result is exact in microseconds (digits below a microsecond are refused) and positive.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
-    let invalid = || format!("{text:?} is not a duration; use e.g. 500ms, 60s, 2m, 1h");
+    let invalid = || "not a duration; use e.g. 500ms, 60s, 2m, 1h".to_string();
     let number_end = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
@@ -360,7 +351,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     {
         return Err(invalid());
     }
-    let too_long = || format!("{text:?} is too long to simulate");
+    let too_long = || "too long to simulate".to_string();
     let whole_us = if whole.is_empty() {
         0
     } else {
@@ -381,9 +372,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             .and_then(|value| value.checked_mul(u128::from(unit_us)))
             .ok_or_else(invalid)?;
         if numerator % scale != 0 {
-            return Err(format!(
-                "{text:?} is finer than a microsecond, the simulation's resolution"
-            ));
+            return Err("finer than a microsecond, the simulation's resolution".to_string());
         }
         fraction_us = numerator / scale;
     }
@@ -392,7 +381,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         .and_then(|fraction_us| whole_us.checked_add(fraction_us))
         .ok_or_else(too_long)?;
     if total_us == 0 {
-        return Err(format!("{text:?}: the duration must be greater than 0"));
+        return Err("the duration must be greater than 0".to_string());
     }
     Ok(SimDuration::from_micros(total_us))
 }
@@ -417,8 +406,15 @@ pub fn format_duration(duration: SimDuration) -> String {
 mod tests {
     use super::*;
 
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(String::from).collect()
+    fn parse_text(text: &str) -> Result<Invocation, String> {
+        parse(text.split_whitespace())
+    }
+
+    fn printed(text: &str) -> String {
+        match parse_text(text) {
+            Ok(Invocation::Print(printed)) => printed,
+            other => panic!("{text:?} gave {other:?}, expected text to print"),
+        }
     }
 
     fn preset_spec(duration: SimDuration) -> RunSpec {
@@ -433,24 +429,64 @@ mod tests {
     }
 
     #[test]
-    fn no_arguments_and_help_flags_ask_for_usage() {
-        for text in [
-            "",
-            "-h",
-            "--help",
-            "help",
-            "run --help",
-            "trace -h",
-            "presets --help",
-        ] {
-            assert_eq!(parse(&args(text)), Ok(Invocation::Help), "{text:?}");
+    fn no_arguments_and_help_print_the_usage() {
+        for text in ["", "-h", "--help", "help"] {
+            let usage = printed(text);
+            assert!(usage.starts_with(ABOUT), "{text:?}: {usage}");
+            for command in ["run", "trace", "presets", "completions"] {
+                assert!(
+                    usage.contains(&format!("\n  {command} ")),
+                    "{text:?}: {usage}"
+                );
+            }
         }
+        assert_eq!(
+            printed("--version"),
+            format!("cascade {}\n", env!("CARGO_PKG_VERSION"))
+        );
+    }
+
+    #[test]
+    fn each_command_has_its_own_help() {
+        for text in ["run --help", "help run", "run -h"] {
+            let help = printed(text);
+            assert!(help.contains("Usage: cascade run "), "{text:?}: {help}");
+            for option in [
+                "--preset <NAME>",
+                "--seed <N>",
+                "--warmup <TIME>",
+                "--format <FORMAT>",
+            ] {
+                assert!(help.contains(option), "{text:?} lacks {option}: {help}");
+            }
+        }
+        let run = printed("run --help");
+        assert!(
+            run.contains("[default: 60s]") && run.contains("Throughput counts"),
+            "{run}"
+        );
+        let trace = printed("trace --help");
+        assert!(trace.contains("Usage: cascade trace ") && trace.contains("[default: 10s]"));
+        assert!(
+            !trace.contains("--warmup") && !trace.contains("--format"),
+            "{trace}"
+        );
+        assert!(printed("presets -h").contains("Usage: cascade presets [NAME]"));
+        let completions = printed("help completions");
+        assert!(
+            completions.contains("bash, elvish, fish, powershell, zsh"),
+            "{completions}"
+        );
+        assert!(
+            completions.contains("cascade completions bash >"),
+            "{completions}"
+        );
     }
 
     #[test]
     fn run_with_a_preset_uses_the_defaults() {
         assert_eq!(
-            parse(&args("run --preset checkout")),
+            parse_text("run --preset checkout"),
             Ok(Invocation::Run(RunOptions {
                 spec: preset_spec(DEFAULT_RUN_DURATION),
                 warmup: SimDuration::ZERO,
@@ -458,15 +494,19 @@ mod tests {
             }))
         );
         assert_eq!(
-            parse(&args("trace --preset checkout")),
+            parse_text("trace --preset checkout"),
             Ok(Invocation::Trace(TraceOptions {
                 spec: preset_spec(DEFAULT_TRACE_DURATION),
             }))
         );
-        assert_eq!(parse(&args("presets")), Ok(Invocation::Presets));
+        assert_eq!(parse_text("presets"), Ok(Invocation::Presets));
         assert_eq!(
-            parse(&args("presets checkout")),
+            parse_text("presets checkout"),
             Ok(Invocation::Preset("checkout".into()))
+        );
+        assert_eq!(
+            parse_text("completions bash"),
+            Ok(Invocation::Completions(Shell::Bash))
         );
     }
 
@@ -478,87 +518,132 @@ mod tests {
                 seed: 42,
                 duration: SimDuration::from_millis(500),
                 commands: Some("faults.json".into()),
-                rate_per_second: None,
-                max_events: DEFAULT_MAX_EVENTS,
+                rate_per_second: Some(7),
+                max_events: 99,
             },
             warmup: SimDuration::from_millis(100),
             format: Format::Json,
         });
         assert_eq!(
-            parse(&args(
-                "run shop.json --seed 42 --duration 500ms --commands faults.json --warmup 100ms --format json"
-            )),
+            parse_text(
+                "run shop.json --seed 42 --duration 500ms --commands faults.json --warmup 100ms \
+                 --format json --rate 7 --max-events 99"
+            ),
             Ok(expected.clone())
         );
         assert_eq!(
-            parse(&args(
-                "run --seed=0x2a --format=json --duration=0.5s --warmup=0.1s --commands=faults.json shop.json"
-            )),
+            parse_text(
+                "run --seed=0x2a --format=json --duration=0.5s --warmup=0.1s --rate=7 \
+                 --max-events=99 --commands=faults.json shop.json"
+            ),
             Ok(expected)
         );
-        let Ok(Invocation::Trace(trace)) = parse(&args("trace -- -odd-name.json")) else {
+        let Ok(Invocation::Trace(trace)) = parse_text("trace -- -odd-name.json") else {
             panic!("`--` should end the options");
         };
         assert_eq!(
             trace.spec.source,
             ScenarioSource::File("-odd-name.json".into())
         );
-        let Ok(Invocation::Run(stdin)) = parse(&args("run -")) else {
+        let Ok(Invocation::Run(stdin)) = parse_text("run -") else {
             panic!("`-` is standard input");
         };
         assert_eq!(stdin.spec.source, ScenarioSource::File("-".into()));
     }
 
     #[test]
-    fn mistakes_name_the_option_and_the_value() {
+    fn mistakes_name_the_option_and_the_value_in_one_line() {
         let cases = [
-            ("frobnicate", "unknown command \"frobnicate\""),
-            ("--verbose", "unknown option \"--verbose\""),
-            (
-                "run --preset checkout --verbose",
-                "unknown option \"--verbose\" for `run`",
-            ),
-            (
-                "trace --preset checkout --format json",
-                "unknown option \"--format\" for `trace`",
-            ),
-            ("run --preset checkout --seed", "--seed needs a value"),
+            ("frobnicate", "unrecognized subcommand 'frobnicate'"),
+            ("--verbose", "unexpected argument '--verbose' found"),
+            ("run --preset checkout --verbose", "unexpected argument '--verbose' found"),
+            ("trace --preset checkout --format json", "unexpected argument '--format' found"),
+            ("run --preset checkout --sed 3", "tip: a similar argument exists: '--seed'"),
+            ("run --preset checkout --seed", "a value is required for '--seed <N>'"),
             (
                 "run --preset checkout --seed -1",
-                "--seed: \"-1\" is not a seed",
+                "invalid value '-1' for '--seed <N>': not a seed; use a whole number",
             ),
             (
                 "run --preset checkout --seed 1 --seed 2",
-                "--seed is given twice",
+                "the argument '--seed <N>' cannot be used multiple times",
             ),
             (
                 "run --preset checkout --duration 5x",
-                "--duration: \"5x\" is not a duration",
+                "invalid value '5x' for '--duration <TIME>': not a duration; use e.g. 500ms",
+            ),
+            (
+                "run --preset checkout --duration 0",
+                "invalid value '0' for '--duration <TIME>': the duration must be greater than 0",
+            ),
+            (
+                "run --preset checkout --rate lots",
+                "invalid value 'lots' for '--rate <N>': not a whole number of requests per second",
+            ),
+            (
+                "run --preset checkout --max-events 0",
+                "invalid value '0' for '--max-events <N>': not a whole number above 0",
             ),
             (
                 "run --preset checkout --format yaml",
-                "--format: \"yaml\" is not a format",
+                "invalid value 'yaml' for '--format <FORMAT>' [possible values: table, json]",
             ),
+            ("run a.json b.json", "unexpected argument 'b.json' found"),
             (
-                "run a.json b.json",
-                "takes one scenario file, got \"a.json\" and \"b.json\"",
+                "run a.json --preset checkout",
+                "the argument '[SCENARIO.json]' cannot be used with '--preset <NAME>'",
             ),
-            ("run a.json --preset checkout", "not both"),
             (
                 "run --seed 3",
-                "`run` needs a scenario file or --preset NAME",
+                "the following required arguments were not provided: <SCENARIO.json|--preset <NAME>>",
             ),
-            ("presets a b", "`presets` takes at most one preset name"),
+            ("presets a b", "unexpected argument 'b' found"),
+            ("completions tcsh", "invalid value 'tcsh' for '<SHELL>'"),
+            (
+                "run --preset checkout --duration 5s --warmup 5s",
+                "--warmup: 5s must be shorter than the run (5s)",
+            ),
         ];
         for (text, expected) in cases {
-            match parse(&args(text)) {
+            match parse_text(text) {
                 Err(message) => assert!(
-                    message.contains(expected) && !message.contains('\n'),
+                    message.contains(expected)
+                        && !message.contains('\n')
+                        && !message.starts_with("error")
+                        && !message.contains("Usage:"),
                     "{text:?} gave {message:?}, expected it to contain {expected:?}"
                 ),
                 Ok(invocation) => panic!("{text:?} parsed as {invocation:?}"),
             }
         }
+    }
+
+    #[test]
+    fn the_bash_completions_know_every_command_and_option() {
+        let mut script = Vec::new();
+        write_completions(Shell::Bash, &mut script);
+        let script = String::from_utf8(script).expect("UTF-8");
+        assert!(script.contains("_cascade()"), "{script}");
+        for word in [
+            "run",
+            "trace",
+            "presets",
+            "completions",
+            "--preset",
+            "--warmup",
+            "--max-events",
+        ] {
+            assert!(script.contains(word), "{word} is not completed");
+        }
+        assert!(
+            script.contains("table json"),
+            "--format's values are completed"
+        );
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]

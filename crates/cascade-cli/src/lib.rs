@@ -2,8 +2,8 @@
 //!
 //! The native command line over the `cascade-sim` core: `cascade run` prints a metrics summary
 //! of a scenario, `cascade trace` streams its trace as JSON lines, `cascade presets` lists the
-//! built-in scenarios. The binary (`src/main.rs`) only hands the arguments and stdout to
-//! [`main_with`]; parsing ([`args`]), driving and reporting ([`report`]) live here so they can
+//! built-in scenarios, `cascade completions SHELL` prints a shell completion script. The binary (`src/main.rs`) only hands the arguments and stdout to
+//! [`main_with`]; parsing ([`args`], with `clap`), driving and reporting ([`report`]) live here so they can
 //! be tested without a process.
 //!
 //! ```text
@@ -24,7 +24,7 @@
 pub mod args;
 pub mod report;
 
-use crate::args::{format_duration, Format, Invocation, RunSpec, ScenarioSource, USAGE};
+use crate::args::{format_duration, Format, Invocation, RunSpec, ScenarioSource};
 use crate::report::Report;
 use cascade_sim::{
     presets, CommandError, RunOutcome, Scenario, SimDuration, SimTime, Simulation, TimedCommand,
@@ -88,14 +88,7 @@ pub fn main_with(
     args: impl IntoIterator<Item = OsString>,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let args = args
-        .into_iter()
-        .map(|arg| {
-            arg.into_string()
-                .map_err(|arg| CliError::Invalid(format!("argument {arg:?} is not valid UTF-8")))
-        })
-        .collect::<Result<Vec<String>, CliError>>()?;
-    let invocation = args::parse(&args).map_err(CliError::Invalid)?;
+    let invocation = args::parse(args).map_err(CliError::Invalid)?;
     execute(&invocation, out)?;
     out.flush()?;
     Ok(())
@@ -104,7 +97,13 @@ pub fn main_with(
 /// Carries out a parsed invocation.
 pub fn execute(invocation: &Invocation, out: &mut impl Write) -> Result<(), CliError> {
     match invocation {
-        Invocation::Help => out.write_all(USAGE.as_bytes())?,
+        Invocation::Print(text) => out.write_all(text.as_bytes())?,
+        Invocation::Completions(shell) => {
+            // clap_complete cannot report a failed write: render first, then write.
+            let mut script = Vec::new();
+            args::write_completions(*shell, &mut script);
+            out.write_all(&script)?;
+        }
         Invocation::Presets => out.write_all(presets_text().as_bytes())?,
         Invocation::Preset(id) => {
             let scenario =
@@ -559,8 +558,7 @@ mod tests {
 
     #[test]
     fn a_command_the_engine_refuses_names_its_position() {
-        let invocation =
-            args::parse(&["run".into(), "--preset".into(), "nope".into()]).expect("parses");
+        let invocation = args::parse(["run", "--preset", "nope"]).expect("parses");
         let error = execute(&invocation, &mut Vec::new()).expect_err("no such preset");
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("no preset is named \"nope\""));

@@ -208,8 +208,8 @@ fn mistakes_are_one_line_with_exit_status_2() {
 
 #[test]
 fn help_table_and_presets_print_something_useful() {
-    for args in [&[][..], &["--help"], &["-h"]] {
-        assert!(stdout_of(args).starts_with("cascade: run Cascade scenarios"));
+    for args in [&[][..], &["--help"], &["-h"], &["help"]] {
+        assert!(stdout_of(args).starts_with("Run Cascade scenarios"));
     }
     let presets = stdout_of(&["presets"]);
     assert!(presets.starts_with("checkout "), "{presets}");
@@ -446,8 +446,108 @@ fn max_events_bounds_any_run_with_one_line() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "cascade: --max-events: \"0\" is not a whole number above 0\n"
+        "cascade: invalid value '0' for '--max-events <N>': not a whole number above 0\n"
     );
+}
+
+#[test]
+fn every_command_has_its_help_and_the_version_is_printed() {
+    for (args, usage) in [
+        (
+            &["run", "--help"][..],
+            "Usage: cascade run [OPTIONS] <SCENARIO.json|--preset <NAME>>",
+        ),
+        (
+            &["help", "trace"],
+            "Usage: cascade trace [OPTIONS] <SCENARIO.json|--preset <NAME>>",
+        ),
+        (&["presets", "-h"], "Usage: cascade presets [NAME]"),
+        (
+            &["completions", "--help"],
+            "Usage: cascade completions <SHELL>",
+        ),
+    ] {
+        let output = cascade(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(output.stderr.is_empty(), "{args:?}");
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains(usage), "{args:?}: {help}");
+    }
+    assert_eq!(
+        stdout_of(&["--version"]),
+        format!("cascade {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    let bash = stdout_of(&["completions", "bash"]);
+    assert!(
+        bash.contains("_cascade()") && bash.contains("complete -F _cascade"),
+        "{bash}"
+    );
+    for word in [
+        "run",
+        "trace",
+        "presets",
+        "--preset",
+        "--duration",
+        "--warmup",
+    ] {
+        assert!(bash.contains(word), "{word} is not completed");
+    }
+    assert!(stdout_of(&["completions", "zsh"]).starts_with("#compdef cascade"));
+    assert!(stdout_of(&["completions", "fish"]).contains("complete -c cascade"));
+}
+
+/// Mistakes on the command line: clap's words, on one line after `cascade: `, naming the
+/// option and the value, exit status 2, nothing on standard output.
+#[test]
+fn bad_values_are_named_in_one_line_with_exit_status_2() {
+    for (args, expected) in [
+        (
+            &["run", "--preset", "checkout", "--duration", "soon"][..],
+            "invalid value 'soon' for '--duration <TIME>': not a duration; use e.g. 500ms, 60s, \
+             2m, 1h",
+        ),
+        (
+            &["trace", "--preset", "checkout", "--seed", "0xZZ"],
+            "invalid value '0xZZ' for '--seed <N>': not a seed; use a whole number from 0 to \
+             2^64-1, decimal or 0x-hex",
+        ),
+        (
+            &["run", "--preset", "checkout", "--format", "yaml"],
+            "invalid value 'yaml' for '--format <FORMAT>' [possible values: table, json]",
+        ),
+        (
+            &["run", "--preset", "checkout", "--rate", "-5"],
+            "invalid value '-5' for '--rate <N>': not a whole number of requests per second",
+        ),
+        (
+            &["run", "--preset", "checkout", "--sed", "3"],
+            "unexpected argument '--sed' found; tip: a similar argument exists: '--seed'",
+        ),
+        (
+            &["run", "--duration", "5s"],
+            "the following required arguments were not provided: \
+             <SCENARIO.json|--preset <NAME>>",
+        ),
+        (
+            &["completions", "tcsh"],
+            "invalid value 'tcsh' for '<SHELL>' [possible values: \
+             bash, elvish, fish, powershell, zsh]; tip: a similar value exists: 'zsh'",
+        ),
+        (&["explode"], "unrecognized subcommand 'explode'"),
+    ] {
+        let output = cascade(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("cascade: {expected}\n"),
+            "{args:?}"
+        );
+    }
 }
 
 /// Retries and delivery limits are bounded where real libraries bound them, the limit named.
