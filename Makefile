@@ -16,7 +16,7 @@ BENCH_SECONDS ?= 60
 BENCH_RUNS ?= 3
 
 .PHONY: help tools browser-tools node-deps build serve fmt lint check-core-web-free \
-        test-native test-browser test-e2e test screenshots bench soak clean
+        test-native doc publish-check test-browser test-e2e test screenshots bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-20s %s\n", $$1, $$2 }'
@@ -61,8 +61,21 @@ check-core-web-free: ## Fail if the simulation core depends on a web crate
 	if [ -n "$$found" ]; then echo "cascade-sim must stay web-free, but depends on:"; echo "$$found"; exit 1; fi; \
 	echo "cascade-sim has no web dependency"
 
-test-native: ## Unit, scenario and model tests on the host
+# `cargo test` runs the doctests of every library crate too (the core's crate-level example
+# among them): its output has a "Doc-tests cascade_sim" section.
+test-native: ## Unit, scenario, model and doc tests on the host
 	cargo test --workspace --locked
+
+doc: ## The API documentation of the core and the CLI as docs.rs builds it, warnings as errors (target/doc/)
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p cascade-sim -p cascade-cli
+
+# Packages both crates as crates.io would (only what `include` lists), then builds each from its
+# package, the CLI against the packaged core: cargo publish of several packages at once (cargo
+# 1.90 or newer) verifies them together although cascade-sim is not on crates.io. Reads the
+# crates.io index. Cargo warns that the packages leave the tests and the benchmark out: they
+# stay in the repository on purpose.
+publish-check: ## cargo publish --dry-run of cascade-sim and cascade-cli
+	cargo publish --dry-run --allow-dirty --locked -p cascade-sim -p cascade-cli
 
 test-browser: tools browser-tools ## wasm-bindgen tests in headless Chromium
 	cargo test --target wasm32-unknown-unknown --test browser --locked
@@ -71,7 +84,7 @@ test-e2e: build browser-tools node-deps ## End-to-end tests against dist/ in hea
 	cargo build --locked -p cascade-cli
 	CASCADE_CLI=$(CURDIR)/target/debug/cascade npm test --prefix $(E2E)
 
-test: tools browser-tools node-deps lint check-core-web-free test-native test-browser test-e2e ## Everything CI runs
+test: tools browser-tools node-deps lint check-core-web-free test-native doc publish-check test-browser test-e2e ## Everything CI runs
 	@echo "make test: all checks passed"
 
 screenshots: build browser-tools node-deps ## The README's pictures (1280 and 360 px, light and dark) into docs/screenshots/
