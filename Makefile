@@ -16,7 +16,7 @@ BENCH_SECONDS ?= 60
 BENCH_RUNS ?= 3
 
 .PHONY: help tools browser-tools node-deps build serve fmt lint check-core-web-free \
-        test-native doc publish-check test-browser test-e2e test screenshots bench soak clean
+        test-native doc publish-check msrv test-browser test-e2e test screenshots bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-20s %s\n", $$1, $$2 }'
@@ -77,6 +77,11 @@ doc: ## The API documentation of the core and the CLI as docs.rs builds it, warn
 publish-check: ## cargo publish --dry-run of cascade-sim and cascade-cli
 	cargo publish --dry-run --allow-dirty --locked -p cascade-sim -p cascade-cli
 
+MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+msrv: ## The native tests on the oldest Rust Cargo.toml claims (its rust-version), installed by rustup if missing
+	@rustup toolchain list | grep -q '^$(MSRV)-' || rustup toolchain install $(MSRV) --profile minimal
+	cargo +$(MSRV) test --workspace --locked
+
 test-browser: tools browser-tools ## wasm-bindgen tests in headless Chromium
 	cargo test --target wasm32-unknown-unknown --test browser --locked
 
@@ -84,7 +89,7 @@ test-e2e: build browser-tools node-deps ## End-to-end tests against dist/ in hea
 	cargo build --locked -p cascade-cli
 	CASCADE_CLI=$(CURDIR)/target/debug/cascade npm test --prefix $(E2E)
 
-test: tools browser-tools node-deps lint check-core-web-free test-native doc publish-check test-browser test-e2e ## Everything CI runs
+test: tools browser-tools node-deps lint check-core-web-free test-native doc publish-check msrv test-browser test-e2e ## Everything CI runs
 	@echo "make test: all checks passed"
 
 screenshots: build browser-tools node-deps ## The README's pictures (1280 and 360 px, light and dark) into docs/screenshots/
