@@ -49,15 +49,17 @@ try {
     await page.close();
   }
   // Navigation to the first drawn topology: a fresh context each time (nothing cached), the
-  // page marks the first animation frame after the topology is in the document.
-  for (let run = 0; run < 5; run++) {
+  // page marks the first animation frame after the topology is in the document. The marks are
+  // read with one plain evaluation once the navigation commits: waiting with a locator would
+  // inject Playwright's own helper script into the page while it starts (measured: ~50 ms
+  // added to the median on this machine, the harness's cost, not a visitor's).
+  for (let run = 0; run < 9; run++) {
     const context = await browser.newContext();
     const fresh = await context.newPage();
-    await fresh.goto(server.url);
-    await fresh.locator("svg.topology g.node").first().waitFor();
+    await fresh.goto(server.url, { waitUntil: "commit" });
     const marks = await fresh.evaluate(async () => {
       const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
-      for (let tries = 0; tries < 100; tries++) {
+      for (let tries = 0; tries < 1500; tries++) {
         if (performance.getEntriesByName("cascade-topology-drawn").length) break;
         await new Promise((wait) => setTimeout(wait, 20));
       }
@@ -99,7 +101,7 @@ for (const [preset, described] of [["stress", "50 services, 100 links"], ["large
   figure(`frame work, ${preset} (${described}, ${frame.inFlight.toLocaleString("en")} on the wire)`, `median ${frame.p50.toFixed(2)} ms, p95 ${frame.p95.toFixed(2)} ms, ${frame.pace >= 1 ? "real time" : `slow motion at ${(frame.pace * 100).toFixed(0)}% of real time`}`, "", "p95 under 8 ms", frame.p95 < 8);
 }
 figure("bundle, wasm + js + css gzipped (Node's zlib, level 9)", `${totalKb.toFixed(1)} KB (wasm ${(sizes.wasm / 1000).toFixed(1)}, js ${(sizes.js / 1000).toFixed(1)}, css ${(sizes.css / 1000).toFixed(1)})`, "", "at most 260 KB", totalKb <= 260);
-figure("navigation to the first drawn topology, fresh context, loopback", `median ${median(firstTopology).toFixed(0)} ms, worst of 5 ${firstTopology[4].toFixed(0)} ms`, "", "median at most 300 ms", median(firstTopology) <= 300);
+figure("navigation to the first drawn topology, fresh context, loopback", `median ${median(firstTopology).toFixed(0)} ms, worst of ${firstTopology.length} ${firstTopology[firstTopology.length - 1].toFixed(0)} ms`, "", "median at most 300 ms", median(firstTopology) <= 300);
 {
   const medianOf = (pick) => median(startUp.map(pick).sort((a, b) => a - b));
   figure("start-up, medians: the wasm runs / the page is mounted / the topology is drawn", `${medianOf((m) => m.start).toFixed(0)} / ${medianOf((m) => m.mounted).toFixed(0)} / ${medianOf((m) => m.drawn).toFixed(0)} ms`, "", "", null);
