@@ -10,7 +10,9 @@
 //! event. The order of events is the same either way. The queue remembers which source (the heap
 //! or a lane) holds the earliest event, so a peek is free and a pop compares the fronts once.
 //! (A 4-ary heap of our own took 9% more instructions on the reference run than the standard
-//! binary heap, whose pop moves a hole instead of swapping.)
+//! binary heap, whose pop moves a hole instead of swapping. A radix heap on (time, sequence)
+//! keys, valid because time never goes back, took 3.6% more instructions and was no faster on
+//! the wall clock, 8 alternating runs: the heap left after the lanes is small.)
 
 use crate::time::{SimDuration, SimTime};
 use std::cmp::Ordering;
