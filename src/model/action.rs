@@ -7,7 +7,7 @@ use super::log::LogFilter;
 pub use super::selection::Selection;
 use super::share::SharedState;
 use crate::embed::Snippet;
-use cascade_sim::{CommandError, LinkKind, Scenario, ScenarioError};
+use cascade_sim::{CommandError, LinkKind, Scenario, ScenarioError, SimTime};
 use std::fmt;
 
 /// A block of the palette, carried onto the canvas.
@@ -66,6 +66,10 @@ pub enum Action {
     TogglePlay,
     /// Advance a fixed slice of simulated time, playing or not.
     Step,
+    /// Show the run at this moment of its timeline, paused: an earlier one is recomputed
+    /// exactly; playing on replays what was recorded after it, and a change made there starts
+    /// a new branch (an undo brings the old one back).
+    Seek(SimTime),
     /// Start again from time zero.
     Reset,
     /// Simulated seconds per wall-clock second (0.01 to 100).
@@ -252,6 +256,7 @@ impl Action {
             Action::Advance { .. }
                 | Action::FrameWork { .. }
                 | Action::TogglePlay
+                | Action::Seek(_)
                 | Action::Step
                 | Action::Reset
                 | Action::SetSpeed(_)

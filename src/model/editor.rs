@@ -114,6 +114,12 @@ impl History {
         }
     }
 
+    /// Forgets the last change recorded (an undo took it back another way: the run went back
+    /// to before it on its timeline).
+    pub fn forget_last(&mut self) {
+        self.undo.pop();
+    }
+
     /// A redo took: `current` (what it left) can be undone again.
     pub fn redone(&mut self, current: Scenario) {
         if self.redo.pop().is_some() {

@@ -7,6 +7,7 @@
 //! | [`playground`] | the one door: runs, compare side, opening, selection, history, panels (`edits`: time, faults, the scenario, the canvas; `selecting`: groups, copy and paste; `sharing`: compare, open, share, files; `shown`: views) |
 //! | [`action`] | what a person can do, what changed, why something was refused |
 //! | [`runner`] | one simulation run: scenario, seed, geometry, event log |
+//! | [`timeline`] | how far a run got, checkpoints to seek back to exactly, the recorded future, marks |
 //! | [`pace`] | how many events a frame can afford, and slow motion when the machine cannot keep up |
 //! | [`editor`] | edits of the topology and the undo history |
 //! | [`replay`] | rebuilding a shared run from its command log, a slice at a time |
@@ -31,6 +32,7 @@ pub mod replay;
 pub mod runner;
 pub mod selection;
 pub mod share;
+pub mod timeline;
 pub mod views;
 pub mod words;
 
@@ -44,4 +46,4 @@ pub use log::{LogEntry, LogFilter, Severity};
 pub use playground::{Download, Panel, Playground, SPEEDS};
 pub use runner::Runner;
 pub use selection::Selection;
-pub use views::{Figures, Inspected, LinkLine, NodeBox, QueueBox, StageView, Story};
+pub use views::{Figures, Inspected, LinkLine, NodeBox, QueueBox, StageView, Story, TimelineView};

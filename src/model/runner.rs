@@ -6,6 +6,7 @@ use super::editor::{change_between, Change};
 use super::geometry::{Layout, Point};
 use super::log::{EventLog, LogEntry, Severity};
 use super::share::{SharedState, View};
+use super::timeline::{scenario_after, Dropped, Timeline};
 use super::UiError;
 use cascade_sim::{
     Command, CommandError, InFlight, Position, RequestId, RunOutcome, Scenario, ScenarioError,
@@ -20,6 +21,21 @@ const CATCH_UP_SLICE_EVENTS: u64 = super::pace::MAX_FRAME_EVENTS;
 pub const STEP: SimDuration = SimDuration::from_millis(100);
 /// How far from a moving message a click still picks it, in canvas units.
 const MESSAGE_REACH: f64 = 12.0;
+/// The most events a seek may run (from the nearest checkpoint, or forward past the head).
+pub const MAX_SEEK_EVENTS: u64 = 20_000_000;
+
+/// The run just before a change made at an earlier moment, and what the change dropped: an
+/// undo puts both back.
+#[derive(Clone)]
+pub struct BranchUndo {
+    simulation: Simulation,
+    log: EventLog,
+    logged_until: Option<SimTime>,
+    scenario: Scenario,
+    dropped: Box<Dropped>,
+    /// The change was an edit of the scenario (the history recorded it).
+    pub from_edit: bool,
+}
 
 /// A simulation run with what the page shows of it.
 pub struct Runner {
@@ -37,20 +53,27 @@ pub struct Runner {
     stalled: Option<String>,
     /// The simulated time the log has taken notes up to (`None`: nothing yet).
     logged_until: Option<SimTime>,
+    /// How far the run got, checkpoints to seek back to, the recorded future, the marks.
+    timeline: Timeline,
+    /// The last change, when it was made at an earlier moment and dropped a recorded future.
+    last_branch: Option<Box<BranchUndo>>,
 }
 
 impl Runner {
     /// A runner at time zero.
     pub fn new(scenario: Scenario, seed: u64) -> Result<Self, ScenarioError> {
         let simulation = Simulation::new(&scenario, seed, TraceRetention::Everything)?;
+        let log = EventLog::default();
         Ok(Runner {
+            timeline: Timeline::starting(&simulation, &log),
+            last_branch: None,
             layout: Layout::new(&scenario),
             started_from: scenario.clone(),
             scenario,
             seed,
             simulation,
             in_flight: Vec::new(),
-            log: EventLog::default(),
+            log,
             stalled: None,
             logged_until: None,
         })
@@ -101,9 +124,11 @@ impl Runner {
             Change::Knobs(commands) => {
                 // As in `apply`: events still due now happen first, as they do on replay.
                 self.settle()?;
+                let before = self.before_branching(true);
                 for command in commands {
                     self.simulation.apply(command.clone())?;
                 }
+                self.branched(before);
                 self.collect_log();
             }
             Change::Structure => {
@@ -113,6 +138,8 @@ impl Runner {
                 self.log.clear();
                 self.stalled = None;
                 self.logged_until = None;
+                self.timeline = Timeline::starting(&self.simulation, &self.log);
+                self.last_branch = None;
             }
         }
         self.layout = Layout::new(&scenario);
@@ -158,12 +185,155 @@ impl Runner {
     /// Runs toward `time` handling at most `max_events` events (a frame's budget): the compare
     /// view's second side follows the first this way, so both sides always share a clock.
     pub fn run_to(&mut self, time: SimTime, max_events: u64) -> RunOutcome {
-        let outcome = self.simulation.run_until(time, max_events);
+        let mut budget = max_events;
+        let outcome = loop {
+            // A recorded command (the run was sought back) is given again at its time.
+            let due = self.timeline.next_command_at().filter(|at| *at <= time);
+            let before = self.simulation.events_processed();
+            let outcome = self.simulation.run_until(due.unwrap_or(time), budget);
+            budget = budget.saturating_sub(self.simulation.events_processed() - before);
+            if due.is_none() || outcome != RunOutcome::ReachedTime && outcome != RunOutcome::Idle {
+                break outcome;
+            }
+            if let Some(command) = self.timeline.take_next_command() {
+                // It was taken at this moment before, so it is taken again.
+                let _ = self.simulation.apply(command);
+            }
+        };
         self.collect_log();
         if outcome == RunOutcome::StuckAtInstant {
             self.stall();
         }
         outcome
+    }
+
+    /// The timeline: how far the run got and what happened along the way.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// Shows the run at `time`, recomputed exactly: from the last checkpoint before it (or
+    /// from here, going forward), giving the recorded commands again at their times. The
+    /// moments after it stay recorded: playing on replays them, a change starts a new branch.
+    pub fn seek(&mut self, time: SimTime) -> Result<(), UiError> {
+        let now = self.simulation.now();
+        let from_checkpoint = time < now || self.timeline.has_checkpoint_between(now, time);
+        if from_checkpoint {
+            let log = self.simulation.command_log().to_vec();
+            let checkpoint = self.timeline.restart_from(time, &log);
+            self.simulation = checkpoint.simulation;
+            self.log = checkpoint.log;
+            self.logged_until = checkpoint.logged_until;
+            self.stalled = None;
+        }
+        let started = self.simulation.events_processed();
+        loop {
+            match self.run_to(time, CATCH_UP_SLICE_EVENTS) {
+                RunOutcome::BudgetExhausted => {}
+                RunOutcome::StuckAtInstant => {
+                    return Err(CommandError::StuckAtInstant(self.simulation.now()).into())
+                }
+                RunOutcome::ReachedTime | RunOutcome::Idle => break,
+            }
+            if self.simulation.events_processed() - started > MAX_SEEK_EVENTS {
+                return Err(UiError::Replay(format!(
+                    "getting there takes more than {} million events; it stopped at {:.1} s",
+                    MAX_SEEK_EVENTS / 1_000_000,
+                    self.simulation.now().as_secs_f64()
+                )));
+            }
+        }
+        let shown = scenario_after(
+            &self.started_from,
+            self.simulation.command_log(),
+            &self.scenario,
+        );
+        self.layout = Layout::new(&shown);
+        self.scenario = shown;
+        Ok(())
+    }
+
+    /// Before a change: a copy of the run when the change is made at an earlier moment (it
+    /// will drop the recorded future), for an undo.
+    fn before_branching(
+        &self,
+        from_edit: bool,
+    ) -> Option<(Simulation, EventLog, Option<SimTime>, Scenario, bool)> {
+        self.timeline.behind(self.simulation.now()).then(|| {
+            (
+                self.simulation.clone(),
+                self.log.clone(),
+                self.logged_until,
+                self.scenario.clone(),
+                from_edit,
+            )
+        })
+    }
+
+    /// After a change: a change at an earlier moment drops the recorded future (remembered
+    /// for an undo); any change makes an older branch's undo stale.
+    fn branched(
+        &mut self,
+        before: Option<(Simulation, EventLog, Option<SimTime>, Scenario, bool)>,
+    ) {
+        let now = self.simulation.now();
+        let branch = before.and_then(|(simulation, log, logged_until, scenario, from_edit)| {
+            self.timeline
+                .branch(now, self.simulation.trace())
+                .map(|dropped| {
+                    Box::new(BranchUndo {
+                        simulation,
+                        log,
+                        logged_until,
+                        scenario,
+                        dropped,
+                        from_edit,
+                    })
+                })
+        });
+        match branch {
+            Some(branch) => self.last_branch = Some(branch),
+            // Later changes make the undo of a branch stale; changes at the same instant (a
+            // group's faults, one command each) belong to it.
+            None => {
+                if self
+                    .last_branch
+                    .as_ref()
+                    .is_some_and(|undo| undo.simulation.now() != now)
+                {
+                    self.last_branch = None;
+                }
+            }
+        }
+    }
+
+    /// The undo of the last change, when it started a new branch.
+    pub fn last_branch(&self) -> Option<&BranchUndo> {
+        self.last_branch.as_deref()
+    }
+
+    /// Undoes the last change when it started a new branch: the run is back just before it,
+    /// with the recorded future it dropped. Says whether there was one.
+    pub(super) fn undo_branch(&mut self) -> bool {
+        let Some(undo) = self.last_branch.take() else {
+            return false;
+        };
+        let BranchUndo {
+            simulation,
+            log,
+            logged_until,
+            scenario,
+            dropped,
+            ..
+        } = *undo;
+        self.simulation = simulation;
+        self.log = log;
+        self.logged_until = logged_until;
+        self.layout = Layout::new(&scenario);
+        self.scenario = scenario;
+        self.stalled = None;
+        self.timeline.restore(*dropped);
+        true
     }
 
     /// Runs to `time` whatever it costs, in slices so the kept trace stays small (before a
@@ -199,7 +369,9 @@ impl Runner {
     /// Applies a fault or change now, after the events still due at this instant.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         self.settle()?;
+        let before = self.before_branching(false);
         self.simulation.apply(command)?;
+        self.branched(before);
         self.collect_log();
         Ok(())
     }
@@ -212,6 +384,8 @@ impl Runner {
         self.log.clear();
         self.stalled = None;
         self.logged_until = None;
+        self.timeline = Timeline::starting(&self.simulation, &self.log);
+        self.last_branch = None;
         Ok(())
     }
 
@@ -273,7 +447,10 @@ impl Runner {
         let now = self.simulation.now();
         let notes = self.scenario_notes(self.logged_until, now);
         self.logged_until = Some(now);
+        self.timeline.mark(self.simulation.trace());
         self.log.collect(&mut self.simulation, notes);
+        self.timeline
+            .passed(&self.simulation, &self.log, self.logged_until);
     }
 
     /// What the scenario itself does after `since` (from the start when `None`) up to `until`,

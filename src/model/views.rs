@@ -304,3 +304,41 @@ impl Story {
         }
     }
 }
+
+/// The timeline under the canvas: where the run is, how far it got, what happened when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineView {
+    /// The moment shown, simulated seconds.
+    pub now_s: f64,
+    /// How far the run got, simulated seconds.
+    pub head_s: f64,
+    /// The moment shown, simulated microseconds.
+    pub now_us: u64,
+    /// How far the run got, simulated microseconds.
+    pub head_us: u64,
+    /// Faults, breaker changes and dead letters: when (simulated seconds) and what.
+    pub marks: Vec<(f64, crate::model::timeline::MarkKind)>,
+    /// The moment shown is before the head: playing replays what was recorded, a change
+    /// starts a new branch.
+    pub behind: bool,
+}
+
+impl TimelineView {
+    /// The timeline of a run.
+    pub fn of(runner: &Runner) -> Self {
+        let timeline = runner.timeline();
+        let now = runner.simulation().now();
+        TimelineView {
+            now_s: now.as_secs_f64(),
+            head_s: timeline.head().as_secs_f64(),
+            now_us: now.as_micros(),
+            head_us: timeline.head().as_micros(),
+            marks: timeline
+                .marks()
+                .iter()
+                .map(|mark| (mark.at.as_secs_f64(), mark.kind))
+                .collect(),
+            behind: timeline.behind(now),
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 use super::components::cards::{figures_card, files_card, legend, side_header, story_card};
 use super::components::charts::Charts;
+use super::components::controls::timeline_bar;
 use super::components::embed_view::EmbedView;
 use super::components::event_log::{EventLog, RequestPath};
 use super::components::faults::FaultControls;
@@ -335,7 +336,7 @@ pub fn App() -> Html {
                 title={story.title} caption={story.caption} figures={model.figures()}
                 playing={model.playing()} speed={model.speed()} {now_s} {slowed_to}
                 message={model.notice().or(model.stalled()).map(str::to_string)}
-                opening={model.opening()} open_full={(*open_full).clone()} {camera} dispatch={dispatch.clone()} />
+                opening={model.opening()} open_full={(*open_full).clone()} {camera} timeline={model.timeline()} dispatch={dispatch.clone()} />
         };
     }
     let messages = Messages {
@@ -366,6 +367,7 @@ pub fn App() -> Html {
                     } else {
                         <Stage view={view.clone()} {camera} canvas={canvas.clone()} dispatch={dispatch.clone()} editable=true />
                     }
+                    {timeline_bar(&model.timeline(), &dispatch)}
                     <Charts charts={Rc::new(model.charts())} />
                     if let Some(path) = model.request_path() {
                         <RequestPath {path} dispatch={dispatch.clone()} />

@@ -1,5 +1,5 @@
 //! The app's native tests, one binary: the playground model action by action (`playground`),
-//! share links (`share`) and their fuzzing (`share_fuzz`), with shared helpers in `support`.
+//! share links (`share`) and their fuzzing (`share_fuzz`), the timeline (`timeline`), with shared helpers in `support`.
 //! The browser's own tests are `tests/browser.rs` (wasm32) and `tests/e2e` (Playwright).
 
 mod layout;
@@ -7,3 +7,4 @@ mod playground;
 mod share;
 mod share_fuzz;
 mod support;
+mod timeline;

@@ -37,12 +37,14 @@ impl<T> fmt::Debug for Key<T> {
     }
 }
 
+#[derive(Clone)]
 enum Slot<T> {
     Occupied { generation: u32, value: T },
     Vacant { generation: u32 },
 }
 
 /// Storage for values that come and go often (jobs, calls, messages in transit).
+#[derive(Clone)]
 pub struct Arena<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,

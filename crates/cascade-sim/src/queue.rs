@@ -21,6 +21,7 @@ use std::collections::{BinaryHeap, VecDeque};
 /// Lanes beyond this many distinct delays fall back to the heap.
 const MAX_LANES: usize = 8;
 
+#[derive(Clone)]
 struct Entry<E> {
     time: SimTime,
     sequence: u64,
@@ -53,6 +54,7 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+#[derive(Clone)]
 struct Lane<E> {
     delay: SimDuration,
     entries: VecDeque<Entry<E>>,
@@ -66,6 +68,7 @@ enum Source {
 }
 
 /// A priority queue of events ordered by (time, sequence).
+#[derive(Clone)]
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     lanes: Vec<Lane<E>>,

@@ -8,7 +8,7 @@ use crate::model::editor::{Change, Edit, History};
 use crate::model::geometry::Point;
 use crate::model::replay::REPLAY_SLICE_EVENTS;
 use crate::model::runner::Runner;
-use cascade_sim::{Command, CommandError, LinkKind, NodeState, RunOutcome, Scenario};
+use cascade_sim::{Command, CommandError, LinkKind, NodeState, RunOutcome, Scenario, SimTime};
 
 impl Playground {
     // ---- time ---------------------------------------------------------------------------
@@ -66,6 +66,19 @@ impl Playground {
                 .compare
                 .as_ref()
                 .map_or(0, |compare| compare.side.simulation().events_processed())
+    }
+
+    /// Shows the runs at `time` of their timeline, paused (both sides of the compare view).
+    pub(super) fn seek(&mut self, time: SimTime) -> Result<Changed, UiError> {
+        self.playing = false;
+        self.main.seek(time)?;
+        let now = self.main.simulation().now();
+        if let Some(compare) = &mut self.compare {
+            compare.side.seek(now)?;
+        }
+        // The request shown may not have started yet at that moment.
+        self.inspected = None;
+        Ok(Changed::Run)
     }
 
     /// The async side does now whatever it has not done yet up to the main side's instant.
@@ -162,6 +175,17 @@ impl Playground {
     /// Goes back one change of the scenario (or forward, `redo`), once the run took it.
     pub(super) fn walk_history(&mut self, redo: bool) -> Result<Changed, UiError> {
         self.refuse_while_comparing()?;
+        // The last change was made at an earlier moment of the timeline: the run goes back to
+        // just before it, with the future it dropped.
+        if !redo {
+            if let Some(from_edit) = self.main.last_branch().map(|undo| undo.from_edit) {
+                self.main.undo_branch();
+                if from_edit {
+                    self.history.forget_last();
+                }
+                return Ok(Changed::Run);
+            }
+        }
         let target = if redo {
             self.history.redo_target().ok_or(UiError::NothingToRedo)?
         } else {

@@ -344,6 +344,7 @@ impl Playground {
                 let kind = self.link_kind(*link)?;
                 self.set_link_kind(*link, other_kind(kind))
             }
+            Action::Seek(time) => self.seek(*time),
             Action::Undo => self.walk_history(false),
             Action::Redo => self.walk_history(true),
             Action::Delete(Selection::Node(name)) => {

@@ -67,6 +67,11 @@ impl Playground {
         }
     }
 
+    /// The main run's timeline (the compare view's sides share it).
+    pub fn timeline(&self) -> crate::model::TimelineView {
+        crate::model::TimelineView::of(&self.main)
+    }
+
     /// Whether time runs.
     pub fn playing(&self) -> bool {
         self.playing

@@ -1,7 +1,7 @@
 //! `?embed=1`: the canvas filling the frame, a caption for a reader who has not read the
 //! story, and a compact control bar made of the same controls as the full page.
 
-use super::controls::{clock, kill_button, play_controls, speed_menu};
+use super::controls::{clock, kill_button, play_controls, speed_menu, timeline_bar};
 use super::stage::Stage;
 use crate::embed::Controls;
 use crate::model::{Action, Figures, StageView};
@@ -45,6 +45,8 @@ pub struct EmbedViewProps {
     pub opening: Option<String>,
     /// Where the view looks.
     pub camera: crate::model::Camera,
+    /// The run's timeline (shown with the full controls).
+    pub timeline: crate::model::TimelineView,
     /// Opens this run in the full playground.
     pub open_full: Callback<MouseEvent>,
     /// Where actions go.
@@ -61,6 +63,7 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
         let faults = full && !props.readonly;
         let figures = &props.figures;
         html! {
+            <>
             <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
                 {play_controls(props.playing, false, dispatch)}
                 if full {
@@ -85,6 +88,10 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                     <p class="message" role="alert" data-testid="message">{text.clone()}</p>
                 }
             </div>
+            if full {
+                {timeline_bar(&props.timeline, dispatch)}
+            }
+            </>
         }
     });
     let titled = props.controls != Controls::None;

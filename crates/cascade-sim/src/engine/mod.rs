@@ -89,6 +89,7 @@ pub enum Leg {
     FromBroker,
 }
 
+#[derive(Clone)]
 enum Event {
     /// An open-loop arrival, valid while `generation` matches the client's.
     ClientArrival {
@@ -142,6 +143,7 @@ enum Phase {
     Calling,
 }
 
+#[derive(Clone)]
 struct Job {
     node: NodeId,
     request: RequestId,
@@ -189,6 +191,7 @@ impl Attempt {
 }
 
 /// One attempt of one branch of a job's call plan: a sync call, or a publish being retried.
+#[derive(Clone)]
 struct Call {
     id: AttemptId,
     link: LinkId,
@@ -217,6 +220,7 @@ enum MessageState {
     },
 }
 
+#[derive(Clone)]
 struct Message {
     id: AttemptId,
     request: RequestId,
@@ -233,6 +237,7 @@ struct Message {
     visibility_pending: bool,
 }
 
+#[derive(Clone)]
 enum Payload {
     Call(CallKey),
     Response {
@@ -249,6 +254,7 @@ enum Payload {
     },
 }
 
+#[derive(Clone)]
 struct Transit {
     link: LinkId,
     leg: Leg,
@@ -263,11 +269,13 @@ struct Transit {
     request: RequestId,
 }
 
+#[derive(Clone)]
 enum NodeKind {
     Client(ClientLoad),
     Service,
 }
 
+#[derive(Clone)]
 struct ClientLoad {
     spec: ClientSpec,
     /// The spec's think time, ready to draw from.
@@ -283,6 +291,7 @@ struct ClientLoad {
     gap_remainder_us: f64,
 }
 
+#[derive(Clone)]
 struct Node {
     name: String,
     kind: NodeKind,
@@ -329,6 +338,7 @@ struct Node {
     open_requests: u64,
 }
 
+#[derive(Clone)]
 struct Link {
     from: NodeId,
     to: NodeId,
@@ -346,6 +356,7 @@ struct Link {
     metrics: LinkMetrics,
 }
 
+#[derive(Clone)]
 struct BrokerQueue {
     name: String,
     consumer: NodeId,
@@ -362,7 +373,9 @@ struct BrokerQueue {
     metrics: QueueMetrics,
 }
 
-/// A running simulation of one scenario and seed.
+/// A running simulation of one scenario and seed. A clone is an independent copy that goes on
+/// exactly as the original would (the timeline keeps clones as checkpoints to seek back to).
+#[derive(Clone)]
 pub struct Simulation {
     now: SimTime,
     seed: u64,

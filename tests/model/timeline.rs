@@ -1,0 +1,216 @@
+//! The timeline: seeking back recomputes an earlier moment exactly, playing on replays what was
+//! recorded, a change at an earlier moment starts a new branch that an undo takes back.
+
+use crate::support::{act, frames, outcome, play, playground, refused, FRAME_MS};
+use cascade::model::timeline::MarkKind;
+use cascade::model::{Action, Changed, Playground, UiError};
+use cascade_sim::{LinkKind, NodeState, SimTime};
+
+/// What a person sees of the main run: the run in one line, and the event log.
+type Seen = (String, Vec<String>);
+
+/// What a person sees of the main run now, to compare two moments.
+fn seen(playground: &Playground) -> Seen {
+    (
+        outcome(playground.main()),
+        playground
+            .log_entries()
+            .iter()
+            .map(|entry| format!("{:?} {}", entry.at, entry.text))
+            .collect(),
+    )
+}
+
+/// When the faults marked on the timeline happened, simulated seconds.
+fn fault_marks(playground: &Playground) -> Vec<f64> {
+    playground
+        .timeline()
+        .marks
+        .iter()
+        .filter(|(_, kind)| *kind == MarkKind::Fault)
+        .map(|(at, _)| *at)
+        .collect()
+}
+
+fn state_of(playground: &Playground, name: &str) -> NodeState {
+    playground
+        .main()
+        .simulation()
+        .node_by_name(name)
+        .expect("a node")
+        .state
+}
+
+/// Checkout with Payments killed at ~3 s and revived at ~6 s, played to ~9 s; what was seen
+/// at ~4.5 s and at the end.
+fn a_run_with_an_outage() -> (Playground, SimTime, Seen, Seen) {
+    let mut playground = playground("checkout");
+    play(&mut playground, 3.0);
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    frames(&mut playground, 90, FRAME_MS);
+    let middle = playground.now();
+    let seen_in_the_middle = seen(&playground);
+    frames(&mut playground, 90, FRAME_MS);
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    frames(&mut playground, 180, FRAME_MS);
+    let seen_at_the_end = seen(&playground);
+    (playground, middle, seen_in_the_middle, seen_at_the_end)
+}
+
+#[test]
+fn seeking_back_shows_the_earlier_moment_exactly_and_playing_on_replays_the_rest() {
+    let (mut playground, middle, in_the_middle, at_the_end) = a_run_with_an_outage();
+    let end = playground.now();
+    assert_eq!(
+        act(&mut playground, Action::Seek(middle)),
+        Changed::Run,
+        "the run changed: the address no longer describes it"
+    );
+    assert!(!playground.playing(), "a seek pauses");
+    assert_eq!(playground.now(), middle);
+    assert_eq!(
+        seen(&playground),
+        in_the_middle,
+        "the same run, the same log"
+    );
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Killed);
+    let timeline = playground.timeline();
+    assert!(timeline.behind);
+    assert!((timeline.head_s - end.as_secs_f64()).abs() < 1e-9);
+    // The kill and the revive are marked where they happened, once each however often the
+    // moments are replayed.
+    let faults = fault_marks(&playground);
+    assert_eq!(faults.len(), 2, "{faults:?}");
+    // Playing on replays the recorded future: Payments is revived at its time again.
+    act(&mut playground, Action::TogglePlay);
+    while playground.now() < end {
+        frames(&mut playground, 1, FRAME_MS);
+    }
+    act(&mut playground, Action::TogglePlay);
+    act(&mut playground, Action::Seek(end));
+    assert_eq!(seen(&playground), at_the_end);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+    assert!(!playground.timeline().behind);
+    // Back to the start and forward again, in jumps.
+    act(&mut playground, Action::Seek(SimTime::ZERO));
+    assert_eq!(playground.now(), SimTime::ZERO);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+    act(&mut playground, Action::Seek(middle));
+    assert_eq!(seen(&playground), in_the_middle);
+    act(&mut playground, Action::Seek(end));
+    assert_eq!(seen(&playground), at_the_end);
+    assert_eq!(playground.timeline().marks.len(), 2, "no mark twice");
+}
+
+#[test]
+fn a_change_at_an_earlier_moment_starts_a_branch_and_an_undo_brings_the_old_one_back() {
+    let (mut playground, middle, in_the_middle, at_the_end) = a_run_with_an_outage();
+    let end = playground.now();
+    act(&mut playground, Action::Seek(middle));
+    // Reviving Payments earlier than it was: a new branch from here.
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+    let timeline = playground.timeline();
+    assert!(!timeline.behind, "the old future is gone");
+    assert!((timeline.head_s - middle.as_secs_f64()).abs() < 1e-9);
+    let faults = fault_marks(&playground);
+    assert_eq!(
+        faults.len(),
+        2,
+        "the kill, and the revive made here: {faults:?}"
+    );
+    assert!(
+        (faults[1] - middle.as_secs_f64()).abs() < 1e-9,
+        "{faults:?}"
+    );
+    // Playing on does not revive it a second time at the old moment: there is nothing left
+    // to replay, and the run differs from the old one.
+    act(&mut playground, Action::TogglePlay);
+    while playground.now() < end {
+        frames(&mut playground, 1, FRAME_MS);
+    }
+    assert_ne!(seen(&playground).0, at_the_end.0);
+    // Undo: back just before the change, with the old future.
+    act(&mut playground, Action::TogglePlay);
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.now(), middle);
+    assert_eq!(seen(&playground), in_the_middle);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Killed);
+    assert!(playground.timeline().behind);
+    act(&mut playground, Action::Seek(end));
+    assert_eq!(seen(&playground), at_the_end, "the old branch, exactly");
+    assert_eq!(
+        refused(&mut playground, Action::Undo),
+        UiError::NothingToUndo,
+        "the branch's undo is used up, and the scenario was not edited"
+    );
+}
+
+#[test]
+fn an_edit_at_an_earlier_moment_branches_and_the_scenario_shown_follows_the_moment() {
+    let mut playground = playground("checkout");
+    play(&mut playground, 2.0);
+    let before_the_switch = playground.now();
+    let link = 1;
+    let old_kind = playground.main().scenario().links[link].kind;
+    let new_kind = match old_kind {
+        LinkKind::Sync => LinkKind::Async,
+        LinkKind::Async => LinkKind::Sync,
+    };
+    frames(&mut playground, 30, FRAME_MS);
+    act(
+        &mut playground,
+        Action::SetLinkKind {
+            link,
+            kind: new_kind,
+        },
+    );
+    frames(&mut playground, 60, FRAME_MS);
+    let end = playground.now();
+    // Seeking back before the switch shows the link as it was then.
+    act(&mut playground, Action::Seek(before_the_switch));
+    assert_eq!(playground.main().scenario().links[link].kind, old_kind);
+    act(&mut playground, Action::Seek(end));
+    assert_eq!(playground.main().scenario().links[link].kind, new_kind);
+    // An edit at an earlier moment branches; its undo brings back the old future and leaves
+    // no undo step of the edit behind.
+    act(&mut playground, Action::Seek(before_the_switch));
+    let service = playground.main().scenario().services[0].clone();
+    let mut slower = service.clone();
+    slower.workers += 7;
+    act(
+        &mut playground,
+        Action::Edit(Box::new(cascade::model::editor::Edit::SetService(
+            Box::new(slower),
+        ))),
+    );
+    assert!(!playground.timeline().behind);
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.main().scenario().services[0], service);
+    assert!(playground.timeline().behind, "the old future is back");
+    act(&mut playground, Action::Seek(end));
+    assert_eq!(playground.main().scenario().links[link].kind, new_kind);
+}
+
+#[test]
+fn a_long_run_keeps_a_bounded_number_of_checkpoints() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::SetSpeed(100.0));
+    // Ten simulated minutes in 100 ms frames.
+    frames(&mut playground, 6_000, 100.0);
+    let timeline = playground.main().timeline();
+    assert!(
+        timeline.checkpoint_count() <= cascade::model::timeline::MAX_CHECKPOINTS,
+        "{}",
+        timeline.checkpoint_count()
+    );
+    assert!(
+        timeline.checkpoint_count() >= 8,
+        "{}",
+        timeline.checkpoint_count()
+    );
+    let end = playground.now();
+    let middle = SimTime::from_micros(end.as_micros() / 2);
+    act(&mut playground, Action::Seek(middle));
+    assert_eq!(playground.now(), middle);
+}
