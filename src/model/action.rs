@@ -340,6 +340,8 @@ pub enum UiError {
     },
     /// A share link that could not be opened or replayed.
     Replay(String),
+    /// A moment of the timeline that cannot be reached quickly enough, and why.
+    Seek(String),
     /// A share link that could not be read.
     Link(String),
 }
@@ -374,6 +376,7 @@ impl fmt::Display for UiError {
             UiError::Replay(problem) => {
                 write!(f, "This share link could not be replayed: {problem}")
             }
+            UiError::Seek(problem) => write!(f, "Not there: {problem}."),
             UiError::Link(problem) => f.write_str(problem),
         }
     }

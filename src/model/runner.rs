@@ -21,8 +21,9 @@ const CATCH_UP_SLICE_EVENTS: u64 = super::pace::MAX_FRAME_EVENTS;
 pub const STEP: SimDuration = SimDuration::from_millis(100);
 /// How far from a moving message a click still picks it, in canvas units.
 const MESSAGE_REACH: f64 = 12.0;
-/// The most events a seek may run (from the nearest checkpoint, or forward past the head).
-pub const MAX_SEEK_EVENTS: u64 = 20_000_000;
+/// The most events a seek may run (from the nearest checkpoint, or forward): about a second
+/// of a browser tab's time. A seek estimated to cost more is refused, saying why.
+pub const MAX_SEEK_EVENTS: u64 = 2_000_000;
 
 /// The run just before a change made at an earlier moment, and what the change dropped: an
 /// undo puts both back.
@@ -217,6 +218,15 @@ impl Runner {
     /// moments after it stay recorded: playing on replays them, a change starts a new branch.
     pub fn seek(&mut self, time: SimTime) -> Result<(), UiError> {
         let now = self.simulation.now();
+        let cost = self.timeline.seek_cost(&self.simulation, time);
+        if cost > MAX_SEEK_EVENTS {
+            return Err(UiError::Seek(format!(
+                "going to {:.1} s would take about {:.1} million events, too many for this tab \
+                 (a run this big keeps few checkpoints); pick a moment nearer the one shown",
+                time.as_secs_f64(),
+                cost as f64 / 1e6
+            )));
+        }
         let from_checkpoint = time < now || self.timeline.has_checkpoint_between(now, time);
         if from_checkpoint {
             let log = self.simulation.command_log().to_vec();
@@ -235,10 +245,11 @@ impl Runner {
                 }
                 RunOutcome::ReachedTime | RunOutcome::Idle => break,
             }
-            if self.simulation.events_processed() - started > MAX_SEEK_EVENTS {
-                return Err(UiError::Replay(format!(
+            // The estimate can be low (a storm): a hard stop at twice as many.
+            if self.simulation.events_processed() - started > 2 * MAX_SEEK_EVENTS {
+                return Err(UiError::Seek(format!(
                     "getting there takes more than {} million events; it stopped at {:.1} s",
-                    MAX_SEEK_EVENTS / 1_000_000,
+                    2 * MAX_SEEK_EVENTS / 1_000_000,
                     self.simulation.now().as_secs_f64()
                 )));
             }

@@ -214,3 +214,36 @@ fn a_long_run_keeps_a_bounded_number_of_checkpoints() {
     act(&mut playground, Action::Seek(middle));
     assert_eq!(playground.now(), middle);
 }
+
+#[test]
+fn a_run_too_big_to_copy_keeps_no_checkpoints_and_refuses_a_seek_too_far_back() {
+    let mut large = playground("large");
+    act(&mut large, Action::SetSpeed(1.0));
+    frames(&mut large, 150, FRAME_MS);
+    let records = large.main().simulation().live_records();
+    assert!(
+        records > cascade::model::timeline::MAX_CHECKPOINT_RECORDS,
+        "{records}"
+    );
+    // Copies are skipped while it holds that much: only the first ones are kept.
+    let kept = large.main().timeline().checkpoint_count();
+    frames(&mut large, 60, FRAME_MS);
+    assert_eq!(large.main().timeline().checkpoint_count(), kept);
+    frames(&mut large, 120, FRAME_MS);
+    let now = large.now();
+    // Back near the start: everything since the last copy would run again.
+    let error = refused(
+        &mut large,
+        Action::Seek(SimTime::from_micros(now.as_micros() * 9 / 10)),
+    );
+    assert!(
+        matches!(&error, UiError::Seek(reason) if reason.contains("million events")),
+        "{error}"
+    );
+    assert_eq!(large.now(), now, "a refused seek changes nothing");
+    // Forward from the moment shown is reachable.
+    act(
+        &mut large,
+        Action::Seek(now + cascade_sim::SimDuration::from_millis(1)),
+    );
+}
