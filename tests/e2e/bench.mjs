@@ -22,6 +22,8 @@ const firstTopology = [];
 // The steps of start-up on the page's timeline: the WebAssembly running, the page mounted.
 const startUp = [];
 const frames = {};
+const seeks = [];
+let seekHeadSeconds = NaN;
 try {
   for (let run = 0; run < runs; run++) {
     const page = await openPage(browser, `${server.url}?bench=${simulatedSeconds}`);
@@ -46,6 +48,33 @@ try {
       pace: Number(canvas.dataset.pace),
     }));
     if (page.problems.length) console.log(`WARNING: console errors in the ${preset} page:`, page.problems);
+    await page.close();
+  }
+  // Seeking on the timeline of an hour-long run: checkout at 100x until the clock passes an
+  // hour, paused, then 21 seeks spread over the run, each timed around the scrubber's input
+  // event (the model recomputes the moment from its nearest checkpoint inside it).
+  {
+    const page = await openPage(browser, `${server.url}?preset=checkout&speed=100`);
+    await page.getByTestId("node-Orders").waitFor();
+    for (let waited = 0; waited < 120; waited++) {
+      const clock = await page.getByTestId("clock").first().textContent();
+      if (Number.parseFloat(clock.replace(/[^0-9.]/g, "")) >= 3600) break;
+      await page.waitForTimeout(1000);
+    }
+    await page.getByTestId("play").click();
+    seeks.push(...(await page.evaluate(() => {
+      const input = document.querySelector("[data-testid=scrubber]");
+      const head = Number(input.max);
+      const times = [];
+      for (let index = 1; index <= 21; index++) {
+        input.value = String(Math.floor(head * ((index * 0.382) % 1)));
+        const started = performance.now();
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        times.push(performance.now() - started);
+      }
+      return times;
+    })));
+    seekHeadSeconds = Number(await page.getByTestId("scrubber").getAttribute("max")) / 1e6;
     await page.close();
   }
   // Navigation to the first drawn topology: a fresh context each time (nothing cached), the
@@ -106,6 +135,10 @@ figure("navigation to the first drawn topology, fresh context, loopback", `media
   const medianOf = (pick) => median(startUp.map(pick).sort((a, b) => a - b));
   figure("start-up, medians: the wasm runs / the page is mounted / the topology is drawn", `${medianOf((m) => m.start).toFixed(0)} / ${medianOf((m) => m.mounted).toFixed(0)} / ${medianOf((m) => m.drawn).toFixed(0)} ms`, "", "", null);
 }
+{
+  seeks.sort((a, b) => a - b);
+  figure(`timeline seek, checkout run of ${(seekHeadSeconds / 3600).toFixed(2)} simulated hours, ${seeks.length} seeks`, `median ${median(seeks).toFixed(1)} ms, worst ${seeks[seeks.length - 1].toFixed(1)} ms`, "", "under 100 ms", seeks[seeks.length - 1] < 100);
+}
 if (cli) {
   figure("CLI, 1 simulated hour at 1,000/s", `${(cli.peak_kb / 1024).toFixed(1)} MB peak, ${cli.wall_s.toFixed(1)} s`, "", "under 100 MB", cli.peak_kb / 1024 < 100);
 }
@@ -142,6 +175,7 @@ for (const [preset, frame] of Object.entries(frames)) {
   if (!Number.isFinite(frame.p95) || frame.frames < 10) broken.push(`the ${preset} page drew no frames`);
 }
 if (!Number.isFinite(median(firstTopology))) broken.push("the first topology was never marked");
+if (seeks.length !== 21 || !Number.isFinite(seekHeadSeconds)) broken.push("the timeline seeks were not measured");
 if (broken.length) {
   console.log("BROKEN RUN: " + broken.join("; "));
   process.exit(1);
