@@ -64,8 +64,33 @@ pub struct PageOptions {
     pub preset: Option<String>,
     /// `speed=X`: simulated seconds per second.
     pub speed: Option<f64>,
+    /// `host=ORIGIN` (such as `https://blog.example`): the page framing this one may drive it
+    /// with the embed API's messages. Messages from any other origin are ignored.
+    pub host: Option<String>,
     /// Parameters that were given but not understood, in words, to show the person.
     pub problems: Vec<String>,
+}
+
+/// Whether `text` is a web origin as `postMessage` reports one: `http` or `https`, a host,
+/// an optional port, nothing after.
+pub fn is_origin(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+        && port.is_none_or(|port| {
+            !port.is_empty() && port.len() <= 5 && port.chars().all(|c| c.is_ascii_digit())
+        })
 }
 
 fn flag(name: &str, value: &str, problems: &mut Vec<String>) -> Option<bool> {
@@ -122,6 +147,17 @@ impl PageOptions {
             theme,
             preset: get("preset").filter(|preset| !preset.is_empty()),
             speed,
+            host: get("host").and_then(|host| {
+                let host = host.trim_end_matches('/').to_string();
+                if is_origin(&host) {
+                    Some(host)
+                } else {
+                    problems.push(format!(
+                        "host={host:?} is not an origin such as https://blog.example"
+                    ));
+                    None
+                }
+            }),
             problems,
         }
     }

@@ -66,6 +66,9 @@ pub enum Action {
     TogglePlay,
     /// Advance a fixed slice of simulated time, playing or not.
     Step,
+    /// Apply a fault given as a command (as in scenario files: kill, revive, freeze, slow,
+    /// errors, partition, heal, the broker) or switch a link, now: the embed API's `command`.
+    Apply(Box<cascade_sim::Command>),
     /// Show the run at this moment of its timeline, paused: an earlier one is recomputed
     /// exactly; playing on replays what was recorded after it, and a change made there starts
     /// a new branch (an undo brings the old one back).

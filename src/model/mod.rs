@@ -7,6 +7,7 @@
 //! | [`playground`] | the one door: runs, compare side, opening, selection, history, panels (`edits`: time, faults, the scenario, the canvas; `selecting`: groups, copy and paste; `sharing`: compare, open, share, files; `shown`: views) |
 //! | [`action`] | what a person can do, what changed, why something was refused |
 //! | [`runner`] | one simulation run: scenario, seed, geometry, event log |
+//! | [`host_api`] | the embed's `postMessage` protocol: reading requests, writing replies |
 //! | [`timeline`] | how far a run got, checkpoints to seek back to exactly, the recorded future, marks |
 //! | [`pace`] | how many events a frame can afford, and slow motion when the machine cannot keep up |
 //! | [`editor`] | edits of the topology and the undo history |
@@ -25,6 +26,7 @@ pub mod charts;
 pub mod compare;
 pub mod editor;
 pub mod geometry;
+pub mod host_api;
 pub mod log;
 pub mod pace;
 pub mod playground;

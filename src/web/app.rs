@@ -13,6 +13,7 @@ use super::components::inspector::Inspector;
 use super::components::stage::Stage;
 use super::components::top_bar::{Messages, TopBar};
 use super::frame_loop::FrameLoop;
+use super::host::CarryOut;
 use crate::model::share;
 use crate::model::{Action, Changed, Download, FrameTimes, Panel, Playground};
 use gloo::events::EventListener;
@@ -151,12 +152,13 @@ pub fn App() -> Html {
     let space = use_mut_ref(|| Rc::new((Cell::new(false), Cell::new(false))));
     let space = (*space.borrow()).clone();
     // The one dispatch: every button, key and gesture ends here.
-    let dispatch = {
+    // The one door from the page: every button, key, gesture and embed API request ends here.
+    let carry_out: CarryOut = {
         let (playground, force_update) = (playground.clone(), force_update.clone());
         let reveal_inspector = reveal_inspector.clone();
         let space = space.clone();
-        use_memo((), move |()| {
-            Callback::from(move |action: Action| {
+        let memo = use_memo((), move |()| -> CarryOut {
+            Rc::new(move |action: Action| {
                 if matches!(action, Action::Pan { .. }) && space.0.get() {
                     space.1.set(true);
                 }
@@ -168,6 +170,16 @@ pub fn App() -> Html {
                 }
                 after(&playground, &action, &result);
                 force_update.force_update();
+                result
+            })
+        });
+        (*memo).clone()
+    };
+    let dispatch = {
+        let carry_out = carry_out.clone();
+        use_memo((), move |()| {
+            Callback::from(move |action: Action| {
+                let _ = carry_out(action);
             })
         })
     };
@@ -216,6 +228,7 @@ pub fn App() -> Html {
 
     {
         let (playground, dispatch, root) = (playground.clone(), dispatch.clone(), root.clone());
+        let carry_out = carry_out.clone();
         let (canvas, side_canvas) = (canvas.clone(), side_canvas.clone());
         let reduced = reduced_motion.clone();
         let force_update = force_update.clone();
@@ -308,13 +321,15 @@ pub fn App() -> Html {
                 Some((observer, callback))
             });
             let keys = super::keys::listen(&playground, &dispatch, &space);
+            let allowed = playground.borrow().page().host.clone();
+            let host = super::host::listen(&playground, carry_out, allowed);
 
             move || {
                 frame_loop.stop();
                 if let Some((observer, _)) = &observer {
                     observer.disconnect();
                 }
-                drop((keys, opened, observer, motion, leaving, resized));
+                drop((keys, opened, observer, motion, leaving, resized, host));
             }
         });
     }

@@ -8,6 +8,7 @@ mod components;
 mod dots;
 mod files;
 mod frame_loop;
+mod host;
 mod keys;
 
 pub use app::App;

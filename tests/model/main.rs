@@ -2,6 +2,7 @@
 //! share links (`share`) and their fuzzing (`share_fuzz`), the timeline (`timeline`), with shared helpers in `support`.
 //! The browser's own tests are `tests/browser.rs` (wasm32) and `tests/e2e` (Playwright).
 
+mod host_api;
 mod layout;
 mod playground;
 mod share;

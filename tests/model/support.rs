@@ -111,3 +111,13 @@ pub fn outcome(runner: &Runner) -> String {
         counts.failed()
     )
 }
+
+/// A node's state in the main run.
+pub fn state_of(playground: &Playground, name: &str) -> cascade_sim::NodeState {
+    playground
+        .main()
+        .simulation()
+        .node_by_name(name)
+        .expect("a node")
+        .state
+}

@@ -1,7 +1,7 @@
 //! The timeline: seeking back recomputes an earlier moment exactly, playing on replays what was
 //! recorded, a change at an earlier moment starts a new branch that an undo takes back.
 
-use crate::support::{act, frames, outcome, play, playground, refused, FRAME_MS};
+use crate::support::{act, frames, outcome, play, playground, refused, state_of, FRAME_MS};
 use cascade::model::timeline::MarkKind;
 use cascade::model::{Action, Changed, Playground, UiError};
 use cascade_sim::{LinkKind, NodeState, SimTime};
@@ -30,15 +30,6 @@ fn fault_marks(playground: &Playground) -> Vec<f64> {
         .filter(|(_, kind)| *kind == MarkKind::Fault)
         .map(|(at, _)| *at)
         .collect()
-}
-
-fn state_of(playground: &Playground, name: &str) -> NodeState {
-    playground
-        .main()
-        .simulation()
-        .node_by_name(name)
-        .expect("a node")
-        .state
 }
 
 /// Checkout with Payments killed at ~3 s and revived at ~6 s, played to ~9 s; what was seen

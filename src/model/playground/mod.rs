@@ -345,6 +345,17 @@ impl Playground {
                 self.set_link_kind(*link, other_kind(kind))
             }
             Action::Seek(time) => self.seek(*time),
+            Action::Apply(command) => match command.as_ref() {
+                Command::SetLinkKind { link, kind } => self.set_link_kind(*link as usize, *kind),
+                Command::UpdateService { .. }
+                | Command::UpdateClient { .. }
+                | Command::UpdateLink { .. } => Err(UiError::Missing(
+                    "knobs change through the scenario (load a share link with them), not as a \
+                     command"
+                        .into(),
+                )),
+                _ => self.command(command.as_ref().clone()),
+            },
             Action::Undo => self.walk_history(false),
             Action::Redo => self.walk_history(true),
             Action::Delete(Selection::Node(name)) => {
