@@ -244,6 +244,9 @@ pub enum Action {
     SetSnippet(Snippet),
     /// Make a file to download (the page takes it with `Playground::take_download`).
     Export(Export),
+    /// Start recording the canvas as it plays (topology and moving messages), or stop and
+    /// download the clip (WebM; the page records, the model names it).
+    ToggleRecording,
     /// A problem the browser met on the person's behalf (a download, the clipboard), to say.
     Report(String),
 }
@@ -284,6 +287,7 @@ impl Action {
                 | Action::ClosePanel
                 | Action::SetSnippet(_)
                 | Action::Export(_)
+                | Action::ToggleRecording
                 | Action::Report(_)
         )
     }

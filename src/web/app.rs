@@ -84,6 +84,14 @@ fn after(
     {
         super::show_fragment(fragment);
     }
+    if matches!(action, Action::ToggleRecording) && model.recording().is_some() {
+        if let Err(problem) = super::clip::start() {
+            // Not recording after all: the model is told, and the person why.
+            let _ = model.update(&Action::ToggleRecording);
+            let _ = model.take_download();
+            let _ = model.update(&Action::Report(problem));
+        }
+    }
     if let Some(download) = model.take_download() {
         drop(model);
         if let Err(problem) = hand_over(playground, download) {
@@ -98,6 +106,12 @@ fn after(
 
 /// Gives a file to the browser (a picture is drawn from the page first).
 fn hand_over(playground: &Rc<RefCell<Playground>>, download: Download) -> Result<(), String> {
+    if download.media_type == "video/webm" {
+        let playground = Rc::clone(playground);
+        return super::clip::finish(download.name, move |problem| {
+            let _ = playground.borrow_mut().update(&Action::Report(problem));
+        });
+    }
     if download.media_type != "image/png" {
         return super::files::download_text(&download.name, download.media_type, &download.text);
     }
@@ -399,7 +413,7 @@ pub fn App() -> Html {
                         <Inspector {inspected} dispatch={dispatch.clone()} />
                     }
                     <FaultControls {view} dispatch={dispatch.clone()} />
-                    {files_card(&dispatch)}
+                    {files_card(&dispatch, model.recording().map(|since| since.as_secs_f64()), now_s)}
                     {legend()}
                 </aside>
             </main>

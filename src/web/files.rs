@@ -23,7 +23,7 @@ pub(crate) fn download_text(name: &str, mime: &str, contents: &str) -> Result<()
 }
 
 /// Follows a link to `url` with the `download` attribute, as a person's click would.
-fn click_download(url: &str, name: &str) -> Result<(), String> {
+pub(crate) fn click_download(url: &str, name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|window| window.document())
         .ok_or("no document")?;
@@ -67,58 +67,14 @@ pub(crate) fn export_png(
     let fail = std::rc::Rc::new(fail);
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
-    let clone: web_sys::Element = svg
-        .clone_node_with_deep(true)
-        .map_err(|_| "could not copy the picture")?
-        .unchecked_into();
-    // Inline the computed style of every element (the clone is not in the page).
-    let originals = svg.query_selector_all("*").map_err(|_| "no elements")?;
-    let copies = clone.query_selector_all("*").map_err(|_| "no elements")?;
-    for index in 0..originals.length().min(copies.length()) {
-        let (Some(original), Some(copy)) = (originals.item(index), copies.item(index)) else {
-            continue;
-        };
-        let (Ok(original), Ok(copy)) = (
-            original.dyn_into::<web_sys::Element>(),
-            copy.dyn_into::<web_sys::Element>(),
-        ) else {
-            continue;
-        };
-        let Ok(Some(computed)) = window.get_computed_style(&original) else {
-            continue;
-        };
-        let style: String = PICTURE_PROPERTIES
-            .iter()
-            .filter_map(|property| {
-                computed
-                    .get_property_value(property)
-                    .ok()
-                    .map(|value| format!("{property}:{value};"))
-            })
-            .collect();
-        let _ = copy.set_attribute("style", &style);
-    }
-    let rect = svg.get_bounding_client_rect();
-    let (width, height) = (rect.width().max(1.0), rect.height().max(1.0));
-    let _ = clone.set_attribute("width", &width.to_string());
-    let _ = clone.set_attribute("height", &height.to_string());
-    let _ = clone.set_attribute("xmlns", "http://www.w3.org/2000/svg");
-    let text_colour = window
-        .get_computed_style(svg)
-        .ok()
-        .flatten()
-        .and_then(|style| style.get_property_value("color").ok())
-        .unwrap_or_else(|| "black".into());
+    let Picture {
+        markup,
+        width,
+        height,
+        background,
+        text_colour,
+    } = picture(svg)?;
     let caption = caption.to_string();
-    let background = window
-        .get_computed_style(svg.parent_element().as_ref().unwrap_or(svg))
-        .ok()
-        .flatten()
-        .and_then(|style| style.get_property_value("background-color").ok())
-        .unwrap_or_else(|| "white".into());
-    let markup = web_sys::XmlSerializer::new()
-        .and_then(|serializer| serializer.serialize_to_string(&clone))
-        .map_err(|_| "could not write the picture")?;
 
     let scale = 2.0;
     let canvas: web_sys::HtmlCanvasElement = document
@@ -185,11 +141,90 @@ pub(crate) fn export_png(
         }
     });
     image.set_onload(Some(onload.unchecked_ref()));
-    image.set_src(&format!(
-        "data:image/svg+xml;charset=utf-8,{}",
-        String::from(js_sys::encode_uri_component(&markup))
-    ));
+    image.set_src(&picture_address(&markup));
     Ok(())
+}
+
+/// The topology as a self-contained SVG picture (every element's computed look inlined, since
+/// the copy is not in the page), its size on screen, and the colours around it.
+pub(crate) struct Picture {
+    pub markup: String,
+    pub width: f64,
+    pub height: f64,
+    pub background: String,
+    pub text_colour: String,
+}
+
+/// The SVG `svg` as it is drawn now, as a [`Picture`].
+pub(crate) fn picture(svg: &web_sys::Element) -> Result<Picture, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let clone: web_sys::Element = svg
+        .clone_node_with_deep(true)
+        .map_err(|_| "could not copy the picture")?
+        .unchecked_into();
+    let originals = svg.query_selector_all("*").map_err(|_| "no elements")?;
+    let copies = clone.query_selector_all("*").map_err(|_| "no elements")?;
+    for index in 0..originals.length().min(copies.length()) {
+        let (Some(original), Some(copy)) = (originals.item(index), copies.item(index)) else {
+            continue;
+        };
+        let (Ok(original), Ok(copy)) = (
+            original.dyn_into::<web_sys::Element>(),
+            copy.dyn_into::<web_sys::Element>(),
+        ) else {
+            continue;
+        };
+        let Ok(Some(computed)) = window.get_computed_style(&original) else {
+            continue;
+        };
+        let style: String = PICTURE_PROPERTIES
+            .iter()
+            .filter_map(|property| {
+                computed
+                    .get_property_value(property)
+                    .ok()
+                    .map(|value| format!("{property}:{value};"))
+            })
+            .collect();
+        let _ = copy.set_attribute("style", &style);
+    }
+    let rect = svg.get_bounding_client_rect();
+    let (width, height) = (rect.width().max(1.0), rect.height().max(1.0));
+    let _ = clone.set_attribute("width", &width.to_string());
+    let _ = clone.set_attribute("height", &height.to_string());
+    let _ = clone.set_attribute("xmlns", "http://www.w3.org/2000/svg");
+    let colour = |element: &web_sys::Element, property: &str, default: &str| {
+        window
+            .get_computed_style(element)
+            .ok()
+            .flatten()
+            .and_then(|style| style.get_property_value(property).ok())
+            .unwrap_or_else(|| default.into())
+    };
+    let text_colour = colour(svg, "color", "black");
+    let background = colour(
+        svg.parent_element().as_ref().unwrap_or(svg),
+        "background-color",
+        "white",
+    );
+    let markup = web_sys::XmlSerializer::new()
+        .and_then(|serializer| serializer.serialize_to_string(&clone))
+        .map_err(|_| "could not write the picture")?;
+    Ok(Picture {
+        markup,
+        width,
+        height,
+        background,
+        text_colour,
+    })
+}
+
+/// A `data:` address for an SVG picture's markup.
+pub(crate) fn picture_address(markup: &str) -> String {
+    format!(
+        "data:image/svg+xml;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(markup))
+    )
 }
 
 /// Reads the file chosen in `input` as text and hands it, with its name, to `done`.

@@ -113,7 +113,11 @@ impl FrameLoop {
         self.work_ms.borrow_mut().record(work_ms);
         // A shared run that just opened (or failed to) shows at once.
         let news = matches!(result, Ok(Changed::Opened) | Err(_));
-        if news || self.refreshes.borrow().due(timestamp_ms) {
+        let refresh = news || self.refreshes.borrow().due(timestamp_ms);
+        if super::clip::recording() {
+            super::clip::frame(refresh);
+        }
+        if refresh {
             self.refreshes.borrow_mut().refreshed(timestamp_ms);
             if let Some(canvas) = &canvas {
                 // Read by `make bench`: the frame budget is measured in the real page.

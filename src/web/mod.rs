@@ -4,6 +4,7 @@
 
 mod app;
 mod bench;
+mod clip;
 mod components;
 mod dots;
 mod files;

@@ -2006,3 +2006,30 @@ fn a_machine_that_cannot_keep_up_plays_in_slow_motion_without_changing_the_run()
     frames_on_a_machine(&mut checkout, 120, 1_000.0);
     assert_eq!(checkout.slowed_to(), None);
 }
+
+#[test]
+fn a_clip_is_named_for_the_moments_it_covers() {
+    let mut checkout = playground("checkout");
+    play(&mut checkout, 1.0);
+    let from = checkout.now();
+    act(&mut checkout, Action::ToggleRecording);
+    assert_eq!(checkout.recording(), Some(from));
+    assert!(checkout.take_download().is_none(), "nothing to save yet");
+    play(&mut checkout, 2.0);
+    let to = checkout.now();
+    act(&mut checkout, Action::ToggleRecording);
+    assert_eq!(checkout.recording(), None);
+    let clip = checkout.take_download().expect("the clip to save");
+    assert_eq!(clip.media_type, "video/webm");
+    assert_eq!(
+        clip.name,
+        format!(
+            "cascade-checkout-{:.1}s-to-{:.1}s.webm",
+            from.as_secs_f64(),
+            to.as_secs_f64()
+        )
+    );
+    assert!(clip.text.contains("seed 1"), "{}", clip.text);
+    // Read-only pages may record (it only looks).
+    assert!(Action::ToggleRecording.only_looks());
+}

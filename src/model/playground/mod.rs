@@ -22,7 +22,7 @@ use super::replay::Opening;
 use super::runner::Runner;
 use super::share::{self, SharedState};
 use crate::embed::{PageOptions, Snippet};
-use cascade_sim::{presets, Command, LinkId, LinkKind, NodeState, RequestId, Scenario};
+use cascade_sim::{presets, Command, LinkId, LinkKind, NodeState, RequestId, Scenario, SimTime};
 
 /// How far a paste lands from what was copied, in canvas units.
 pub const PASTE_OFFSET: f64 = 60.0;
@@ -115,6 +115,8 @@ pub struct Playground {
     clipboard: Option<Clipboard>,
     /// How many events a frame affords, and the speed the runs reach.
     pace: Pace,
+    /// The canvas is being recorded since this simulated moment.
+    recording: Option<SimTime>,
 }
 
 impl Playground {
@@ -142,6 +144,7 @@ impl Playground {
             group: Vec::new(),
             clipboard: None,
             pace: Pace::default(),
+            recording: None,
             stage_px: None,
         };
         playground.camera = Camera::for_layout(playground.main.layout(), None);
@@ -562,6 +565,38 @@ impl Playground {
             }
             Action::Export(export) => {
                 self.download = Some(self.export(*export)?);
+                Ok(Changed::View)
+            }
+            Action::ToggleRecording => {
+                let now = self.main.simulation().now();
+                match self.recording.take() {
+                    None => {
+                        if self.opening.is_some() {
+                            return Err(UiError::StillOpening);
+                        }
+                        self.recording = Some(now);
+                    }
+                    Some(from) => {
+                        self.download = Some(Download {
+                            name: self.file_name("webm").replace(
+                                ".webm",
+                                &format!(
+                                    "-{:.1}s-to-{:.1}s.webm",
+                                    from.as_secs_f64(),
+                                    now.as_secs_f64()
+                                ),
+                            ),
+                            media_type: "video/webm",
+                            text: format!(
+                                "{} · {:.1} s to {:.1} s · seed {}",
+                                self.main.scenario().name,
+                                from.as_secs_f64(),
+                                now.as_secs_f64(),
+                                self.main.seed()
+                            ),
+                        });
+                    }
+                }
                 Ok(Changed::View)
             }
             Action::Report(problem) => {

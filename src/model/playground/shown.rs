@@ -72,6 +72,11 @@ impl Playground {
         crate::model::TimelineView::of(&self.main)
     }
 
+    /// Since when the canvas is being recorded, if it is.
+    pub fn recording(&self) -> Option<SimTime> {
+        self.recording
+    }
+
     /// Whether time runs.
     pub fn playing(&self) -> bool {
         self.playing

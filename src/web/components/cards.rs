@@ -64,7 +64,7 @@ pub fn side_header(title: &str, figures: &Figures, test_id: &str) -> Html {
 }
 
 /// Export the scenario, the picture or the metrics; import a scenario file.
-pub fn files_card(dispatch: &Callback<Action>) -> Html {
+pub fn files_card(dispatch: &Callback<Action>, recording_since_s: Option<f64>, now_s: f64) -> Html {
     let export = |export: Export| dispatch.reform(move |_: MouseEvent| Action::Export(export));
     let on_import = {
         let dispatch = dispatch.clone();
@@ -88,6 +88,15 @@ pub fn files_card(dispatch: &Callback<Action>) -> Html {
                 </label>
                 <button class="small" data-testid="export-png" onclick={export(Export::Picture)} title="The topology as drawn now, as a PNG picture">{"Save picture"}</button>
                 <button class="small" data-testid="export-csv" onclick={export(Export::MetricsCsv)} title="The last minute of metrics, a row every 250 ms">{"Metrics CSV"}</button>
+                <button class={classes!("small", recording_since_s.is_some().then_some("recording"))} data-testid="record"
+                    aria-pressed={recording_since_s.is_some().to_string()}
+                    onclick={dispatch.reform(|_: MouseEvent| Action::ToggleRecording)}
+                    title="Record the canvas as it plays (topology and moving messages) into a WebM video; press again to save it">
+                    { match recording_since_s {
+                        Some(since) => format!("● Stop and save clip ({:.1} s)", (now_s - since).max(0.0)),
+                        None => "Record clip".to_string(),
+                    } }
+                </button>
             </div>
         </section>
     }
