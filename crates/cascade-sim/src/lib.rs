@@ -151,6 +151,7 @@ pub use policy::{
     RetryOn, SyncPolicy,
 };
 pub use scenario::command::{Command, TimedCommand};
+pub use scenario::story::{Annotation, AnnotationKind, Pinned, StepCommand, Story, StoryStep};
 pub use scenario::{
     Arrival, CallMode, ClientSpec, LinkSpec, Position, Scenario, ScenarioError, ServiceSpec, Spike,
     SCENARIO_VERSION,

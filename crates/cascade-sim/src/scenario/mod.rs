@@ -13,10 +13,12 @@
 //! away from what it checks.
 
 pub mod command;
+pub mod story;
 
 /// A link's kind is shared vocabulary ([`crate::vocabulary`]); re-exported at its old path.
 pub use crate::vocabulary::LinkKind;
 pub use command::{Command, TimedCommand};
+pub use story::{Annotation, AnnotationKind, Pinned, StepCommand, Story, StoryStep};
 
 use crate::distribution::Distribution;
 use crate::policy::{AsyncPolicy, SyncPolicy};
@@ -286,7 +288,7 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
-    fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
         ScenarioError {
             path: escape_control(&path.into()),
             problem: escape_control(&problem.into()),
