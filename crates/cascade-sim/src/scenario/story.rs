@@ -295,8 +295,8 @@ impl Story {
             .steps
             .iter()
             .take(index + 1)
-            .filter_map(|step| step.run_to_s)
-            .last()
+            .rev()
+            .find_map(|step| step.run_to_s)
             .unwrap_or(0.0);
         SimTime::ZERO + crate::time::SimDuration::from_millis_f64(seconds * 1_000.0)
     }
