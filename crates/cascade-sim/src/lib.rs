@@ -98,9 +98,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`presets`] builds the playground's scenarios, [`Scenario::from_json`] reads the JSON files
-//! the playground and the `cascade` CLI exchange, and [`Simulation::replay`] re-runs a command
-//! log exactly.
+//! [`presets`] builds the playground's scenarios, [`stories`] the guided tours of them,
+//! [`Scenario::from_json`] reads the JSON files the playground and the `cascade` CLI exchange,
+//! and [`Simulation::replay`] re-runs a command log exactly.
 //!
 //! ## Modules, bottom up
 //!
@@ -114,7 +114,8 @@
 //! 4. [`scenario`] (with the command format, [`scenario::command`]), [`policy_presets`].
 //! 5. [`engine`] (all of `engine/*`), [`swarm`].
 //! 6. [`presets`].
-//! 7. [`fixtures`].
+//! 7. [`stories`] (the preset stories, told over the presets' scenarios).
+//! 8. [`fixtures`].
 //!
 //! Items that moved down a layer are re-exported at their old paths (and at the crate root).
 
@@ -134,6 +135,7 @@ pub mod presets;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod stories;
 pub mod swarm;
 pub mod time;
 pub mod trace;

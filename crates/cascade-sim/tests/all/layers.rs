@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["scenario", "policy_presets"],
     &["engine", "swarm"],
     &["presets"],
+    &["stories"],
     &["fixtures"],
 ];
 
