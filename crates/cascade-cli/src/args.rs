@@ -37,6 +37,25 @@ pub enum Invocation {
     Trace(TraceOptions),
     /// Print the completion script for a shell.
     Completions(Shell),
+    /// Validate a scenario or story file.
+    Check(PathBuf),
+    /// List the built-in stories.
+    Stories,
+    /// Print one built-in story as a story file.
+    StoryFile(String),
+    /// Run a story's steps and print what each shows.
+    Story(StoryOptions),
+}
+
+/// Options of `cascade story`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoryOptions {
+    /// The story: a file or a built-in story's id.
+    pub source: ScenarioSource,
+    /// Table or JSON.
+    pub format: Format,
+    /// The most engine events the whole story may take.
+    pub max_events: u64,
 }
 
 /// Where the scenario comes from.
@@ -112,6 +131,17 @@ A JSON array of timed commands applied during the run, in time order, `at` in si
 microseconds: [{\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"},
 {\"at\": 4000000, \"command\": \"set_link_kind\", \"link\": 1, \"kind\": \"async\"}]";
 
+const CHECK_AFTER_HELP: &str = "\
+A file with a top-level \"story\" key is a story (docs/story-format.md), any other a scenario
+(docs/scenario-format.md). A valid file prints one line starting with `ok:` and exits 0; an
+invalid one prints the field's path and the problem on stderr and exits 2.";
+
+const STORY_AFTER_HELP: &str = "\
+Each step applies its commands, runs to its time and pauses there; the reader's action a step
+asks for (`until`) counts as done when the next step begins, as in the playground. For each
+step: its time, the start of its text, requests succeeded and failed so far and during the step,
+busy threads per service, queue depth and dead letters, and every node's state.";
+
 const COMPLETIONS_AFTER_HELP: &str = "\
 Install, for example:
   bash: cascade completions bash > ~/.local/share/bash-completion/completions/cascade
@@ -145,6 +175,22 @@ enum CliCommand {
         /// The preset to print as a scenario file
         name: Option<String>,
     },
+    /// Check that a scenario or story file is valid, naming the field of any mistake
+    #[command(after_help = CHECK_AFTER_HELP)]
+    Check {
+        /// The scenario or story file (`-` reads standard input)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List the built-in stories (guided tours of the presets); with an ID, print that one
+    /// as a story file
+    Stories {
+        /// The story to print as a story file
+        id: Option<String>,
+    },
+    /// Run a story's steps headless and print the figures each step pauses at
+    #[command(after_help = STORY_AFTER_HELP)]
+    Story(StoryArgs),
     /// Print the completion script for a shell
     #[command(after_help = COMPLETIONS_AFTER_HELP)]
     Completions {
@@ -208,6 +254,24 @@ struct TraceArgs {
     duration: SimDuration,
 }
 
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["story", "preset"])))]
+struct StoryArgs {
+    /// A story file (`-` reads standard input)
+    #[arg(value_name = "STORY.json")]
+    story: Option<PathBuf>,
+    /// A built-in story instead of a file (see `cascade stories`)
+    #[arg(long, value_name = "ID")]
+    preset: Option<String>,
+    /// How to print the steps: aligned text or one JSON object per step
+    #[arg(long, value_name = "FORMAT", value_enum, default_value = "table")]
+    format: Format,
+    /// Stop with an error after N engine events: a bound on the work of the whole story
+    #[arg(long, value_name = "N", default_value = "1000000000", value_parser = parse_max_events,
+          allow_hyphen_values = true)]
+    max_events: u64,
+}
+
 impl SpecArgs {
     fn into_spec(self, duration: SimDuration) -> RunSpec {
         let source = match (self.scenario, self.preset) {
@@ -253,6 +317,17 @@ where
         Some(CliCommand::Presets { name: None }) => Invocation::Presets,
         Some(CliCommand::Presets { name: Some(name) }) => Invocation::Preset(name),
         Some(CliCommand::Completions { shell }) => Invocation::Completions(shell),
+        Some(CliCommand::Check { file }) => Invocation::Check(file),
+        Some(CliCommand::Stories { id: None }) => Invocation::Stories,
+        Some(CliCommand::Stories { id: Some(id) }) => Invocation::StoryFile(id),
+        Some(CliCommand::Story(story)) => Invocation::Story(StoryOptions {
+            source: match (story.story, story.preset) {
+                (_, Some(preset)) => ScenarioSource::Preset(preset),
+                (file, None) => ScenarioSource::File(file.unwrap_or_default()),
+            },
+            format: story.format,
+            max_events: story.max_events,
+        }),
         Some(CliCommand::Trace(trace)) => Invocation::Trace(TraceOptions {
             spec: trace.spec.into_spec(trace.duration),
         }),
@@ -433,7 +508,7 @@ mod tests {
         for text in ["", "-h", "--help", "help"] {
             let usage = printed(text);
             assert!(usage.starts_with(ABOUT), "{text:?}: {usage}");
-            for command in ["run", "trace", "presets", "completions"] {
+            for command in ["run", "trace", "presets", "check", "stories", "story", "completions"] {
                 assert!(
                     usage.contains(&format!("\n  {command} ")),
                     "{text:?}: {usage}"

@@ -2,9 +2,11 @@
 //!
 //! The native command line over the `cascade-sim` core: `cascade run` prints a metrics summary
 //! of a scenario, `cascade trace` streams its trace as JSON lines, `cascade presets` lists the
-//! built-in scenarios, `cascade completions SHELL` prints a shell completion script. The binary (`src/main.rs`) only hands the arguments and stdout to
-//! [`main_with`]; parsing ([`args`], with `clap`), driving and reporting ([`report`]) live here so they can
-//! be tested without a process.
+//! built-in scenarios, `cascade check FILE` validates a scenario or story file, `cascade story`
+//! runs a story's steps headless ([`story`]), `cascade stories` lists the built-in stories,
+//! `cascade completions SHELL` prints a shell completion script. The binary (`src/main.rs`)
+//! only hands the arguments and stdout to [`main_with`]; parsing ([`args`], with `clap`),
+//! driving and reporting ([`report`]) live here so they can be tested without a process.
 //!
 //! ```text
 //!  args --parse--> Invocation --load--> Scenario + seed + commands
@@ -23,6 +25,7 @@
 
 pub mod args;
 pub mod report;
+pub mod story;
 
 use crate::args::{format_duration, Format, Invocation, RunSpec, ScenarioSource};
 use crate::report::Report;
@@ -123,6 +126,15 @@ pub fn execute(invocation: &Invocation, out: &mut impl Write) -> Result<(), CliE
             out.write_all(text.as_bytes())?;
         }
         Invocation::Trace(options) => trace(&options.spec, out)?,
+        Invocation::Check(path) => out.write_all(story::check(path)?.as_bytes())?,
+        Invocation::Stories => out.write_all(story::stories_text().as_bytes())?,
+        Invocation::StoryFile(id) => {
+            let story = story::load_story(&ScenarioSource::Preset(id.clone()))
+                .map_err(CliError::Invalid)?;
+            out.write_all(story.to_json().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Invocation::Story(options) => story::run_story(options, out)?,
     }
     Ok(())
 }
@@ -402,7 +414,7 @@ pub fn parse_commands(text: &str, end: SimTime) -> Result<Vec<TimedCommand>, Str
 }
 
 /// How messages name an input: its path, or "standard input" for `-`.
-fn input_label(path: &Path) -> String {
+pub(crate) fn input_label(path: &Path) -> String {
     if path.as_os_str() == "-" {
         "standard input".to_string()
     } else {
@@ -411,7 +423,7 @@ fn input_label(path: &Path) -> String {
 }
 
 /// Reads a whole file, or standard input for `-`; the error names the file.
-fn read_input(path: &Path) -> Result<String, String> {
+pub(crate) fn read_input(path: &Path) -> Result<String, String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
         io::stdin()
