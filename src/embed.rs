@@ -64,6 +64,8 @@ pub struct PageOptions {
     pub preset: Option<String>,
     /// `speed=X`: simulated seconds per second.
     pub speed: Option<f64>,
+    /// `story=ID`: a built-in story to read (wins over `preset`).
+    pub story: Option<String>,
     /// `host=ORIGIN` (such as `https://blog.example`): the page framing this one may drive it
     /// with the embed API's messages. Messages from any other origin are ignored.
     pub host: Option<String>,
@@ -146,6 +148,7 @@ impl PageOptions {
             readonly: readonly.unwrap_or(false),
             theme,
             preset: get("preset").filter(|preset| !preset.is_empty()),
+            story: get("story").filter(|story| !story.is_empty()),
             speed,
             host: get("host").and_then(|host| {
                 let host = host.trim_end_matches('/').to_string();

@@ -15,10 +15,12 @@ pub struct Modifiers {
     pub alt: bool,
     /// Some text on the page is selected: Ctrl+C copies it, as everywhere.
     pub text_selected: bool,
+    /// A story is being read and nothing on the canvas has the focus: ← and → step through it.
+    pub reading: bool,
 }
 
 /// The keys, for the legend.
-pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes, + and - zoom, 0 fits the view (Ctrl+wheel zooms at the pointer, a drag on empty canvas pans). Tab reaches the canvas; arrows move between its nodes and links, Enter inspects. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it.";
+pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes, + and - zoom, 0 fits the view (Ctrl+wheel zooms at the pointer, a drag on empty canvas pans). Tab reaches the canvas; arrows move between its nodes and links, Enter inspects. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it. Reading a story: ← and → go back and on.";
 
 /// The action a key press means, given what is selected: `None` when the key is not a
 /// shortcut (the browser keeps it), `Some(Err)` when it is one but cannot apply (a fault key
@@ -72,6 +74,8 @@ pub fn action_for_key(
     }
     let selection = selected.first();
     let action = match (key, selection) {
+        ("ArrowRight", _) if modifiers.reading => Action::NextStep,
+        ("ArrowLeft", _) if modifiers.reading => Action::PreviousStep,
         (" ", _) => Action::TogglePlay,
         (".", _) => Action::Step,
         ("r", _) => Action::Reset,
@@ -176,6 +180,26 @@ mod tests {
             action_for_key("c", text, &two),
             None,
             "text selected: the browser copies it"
+        );
+    }
+
+    #[test]
+    fn arrows_step_through_a_story_only_while_one_is_read() {
+        let reading = Modifiers {
+            reading: true,
+            ..Modifiers::default()
+        };
+        assert_eq!(
+            action_for_key("ArrowRight", reading, &[]),
+            Some(Ok(Action::NextStep))
+        );
+        assert_eq!(
+            action_for_key("ArrowLeft", reading, &[]),
+            Some(Ok(Action::PreviousStep))
+        );
+        assert_eq!(
+            action_for_key("ArrowRight", Modifiers::default(), &[]),
+            None
         );
     }
 }

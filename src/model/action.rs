@@ -244,6 +244,20 @@ pub enum Action {
     SetSnippet(Snippet),
     /// Make a file to download (the page takes it with `Playground::take_download`).
     Export(Export),
+    /// Read a story: its scenario from time zero, at its first step.
+    OpenStory(Box<cascade_sim::Story>),
+    /// Read one of the built-in stories, by id.
+    OpenPresetStory(String),
+    /// Go to a step of the story being read (counted from 0), recomputed from time zero.
+    GoToStep(usize),
+    /// The next step (refused while the step asks the reader to do something first).
+    NextStep,
+    /// The step before.
+    PreviousStep,
+    /// Do what the step asks, for a reader who would rather watch.
+    DoAsked,
+    /// Put the story away and go on with the run as it is (the sandbox).
+    LeaveStory,
     /// Start recording the canvas as it plays (topology and moving messages), or stop and
     /// download the clip (WebM; the page records, the model names it).
     ToggleRecording,
@@ -288,6 +302,13 @@ impl Action {
                 | Action::SetSnippet(_)
                 | Action::Export(_)
                 | Action::ToggleRecording
+                | Action::OpenStory(_)
+                | Action::OpenPresetStory(_)
+                | Action::GoToStep(_)
+                | Action::NextStep
+                | Action::PreviousStep
+                | Action::DoAsked
+                | Action::LeaveStory
                 | Action::Report(_)
         )
     }
@@ -320,6 +341,10 @@ pub enum UiError {
     CompareFixed,
     /// The compare view fixes the link kinds.
     CompareLinks,
+    /// The step asks the reader to do something before going on.
+    StepAsks(String),
+    /// There is no story by that id, or no story is being read.
+    NoStory(String),
     /// Nothing to undo.
     NothingToUndo,
     /// Nothing to redo.
@@ -384,6 +409,11 @@ impl fmt::Display for UiError {
                 write!(f, "This share link could not be replayed: {problem}")
             }
             UiError::Seek(problem) => write!(f, "Not there: {problem}."),
+            UiError::StepAsks(instruction) => {
+                write!(f, "This step asks you first: {instruction} (or press Do it for me).")
+            }
+            UiError::NoStory(id) if id.is_empty() => f.write_str("No story is being read."),
+            UiError::NoStory(id) => write!(f, "There is no story called {id:?}."),
             UiError::Link(problem) => f.write_str(problem),
         }
     }

@@ -134,6 +134,16 @@ impl Layout {
             })
     }
 
+    /// How many nodes are drawn.
+    pub fn node_count(&self) -> usize {
+        self.centers.len()
+    }
+
+    /// How many links are drawn.
+    pub fn link_count(&self) -> usize {
+        self.links.len()
+    }
+
     /// The centre of a node.
     pub fn center(&self, node: NodeId) -> Point {
         self.centers[node.index()]

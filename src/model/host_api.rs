@@ -6,9 +6,10 @@
 //!
 //! In: `play`, `pause`, `reset`, `seek` (`time_s`), `step` (`index`, a story's step),
 //! `command` (`command`: a fault as in scenario files, e.g. `{"command": "kill", "node":
-//! "Payments"}`, or a link switch), `load` (`preset`, or `state`: a share link's fragment),
+//! "Payments"}`, or a link switch), `load` (`preset`, `story`, or `state`: a share link's fragment),
 //! `subscribe` (`interval_ms`: a `metrics` message that often, 0 to stop).
 //! Out: `ready`, `state` (time and play state, after every request and with every `metrics`),
+//! `step` (the story step shown, whenever it changes),
 //! `metrics`, `height` (the page's content height in CSS pixels), `done` and `error` (the
 //! reply to a request: what was done, or why not).
 
@@ -42,6 +43,8 @@ pub enum Request {
     LoadPreset(String),
     /// Open a share link's fragment.
     LoadState(String),
+    /// Read a built-in story by id.
+    LoadStory(String),
     /// Send `metrics` this often (milliseconds), or stop (`None`).
     Subscribe(Option<f64>),
 }
@@ -98,11 +101,12 @@ pub fn read(text: &str) -> Result<Incoming, Option<String>> {
                     .map_err(|problem| fail(format!("command: {problem}")))?;
                 Request::Command(Box::new(command.0))
             }
-            "load" => match (object.get("preset"), object.get("state")) {
-                (Some(Value::String(preset)), None) => Request::LoadPreset(preset.clone()),
-                (None, Some(Value::String(state))) => Request::LoadState(state.clone()),
+            "load" => match (object.get("preset"), object.get("state"), object.get("story")) {
+                (Some(Value::String(preset)), None, None) => Request::LoadPreset(preset.clone()),
+                (None, Some(Value::String(state)), None) => Request::LoadState(state.clone()),
+                (None, None, Some(Value::String(story))) => Request::LoadStory(story.clone()),
                 _ => return Err(fail(
-                    "load: give either \"preset\" (an id) or \"state\" (a share link's fragment)"
+                    "load: give one of \"preset\" (an id), \"story\" (an id) or \"state\" (a share link's fragment)"
                         .into(),
                 )),
             },
@@ -147,9 +151,21 @@ pub fn actions(request: &Request, playground: &Playground) -> Result<Vec<Action>
             .collect(),
         Request::Reset => vec![Action::Reset],
         Request::Seek(time) => vec![Action::Seek(*time)],
-        Request::Step(_) => return Err("this embed shows no story, so it has no steps".into()),
+        Request::Step(index) => match playground.reading() {
+            Some(reading) if *index < reading.steps => vec![Action::GoToStep(*index)],
+            Some(reading) => {
+                return Err(format!(
+                    "step: the story has {} steps, counted from 0",
+                    reading.steps
+                ))
+            }
+            None => {
+                return Err("step: no story is being read here (load one with \"story\")".into())
+            }
+        },
         Request::Command(command) => vec![Action::Apply(command.clone())],
         Request::LoadPreset(id) => vec![Action::LoadPreset(id.clone())],
+        Request::LoadStory(id) => vec![Action::OpenPresetStory(id.clone())],
         Request::LoadState(fragment) => match share::decode(fragment) {
             Ok(Some(state)) => vec![Action::Open(Box::new(state))],
             Ok(None) => return Err("load: the state is empty".into()),
@@ -168,7 +184,7 @@ fn request_name(request: &Request) -> &'static str {
         Request::Seek(_) => "seek",
         Request::Step(_) => "step",
         Request::Command(_) => "command",
-        Request::LoadPreset(_) | Request::LoadState(_) => "load",
+        Request::LoadPreset(_) | Request::LoadState(_) | Request::LoadStory(_) => "load",
         Request::Subscribe(_) => "subscribe",
     }
 }
@@ -247,6 +263,16 @@ pub fn metrics(playground: &Playground) -> String {
     fields.insert("queued".into(), json!(queued));
     fields.insert("dead_letters".into(), json!(dead_letters));
     message("metrics", fields)
+}
+
+/// The story step shown, when a story is read: sent whenever it changes.
+pub fn step(playground: &Playground) -> Option<String> {
+    let reading = playground.reading()?;
+    let mut fields = Map::new();
+    fields.insert("index".into(), json!(reading.step));
+    fields.insert("steps".into(), json!(reading.steps));
+    fields.insert("title".into(), json!(reading.title));
+    Some(message("step", fields))
 }
 
 /// The page's content height, for the host to size the frame.

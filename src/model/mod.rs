@@ -8,6 +8,7 @@
 //! | [`action`] | what a person can do, what changed, why something was refused |
 //! | [`runner`] | one simulation run: scenario, seed, geometry, event log |
 //! | [`host_api`] | the embed's `postMessage` protocol: reading requests, writing replies |
+//! | [`reading`] | a story being read: the step, what it asks of the reader, its notes on the canvas |
 //! | [`timeline`] | how far a run got, checkpoints to seek back to exactly, the recorded future, marks |
 //! | [`pace`] | how many events a frame can afford, and slow motion when the machine cannot keep up |
 //! | [`editor`] | edits of the topology and the undo history |
@@ -30,6 +31,7 @@ pub mod host_api;
 pub mod log;
 pub mod pace;
 pub mod playground;
+pub mod reading;
 pub mod replay;
 pub mod runner;
 pub mod selection;

@@ -116,6 +116,8 @@ pub struct StageView {
     pub links: Vec<LinkLine>,
     /// Whether the broker is up.
     pub broker_up: bool,
+    /// Notes a story pins to the canvas at the step being read.
+    pub pins: Vec<crate::model::reading::Pin>,
 }
 
 impl StageView {
@@ -200,6 +202,7 @@ impl StageView {
             nodes,
             links,
             broker_up: simulation.broker_up(),
+            pins: Vec::new(),
         }
     }
 

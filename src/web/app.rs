@@ -3,7 +3,9 @@
 //! browser to it: the frame loop, the page-level keys, a link pasted into the address bar,
 //! and what a change means for the address, the autosave and downloads.
 
-use super::components::cards::{figures_card, files_card, legend, side_header, story_card};
+use super::components::cards::{
+    figures_card, files_card, legend, side_header, story_card, story_reader,
+};
 use super::components::charts::Charts;
 use super::components::controls::timeline_bar;
 use super::components::embed_view::EmbedView;
@@ -101,6 +103,7 @@ fn after(
     }
     if let Ok(Changed::Run | Changed::Scenario | Changed::Opened) = result {
         super::remember_reproduction(&model);
+        super::host::tell_step(&model);
     }
 }
 
@@ -149,6 +152,12 @@ pub fn App() -> Html {
         cascade_sim::presets::ALL
             .iter()
             .map(|preset| (preset.id, (preset.build)().name))
+            .collect::<Vec<_>>()
+    });
+    let stories = use_memo((), |()| {
+        cascade_sim::stories::ALL
+            .iter()
+            .filter_map(|id| Some((*id, cascade_sim::stories::by_id(id)?.title)))
             .collect::<Vec<_>>()
     });
     // Reduced motion: counts on the links instead of moving dots, followed live (the setting
@@ -365,7 +374,7 @@ pub fn App() -> Html {
                 title={story.title} caption={story.caption} figures={model.figures()}
                 playing={model.playing()} speed={model.speed()} {now_s} {slowed_to}
                 message={model.notice().or(model.stalled()).map(str::to_string)}
-                opening={model.opening()} open_full={(*open_full).clone()} {camera} timeline={model.timeline()} dispatch={dispatch.clone()} />
+                opening={model.opening()} open_full={(*open_full).clone()} {camera} timeline={model.timeline()} reading={model.reading()} dispatch={dispatch.clone()} />
         };
     }
     let messages = Messages {
@@ -376,7 +385,7 @@ pub fn App() -> Html {
     let main = model.main();
     html! {
         <div class="playground" ref={root.clone()} data-testid="playground">
-            <TopBar presets={presets.clone()} preset={model.preset_id()} playing={model.playing()} speed={model.speed()}
+            <TopBar presets={presets.clone()} stories={stories.clone()} reading={model.reading().map(|reading| reading.title)} preset={model.preset_id()} playing={model.playing()} speed={model.speed()}
                 seed={main.seed()} {now_s} {slowed_to} comparing={model.comparing()} {messages} panel={model.panel().cloned()}
                 snippet={model.snippet().clone()} scenario_name={model.scenario_shown().name.clone()} dispatch={dispatch.clone()} />
             <main class="layout">
@@ -404,7 +413,11 @@ pub fn App() -> Html {
                     <EventLog entries={model.log_entries()} filter={model.log_view().0} paused={model.log_view().1} dispatch={dispatch.clone()} />
                 </div>
                 <aside class="panel">
-                    {story_card(&model.story())}
+                    if let Some(reading) = model.reading() {
+                        {story_reader(&reading, &dispatch)}
+                    } else {
+                        {story_card(&model.story())}
+                    }
                     {figures_card(&model.figures())}
                     if let (Some(text), Some(_)) = (model.notice(), model.selection()) {
                         <p class="message card" role="alert" data-testid="inspector-message">{text.to_string()}</p>

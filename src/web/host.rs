@@ -79,6 +79,31 @@ fn wanted_height(root: &web_sys::Element) -> f64 {
     }
 }
 
+thread_local! {
+    /// Where unprompted messages go, once listening: the allowed host, or `*`.
+    static OUT_ORIGIN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The story step last told, to tell only changes.
+    static STEP_TOLD: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Tells a page framing this one the story step shown, when it changed.
+pub(crate) fn tell_step(playground: &Playground) {
+    let Some(parent) = parent() else { return };
+    let Some(origin) = OUT_ORIGIN.with(|origin| origin.borrow().clone()) else {
+        return;
+    };
+    let message = host_api::step(playground);
+    let changed = STEP_TOLD.with(|told| {
+        let mut told = told.borrow_mut();
+        let changed = *told != message;
+        told.clone_from(&message);
+        changed
+    });
+    if let (true, Some(message)) = (changed, message) {
+        post(&parent, &message, &origin);
+    }
+}
+
 /// Starts listening (and says `ready` and the height to a page framing this one).
 pub(crate) fn listen(
     playground: &Rc<RefCell<Playground>>,
@@ -90,9 +115,11 @@ pub(crate) fn listen(
     // Where unprompted messages go: the allowed host, or any page framing this one (what they
     // say, time and figures of a public simulation, is no secret).
     let out_origin = allowed.clone().unwrap_or_else(|| "*".into());
+    OUT_ORIGIN.with(|origin| *origin.borrow_mut() = Some(out_origin.clone()));
     let framed = parent();
     if let Some(parent) = &framed {
         post(parent, &host_api::ready(&playground.borrow()), &out_origin);
+        tell_step(&playground.borrow());
     }
     let subscription: Rc<RefCell<Option<Interval>>> = Rc::default();
     let message = {

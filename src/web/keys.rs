@@ -63,11 +63,22 @@ pub(crate) fn listen(
             let text_selected = web_sys::window()
                 .and_then(|window| window.get_selection().ok().flatten())
                 .is_some_and(|selection| !selection.is_collapsed());
+            let on_canvas_or_scrubber = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.active_element())
+                .is_some_and(|element| {
+                    element
+                        .closest("svg.topology, [data-testid=scrubber]")
+                        .ok()
+                        .flatten()
+                        .is_some()
+                });
             let modifiers = Modifiers {
                 command: event.ctrl_key() || event.meta_key(),
                 shift: event.shift_key(),
                 alt: event.alt_key(),
                 text_selected,
+                reading: playground.borrow().reading().is_some() && !on_canvas_or_scrubber,
             };
             // A node or link focused on the canvas is what fault keys act on; else
             // the selection.

@@ -184,10 +184,10 @@ fn anything_else_is_ignored_or_refused_with_a_reason() {
             json!({"cascade": 1, "type": "command", "command": {"command": "kill", "node": "Users"}}),
             "load source",
         ),
-        (json!({"cascade": 1, "type": "load"}), "either"),
+        (json!({"cascade": 1, "type": "load"}), "one of"),
         (
             json!({"cascade": 1, "type": "load", "preset": "checkout", "state": "x"}),
-            "either",
+            "one of",
         ),
         (
             json!({"cascade": 1, "type": "load", "state": "not-a-share-link"}),

@@ -5,6 +5,7 @@
 mod host_api;
 mod layout;
 mod playground;
+mod reading;
 mod share;
 mod share_fuzz;
 mod support;

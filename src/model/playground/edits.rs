@@ -81,6 +81,71 @@ impl Playground {
         Ok(Changed::Run)
     }
 
+    /// A fault or a link switch given as a command (the embed API, a story's step).
+    pub(super) fn apply_command(&mut self, command: &Command) -> Result<Changed, UiError> {
+        match command {
+            Command::SetLinkKind { link, kind } => self.set_link_kind(*link as usize, *kind),
+            Command::UpdateService { .. }
+            | Command::UpdateClient { .. }
+            | Command::UpdateLink { .. } => Err(UiError::Missing(
+                "knobs change through the scenario (load a share link with them), not as a \
+                 command"
+                    .into(),
+            )),
+            _ => self.command(command.clone()),
+        }
+    }
+
+    // ---- stories ------------------------------------------------------------------------
+
+    /// Starts reading `story` at its first step.
+    pub(super) fn open_story(&mut self, story: cascade_sim::Story) -> Result<Changed, UiError> {
+        story.validate().map_err(UiError::from)?;
+        self.reading = Some(crate::model::reading::Reading { story, step: 0 });
+        self.go_to_step(0)?;
+        Ok(Changed::Scenario)
+    }
+
+    /// Shows step `step` of the story being read: the run from time zero, every step up to it
+    /// in turn (its commands, its time, and what the reader was asked to do on the way).
+    pub(super) fn go_to_step(&mut self, step: usize) -> Result<Changed, UiError> {
+        let reading = self.reading.take().ok_or(UiError::NoStory(String::new()))?;
+        let step = step.min(reading.story.steps.len().saturating_sub(1));
+        let result = self.replay_story(&reading.story, step);
+        self.reading = Some(crate::model::reading::Reading { step, ..reading });
+        result.map(|()| Changed::Run)
+    }
+
+    fn replay_story(&mut self, story: &cascade_sim::Story, step: usize) -> Result<(), UiError> {
+        self.compare = None;
+        self.load(story.scenario.clone())?;
+        self.restart(story.seed)?;
+        self.preset = super::preset_named(&story.scenario.name);
+        for (index, part) in story.steps.iter().enumerate().take(step + 1) {
+            for command in &part.commands {
+                self.apply_command(&command.0)?;
+            }
+            if let Some(seconds) = part.run_to_s {
+                let time =
+                    SimTime::ZERO + cascade_sim::SimDuration::from_millis_f64(seconds * 1_000.0);
+                if self.main.catch_up(time) == RunOutcome::StuckAtInstant {
+                    return Err(CommandError::StuckAtInstant(self.main.simulation().now()).into());
+                }
+            }
+            if index < step {
+                if let Some(until) = &part.until {
+                    if !crate::model::reading::done(&until.0, &self.main) {
+                        self.apply_command(&until.0)?;
+                    }
+                }
+            }
+        }
+        // Changes made by the story are not the reader's to undo.
+        self.history.clear();
+        self.playing = false;
+        Ok(())
+    }
+
     /// The async side does now whatever it has not done yet up to the main side's instant.
     pub(super) fn side_catches_up(&mut self) {
         let now = self.main.simulation().now();

@@ -117,6 +117,8 @@ pub struct Playground {
     pace: Pace,
     /// The canvas is being recorded since this simulated moment.
     recording: Option<SimTime>,
+    /// The story being read, if one is.
+    reading: Option<super::reading::Reading>,
 }
 
 impl Playground {
@@ -145,6 +147,7 @@ impl Playground {
             clipboard: None,
             pace: Pace::default(),
             recording: None,
+            reading: None,
             stage_px: None,
         };
         playground.camera = Camera::for_layout(playground.main.layout(), None);
@@ -163,8 +166,9 @@ impl Playground {
         if !page.problems.is_empty() {
             notes.push(format!("Ignored: {}.", page.problems.join("; ")));
         }
-        let saved =
-            saved.filter(|saved| page.preset.is_none() && !page.embed && saved.check().is_ok());
+        let saved = saved.filter(|saved| {
+            page.preset.is_none() && page.story.is_none() && !page.embed && saved.check().is_ok()
+        });
         let id = page.preset.clone().unwrap_or_else(|| DEFAULT_PRESET.into());
         let preset = presets::by_id(&id);
         if preset.is_none() {
@@ -194,6 +198,11 @@ impl Playground {
             // The person's own run comes back: nothing to undo into, nothing "shared" about it.
             playground.resuming = playground.opening.is_some();
         }
+        if let Some(story) = &playground.page.story.clone() {
+            if let Err(error) = playground.update(&Action::OpenPresetStory(story.clone())) {
+                notes.push(error.to_string());
+            }
+        }
         playground.notice = (!notes.is_empty()).then(|| notes.join(" "));
         playground
     }
@@ -221,6 +230,15 @@ impl Playground {
         );
         if !by_the_page {
             self.notice = None;
+        }
+        if matches!(
+            action,
+            Action::LoadPreset(_)
+                | Action::LoadScenario(_)
+                | Action::ImportFile { .. }
+                | Action::Open(_)
+        ) {
+            self.reading = None;
         }
         let mut result = self.carry_out(action);
         if self.stalled().is_some() {
@@ -317,6 +335,28 @@ impl Playground {
                 self.load(scenario)
             }
             Action::LoadScenario(scenario) => self.load((**scenario).clone()),
+            Action::ImportFile { name, text }
+                if text.as_ref().is_ok_and(|text| looks_like_story(text)) =>
+            {
+                let story = text
+                    .as_ref()
+                    .map_err(String::clone)
+                    .and_then(|text| {
+                        cascade_sim::Story::from_json(text).map_err(|error| error.to_string())
+                    })
+                    .map_err(|problem| UiError::Import {
+                        name: name.clone(),
+                        problem,
+                    })?;
+                let changed = self.open_story(story)?;
+                self.notice = Some(format!(
+                    "Opened {name}: the story {:?}.",
+                    self.reading
+                        .as_ref()
+                        .map_or("", |reading| reading.story.title.as_str())
+                ));
+                Ok(changed)
+            }
             Action::ImportFile { name, text } => {
                 let scenario = text
                     .clone()
@@ -348,17 +388,54 @@ impl Playground {
                 self.set_link_kind(*link, other_kind(kind))
             }
             Action::Seek(time) => self.seek(*time),
-            Action::Apply(command) => match command.as_ref() {
-                Command::SetLinkKind { link, kind } => self.set_link_kind(*link as usize, *kind),
-                Command::UpdateService { .. }
-                | Command::UpdateClient { .. }
-                | Command::UpdateLink { .. } => Err(UiError::Missing(
-                    "knobs change through the scenario (load a share link with them), not as a \
-                     command"
-                        .into(),
-                )),
-                _ => self.command(command.as_ref().clone()),
-            },
+            Action::Apply(command) => self.apply_command(command),
+            Action::OpenStory(story) => self.open_story((**story).clone()),
+            Action::OpenPresetStory(id) => {
+                let story =
+                    cascade_sim::stories::by_id(id).ok_or_else(|| UiError::NoStory(id.clone()))?;
+                self.open_story(story)
+            }
+            Action::GoToStep(step) => self.go_to_step(*step),
+            Action::NextStep => {
+                let reading = self
+                    .reading
+                    .as_ref()
+                    .ok_or(UiError::NoStory(String::new()))?;
+                if let Some(until) = reading.until() {
+                    if !super::reading::done(until, &self.main) {
+                        return Err(UiError::StepAsks(super::reading::instruction(
+                            until, &self.main,
+                        )));
+                    }
+                }
+                let next = (reading.step + 1).min(reading.story.steps.len() - 1);
+                self.go_to_step(next)
+            }
+            Action::PreviousStep => {
+                let reading = self
+                    .reading
+                    .as_ref()
+                    .ok_or(UiError::NoStory(String::new()))?;
+                self.go_to_step(reading.step.saturating_sub(1))
+            }
+            Action::DoAsked => {
+                let until = self
+                    .reading
+                    .as_ref()
+                    .ok_or(UiError::NoStory(String::new()))?
+                    .until()
+                    .cloned();
+                match until {
+                    Some(command) if !super::reading::done(&command, &self.main) => {
+                        self.apply_command(&command)
+                    }
+                    _ => Ok(Changed::Nothing),
+                }
+            }
+            Action::LeaveStory => {
+                self.reading = None;
+                Ok(Changed::View)
+            }
             Action::Undo => self.walk_history(false),
             Action::Redo => self.walk_history(true),
             Action::Delete(Selection::Node(name)) => {
@@ -657,4 +734,10 @@ pub(super) fn other_kind(kind: LinkKind) -> LinkKind {
         LinkKind::Sync => LinkKind::Async,
         LinkKind::Async => LinkKind::Sync,
     }
+}
+
+/// Whether a file's text is a story (it says `"story"` at its top level) rather than a scenario.
+fn looks_like_story(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+        .is_ok_and(|fields| fields.contains_key("story"))
 }

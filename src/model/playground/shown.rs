@@ -165,7 +165,18 @@ impl Playground {
     /// motion).
     pub fn stage(&mut self, counts: bool) -> StageView {
         let counts = counts.then(|| self.main.in_flight_per_link());
-        StageView::of(&self.main, &self.selected_nodes(), counts.as_deref())
+        let mut view = StageView::of(&self.main, &self.selected_nodes(), counts.as_deref());
+        if let Some(reading) = &self.reading {
+            view.pins = reading.pins(self.main.layout());
+        }
+        view
+    }
+
+    /// The story being read, as the page shows it.
+    pub fn reading(&self) -> Option<crate::model::reading::StoryView> {
+        self.reading
+            .as_ref()
+            .map(|reading| reading.view(&self.main))
     }
 
     /// The compare side's topology as drawn now.

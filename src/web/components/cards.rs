@@ -5,6 +5,7 @@
 
 use super::super::dots;
 use crate::model::{Action, Export, Figures, Story};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// The scenario's name, description and scheduled faults (the ones past are marked done).
@@ -134,5 +135,76 @@ fn legend_shape(shape: dots::Shape, colour: &str) -> Html {
         dots::Shape::Ring => {
             html! { <circle r="5" fill="none" stroke={colour} stroke-width="2.5" /> }
         }
+    }
+}
+
+/// A step's text: plain words, emphasis and links (to http and https only).
+pub fn story_text(text: &str) -> Html {
+    use crate::model::reading::{spans, Span};
+    html! {
+        { for spans(text).into_iter().map(|span| match span {
+            Span::Plain(text) => html! { {text} },
+            Span::Emphasis(text) => html! { <em>{text}</em> },
+            Span::Link { text, href } => html! { <a {href} target="_blank" rel="noopener">{text}</a> },
+        }) }
+    }
+}
+
+/// The story being read: its step's text, progress, what the step asks, and the way on. A
+/// horizontal swipe on the card (touch or mouse) goes to the next or the previous step.
+pub fn story_reader(view: &crate::model::reading::StoryView, dispatch: &Callback<Action>) -> Html {
+    let on_down = Callback::from(|event: PointerEvent| {
+        if let Some(card) = event
+            .current_target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = card.set_attribute("data-swipe-x", &event.client_x().to_string());
+        }
+    });
+    let on_up = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: PointerEvent| {
+            let swipe = || {
+                let card = event
+                    .current_target()?
+                    .dyn_into::<web_sys::Element>()
+                    .ok()?;
+                let from: i32 = card.get_attribute("data-swipe-x")?.parse().ok()?;
+                let _ = card.remove_attribute("data-swipe-x");
+                match event.client_x() - from {
+                    dx if dx <= -60 => Some(Action::NextStep),
+                    dx if dx >= 60 => Some(Action::PreviousStep),
+                    _ => None,
+                }
+            };
+            if let Some(action) = swipe() {
+                dispatch.emit(action);
+            }
+        })
+    };
+    let progress = (view.step + 1) as f64 / view.steps.max(1) as f64 * 100.0;
+    let last = view.step + 1 >= view.steps;
+    html! {
+        <section class="card story-reader" aria-label="Story" data-testid="story-reader"
+            onpointerdown={on_down} onpointerup={on_up} style="touch-action: pan-y">
+            <h2>{view.title.clone()}</h2>
+            <div class="progress" role="progressbar" aria-valuemin="1" aria-valuemax={view.steps.to_string()}
+                aria-valuenow={(view.step + 1).to_string()} aria-label="Step"><span style={format!("width: {progress:.0}%")}></span></div>
+            <p class="hint" data-testid="story-progress">{format!("Step {} of {}", view.step + 1, view.steps)}</p>
+            <p class="step-text" data-testid="story-text" aria-live="polite">{story_text(&view.text)}</p>
+            if let Some(asked) = &view.waiting_for {
+                <p class="asks" data-testid="story-asks">{format!("Your turn: {asked}. ")}
+                    <button class="small" data-testid="story-do" onclick={dispatch.reform(|_: MouseEvent| Action::DoAsked)}>{"Do it for me"}</button>
+                </p>
+            }
+            <div class="row-buttons">
+                <button class="small" data-testid="story-back" disabled={view.step == 0}
+                    onclick={dispatch.reform(|_: MouseEvent| Action::PreviousStep)} title="The step before (←)">{"← Back"}</button>
+                <button data-testid="story-next" disabled={last || view.waiting_for.is_some()}
+                    onclick={dispatch.reform(|_: MouseEvent| Action::NextStep)} title="The next step (→)">{"Next →"}</button>
+                <button class="small leave" data-testid="story-leave" onclick={dispatch.reform(|_: MouseEvent| Action::LeaveStory)}
+                    title="Put the story away and play with this run as it is">{"Play freely"}</button>
+            </div>
+        </section>
     }
 }

@@ -47,6 +47,8 @@ pub struct EmbedViewProps {
     pub camera: crate::model::Camera,
     /// The run's timeline (shown with the full controls).
     pub timeline: crate::model::TimelineView,
+    /// The story being read, if one is: its step replaces the caption, with Back and Next.
+    pub reading: Option<crate::model::reading::StoryView>,
     /// Opens this run in the full playground.
     pub open_full: Callback<MouseEvent>,
     /// Where actions go.
@@ -65,6 +67,16 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
         html! {
             <>
             <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
+                if let Some(reading) = &props.reading {
+                    <button class="small" data-testid="story-back" disabled={reading.step == 0}
+                        onclick={dispatch.reform(|_: MouseEvent| Action::PreviousStep)}>{"←"}</button>
+                    <span data-testid="story-progress">{format!("{} / {}", reading.step + 1, reading.steps)}</span>
+                    <button class="small" data-testid="story-next" disabled={reading.step + 1 >= reading.steps || reading.waiting_for.is_some()}
+                        onclick={dispatch.reform(|_: MouseEvent| Action::NextStep)}>{"Next →"}</button>
+                    if reading.waiting_for.is_some() {
+                        <button class="small" data-testid="story-do" onclick={dispatch.reform(|_: MouseEvent| Action::DoAsked)}>{"Do it for me"}</button>
+                    }
+                }
                 {play_controls(props.playing, false, dispatch)}
                 if full {
                     {speed_menu(props.speed, dispatch)}
@@ -100,7 +112,13 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
     let caption = (titled || problem.is_some() || props.opening.is_some()).then(|| {
         html! {
             <div class="embed-caption" data-testid="embed-caption">
-                if titled {
+                if let (true, Some(reading)) = (titled, &props.reading) {
+                    <strong>{reading.title.clone()}</strong>
+                    <span class="story-step" data-testid="story-text">{super::cards::story_text(&reading.text)}</span>
+                    if let Some(asked) = &reading.waiting_for {
+                        <span data-testid="story-asks">{format!("Your turn: {asked}.")}</span>
+                    }
+                } else if titled {
                     <strong>{props.title.clone()}</strong>
                     if let Some(line) = &props.caption { <span>{line.clone()}</span> }
                 }

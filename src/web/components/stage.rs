@@ -4,7 +4,7 @@
 //! connects it, and a click selects or goes to the model (a message, a link, nothing). The
 //! gesture in progress is the only state here; everything it decides is the model's.
 
-use super::topology::{link_view, node_view, Focusable};
+use super::topology::{link_view, node_view, pin_view, Focusable};
 use crate::model::{Action, Block, Camera, Point, Selection, StageView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -596,6 +596,9 @@ pub fn Stage(props: &StageProps) -> Html {
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
                     </marker>
+                    <marker id="pin-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" class="pin-head" />
+                    </marker>
                     <pattern id="grid" width="20" height="20" patternUnits="userSpaceOnUse">
                         <circle cx="0" cy="0" r="1" class="grid-dot" />
                     </pattern>
@@ -614,6 +617,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     let handlers = editable.then(|| (node_down(&node.name), handle_down(&node.name)));
                     node_view(node, handlers, focusable(index))
                 }) }
+                { for view.pins.iter().map(pin_view) }
                 if let Some((from, to)) = area {
                     <rect class="selecting" x={from.x.min(to.x).to_string()} y={from.y.min(to.y).to_string()}
                         width={(from.x - to.x).abs().to_string()} height={(from.y - to.y).abs().to_string()} />

@@ -26,6 +26,10 @@ pub struct TopBarProps {
     pub presets: Rc<Vec<(&'static str, String)>>,
     /// The preset on screen, if it is one.
     pub preset: Option<&'static str>,
+    /// Every built-in story's id and title, in menu order.
+    pub stories: Rc<Vec<(&'static str, String)>>,
+    /// The title of the story being read, if one is.
+    pub reading: Option<String>,
     /// Whether time runs.
     pub playing: bool,
     /// Simulated seconds per second.
@@ -59,8 +63,12 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             .target_dyn_into::<web_sys::HtmlSelectElement>()
             .map(|select| select.value())
             .unwrap_or_default();
-        Action::LoadPreset(id)
+        match id.strip_prefix("story:") {
+            Some(story) => Action::OpenPresetStory(story.to_string()),
+            None => Action::LoadPreset(id),
+        }
     });
+    let reading = props.reading.is_some();
     let on_seed = dispatch.reform(|event: Event| {
         let text = event
             .target_dyn_into::<web_sys::HtmlInputElement>()
@@ -76,16 +84,23 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 <select data-testid="preset" onchange={on_preset} aria-label="Preset scenario">
                     // What is on screen when it is not one of the menu's presets (your own, an
                     // import, a link, the stress workload): named, so the menu never lies.
-                    if !props.presets.iter().any(|(id, _)| props.preset == Some(*id)) {
+                    if let Some(title) = &props.reading {
+                        <option value="" selected=true disabled=true>{format!("Story: {title}")}</option>
+                    } else if !props.presets.iter().any(|(id, _)| props.preset == Some(*id)) {
                         <option value="" selected=true disabled=true>
                             { if props.preset.is_some() { props.scenario_name.clone() } else { format!("Your scenario: {}", props.scenario_name) } }
                         </option>
                     }
                     { for props.presets.iter().enumerate().map(|(index, (id, name))| html! {
-                        <option value={*id} selected={props.preset == Some(*id)}>
+                        <option value={*id} selected={!reading && props.preset == Some(*id)}>
                             {format!("{}. {name}", index + 1)}
                         </option>
                     }) }
+                    <optgroup label="Stories, step by step">
+                        { for props.stories.iter().map(|(id, title)| html! {
+                            <option value={format!("story:{id}")} selected={props.reading.as_deref() == Some(title.as_str())}>{title.clone()}</option>
+                        }) }
+                    </optgroup>
                 </select>
             </label>
             <div class="controls" role="toolbar" aria-label="Simulation controls">

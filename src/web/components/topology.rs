@@ -204,3 +204,44 @@ pub(super) fn link_view(
         </g>
     }
 }
+
+/// A note a story pins to the canvas: a ring around what it is about, an arrow pointing at
+/// it, or a callout with its words above it.
+pub fn pin_view(pin: &crate::model::reading::Pin) -> Html {
+    use cascade_sim::AnnotationKind;
+    let (x, y) = (pin.at.x, pin.at.y);
+    let (w, h) = (pin.half_width, pin.half_height);
+    let words = pin.text.clone().unwrap_or_default();
+    match pin.kind {
+        AnnotationKind::Highlight => html! {
+            <g class="pin pin-highlight" data-testid="pin">
+                <rect x={format!("{:.1}", x - w - 8.0)} y={format!("{:.1}", y - h - 8.0)}
+                    width={format!("{:.1}", 2.0 * w + 16.0)} height={format!("{:.1}", 2.0 * h + 16.0)} rx="16" />
+                if !words.is_empty() {
+                    <text x={format!("{x:.1}")} y={format!("{:.1}", y + h + 26.0)} text-anchor="middle">{words}</text>
+                }
+            </g>
+        },
+        AnnotationKind::Arrow => html! {
+            <g class="pin pin-arrow" data-testid="pin">
+                <line x1={format!("{:.1}", x - w - 70.0)} y1={format!("{:.1}", y - h - 50.0)}
+                    x2={format!("{:.1}", x - w - 4.0)} y2={format!("{:.1}", y - h - 4.0)} marker-end="url(#pin-head)" />
+                if !words.is_empty() {
+                    <text x={format!("{:.1}", x - w - 74.0)} y={format!("{:.1}", y - h - 56.0)} text-anchor="end">{words}</text>
+                }
+            </g>
+        },
+        AnnotationKind::Callout => {
+            // About 7 canvas units a character at this size: a box that fits the words.
+            let width = (words.chars().count() as f64 * 7.0 + 20.0).clamp(60.0, 320.0);
+            let top = y - h - 48.0;
+            html! {
+                <g class="pin pin-callout" data-testid="pin">
+                    <line x1={format!("{x:.1}")} y1={format!("{:.1}", top + 28.0)} x2={format!("{x:.1}")} y2={format!("{:.1}", y - h)} />
+                    <rect x={format!("{:.1}", x - width / 2.0)} y={format!("{top:.1}")} width={format!("{width:.1}")} height="28" rx="6" />
+                    <text x={format!("{x:.1}")} y={format!("{:.1}", top + 19.0)} text-anchor="middle">{words}</text>
+                </g>
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+// End-to-end: reading a story. A story file is imported like a scenario; Next, Back, the arrow
+// keys and a swipe move between steps; a step that asks something waits for it; notes are
+// pinned to the canvas; going back shows the earlier step exactly. Built-in stories open from
+// the menu and in an embed. Screenshots go to target/screenshots/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { writeFile, mkdtemp } from "node:fs/promises";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { openPage, eventually, clockSeconds, suite, screenshots } from "./harness.mjs";
+
+const shared = suite();
+const cli = process.env.CASCADE_CLI;
+
+async function storyFile() {
+  const scenario = JSON.parse(execFileSync(cli, ["presets", "checkout"], { encoding: "utf8" }));
+  const story = {
+    story: 1,
+    title: "A hung dependency",
+    scenario,
+    steps: [
+      { text: "Users call *Orders*, which calls Payments and Inventory.", run_to_s: 2 },
+      {
+        text: "Payments hangs: every call to it waits for its timeout.",
+        commands: [{ command: "freeze", node: "Payments" }],
+        run_to_s: 6,
+        annotations: [{ on: "Orders", kind: "callout", text: "threads run out here" }, { on: "Payments", kind: "highlight" }],
+      },
+      {
+        text: "Put a queue between them.",
+        until: { command: "set_link_kind", link: 1, kind: "async" },
+        annotations: [{ on: "Orders -> Payments", kind: "arrow", text: "click this line" }],
+      },
+      { text: "The queue holds the work; Orders is idle.", run_to_s: 10 },
+    ],
+  };
+  const directory = await mkdtemp(join(tmpdir(), "cascade-story-"));
+  const path = join(directory, "hung.json");
+  await writeFile(path, JSON.stringify(story));
+  return path;
+}
+
+const progress = async (page) => (await page.getByTestId("story-progress").textContent()).trim();
+const figures = (page) => page.evaluate(() => [...document.querySelectorAll("dl.figures dd")].map((node) => node.textContent).join(" | "));
+
+test("a story file reads step by step: Next, keys, a swipe, a step that waits, notes on the canvas, exact steps back", async () => {
+  const page = await openPage(shared.browser, shared.server.url);
+  await page.getByTestId("node-Orders").waitFor();
+  await page.getByTestId("import").setInputFiles(await storyFile());
+  await page.getByTestId("story-reader").waitFor();
+  assert.equal(await progress(page), "Step 1 of 4");
+  assert.equal(await clockSeconds(page), 2);
+  assert.equal(await page.locator("[data-testid=story-text] em").textContent(), "Orders");
+  assert.match(await page.getByTestId("preset").locator("option:checked").textContent(), /Story: A hung dependency/);
+
+  await page.getByTestId("story-next").click();
+  assert.equal(await progress(page), "Step 2 of 4");
+  assert.equal(await clockSeconds(page), 6);
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "frozen");
+  assert.equal(await page.getByTestId("pin").count(), 2, "a callout and a ring");
+  const atStepTwo = await figures(page);
+  await page.screenshot({ path: join(screenshots, "story-step.png") });
+
+  // The arrow key goes on; this step asks first, so Next waits.
+  await page.locator("body").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("ArrowRight");
+  assert.ok(await eventually(async () => (await progress(page)) === "Step 3 of 4"));
+  await page.getByTestId("story-asks").waitFor();
+  assert.match(await page.getByTestId("story-asks").textContent(), /Switch Orders → Payments to async/);
+  assert.equal(await page.getByTestId("story-next").isDisabled(), true);
+  // Doing it by hand (a click on the line) lets the reader on.
+  await page.getByTestId("link-1").click();
+  assert.ok(await eventually(async () => (await page.getByTestId("story-asks").count()) === 0));
+  // A swipe to the left on the story card: the next step.
+  const card = await page.getByTestId("story-reader").boundingBox();
+  await page.mouse.move(card.x + card.width - 20, card.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(card.x + 20, card.y + 40, { steps: 5 });
+  await page.mouse.up();
+  assert.ok(await eventually(async () => (await progress(page)) === "Step 4 of 4"));
+  assert.equal(await clockSeconds(page), 10);
+
+  // Back to step 2: recomputed, exactly what was shown.
+  await page.getByTestId("story-back").click();
+  await page.getByTestId("story-back").click();
+  assert.equal(await progress(page), "Step 2 of 4");
+  assert.equal(await figures(page), atStepTwo);
+  // Play freely: the story goes, the run stays.
+  await page.getByTestId("story-leave").click();
+  assert.equal(await page.getByTestId("story-reader").count(), 0);
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "frozen");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("built-in stories open from the menu and read to their end; an embed reads one too", async () => {
+  const page = await openPage(shared.browser, shared.server.url);
+  await page.getByTestId("node-Orders").waitFor();
+  const stories = await page.getByTestId("preset").locator("optgroup option").evaluateAll((options) => options.map((option) => option.value));
+  assert.ok(stories.length >= 7, `${stories.length} stories`);
+  for (const value of stories) {
+    await page.getByTestId("preset").selectOption(value);
+    await page.getByTestId("story-reader").waitFor();
+    const [, total] = (await progress(page)).match(/of (\d+)/);
+    for (let step = 1; step < Number(total); step++) {
+      if (await page.getByTestId("story-do").count()) await page.getByTestId("story-do").click();
+      await page.getByTestId("story-next").click();
+    }
+    assert.equal(await progress(page), `Step ${total} of ${total}`, value);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  const id = stories[0].replace("story:", "");
+  const embed = await openPage(shared.browser, `${shared.server.url}?embed=1&story=${id}`);
+  await embed.getByTestId("embed-root").waitFor();
+  assert.match(await embed.getByTestId("story-progress").textContent(), /^1 \/ \d+$/);
+  await embed.getByTestId("story-next").click();
+  assert.match(await embed.getByTestId("story-progress").textContent(), /^2 \/ \d+$/);
+  assert.ok((await embed.getByTestId("story-text").textContent()).length > 20);
+  await embed.screenshot({ path: join(screenshots, "story-embed.png") });
+  assert.deepEqual(embed.problems, []);
+  await embed.close();
+});
