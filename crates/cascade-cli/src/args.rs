@@ -508,7 +508,15 @@ mod tests {
         for text in ["", "-h", "--help", "help"] {
             let usage = printed(text);
             assert!(usage.starts_with(ABOUT), "{text:?}: {usage}");
-            for command in ["run", "trace", "presets", "check", "stories", "story", "completions"] {
+            for command in [
+                "run",
+                "trace",
+                "presets",
+                "check",
+                "stories",
+                "story",
+                "completions",
+            ] {
                 assert!(
                     usage.contains(&format!("\n  {command} ")),
                     "{text:?}: {usage}"

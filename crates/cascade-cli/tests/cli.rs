@@ -720,3 +720,118 @@ fn hostile_scenarios_and_commands_are_refused_in_one_line() {
         }
     }
 }
+
+#[test]
+fn check_accepts_valid_scenario_and_story_files() {
+    let scenario = scratch_file("check-scenario.json", &stdout_of(&["presets", "checkout"]));
+    let line = stdout_of(&["check", scenario.to_str().expect("UTF-8")]);
+    assert_eq!(
+        line,
+        "ok: scenario: Checkout, 3 services, 1 load sources, 3 links, 0 scheduled faults\n"
+    );
+    let story = scratch_file("check-story.json", &stdout_of(&["stories", "checkout"]));
+    let line = stdout_of(&["check", story.to_str().expect("UTF-8")]);
+    assert!(
+        line.starts_with("ok: story: Blocking calls spread an outage, 5 steps (1 asking"),
+        "{line}"
+    );
+    // `-` reads standard input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cascade"))
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    std::io::Write::write_all(
+        &mut child.stdin.take().expect("stdin"),
+        stdout_of(&["stories", "poison-message"]).as_bytes(),
+    )
+    .expect("writes");
+    let output = child.wait_with_output().expect("finishes");
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("ok: story: "));
+}
+
+#[test]
+fn check_names_the_field_of_a_mistake_and_exits_2() {
+    let cases = [
+        (
+            "check-bad-scenario.json",
+            r#"{"services": [{"name": "A", "workers": 0}]}"#,
+            "services[0].workers",
+        ),
+        (
+            "check-bad-story.json",
+            r#"{"story": 1, "title": "T", "scenario": {"services": [{"name": "A"}]},
+                "steps": [{"text": "x", "commands": [{"command": "kill", "node": "B"}]}]}"#,
+            "steps[0].commands[0]: no service is named \"B\"",
+        ),
+        (
+            "check-story-version.json",
+            r#"{"story": 9, "title": "T", "scenario": {}, "steps": []}"#,
+            ": story: this build reads story version 1",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = scratch_file(name, text);
+        let output = cascade(&["check", path.to_str().expect("UTF-8")]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.starts_with("cascade: ") && stderr.lines().count() == 1,
+            "{name}: {stderr}"
+        );
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_preset_story_runs_step_by_step() {
+    let table = stdout_of(&["story", "--preset", "checkout"]);
+    assert!(
+        table.starts_with("story: Blocking calls spread an outage"),
+        "{table}"
+    );
+    assert!(
+        table.contains("step 1  t = 10 s  \"Payments crashes."),
+        "{table}"
+    );
+    assert!(table.contains("Orders up 20/20 busy"), "{table}");
+    assert!(table.contains("Payments killed"), "{table}");
+    assert!(
+        table.contains("asks      {\"command\":\"set_link_kind\",\"kind\":\"async\",\"link\":1}"),
+        "{table}"
+    );
+    assert!(table.contains("Orders -> Payments async"), "{table}");
+
+    let json = stdout_of(&["story", "--preset", "checkout", "--format", "json"]);
+    let steps: Vec<Value> = json
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(steps.len(), 5);
+    assert_eq!(number(&steps[1], "/time_s"), 10.0);
+    let orders = &steps[1]["services"][0];
+    assert_eq!(
+        (orders["name"].as_str(), orders["busy"].as_u64()),
+        (Some("Orders"), Some(20))
+    );
+    assert!(
+        number(&steps[3], "/step_success_rate") > 0.9,
+        "{}",
+        steps[3]
+    );
+    assert!(number(&steps[3], "/queues/0/depth") > 200.0, "{}", steps[3]);
+    assert_eq!(
+        json,
+        stdout_of(&["story", "--preset", "checkout", "--format", "json"]),
+        "the same story gives the same figures"
+    );
+    let listed = stdout_of(&["stories"]);
+    assert_eq!(listed.lines().count(), 7, "{listed}");
+
+    let output = cascade(&["story", "--preset", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no story is named \"nope\""));
+}

@@ -8,5 +8,6 @@ mod layers;
 mod mechanisms;
 mod presets;
 mod scenarios;
+mod stories;
 mod support;
 mod swarm;
