@@ -123,3 +123,21 @@ test("built-in stories open from the menu and read to their end; an embed reads 
   assert.deepEqual(embed.problems, []);
   await embed.close();
 });
+
+test("on a 360 px phone the story comes right after the canvas and its timeline, and a tap goes on", async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
+  await page.goto(`${shared.server.url}?story=checkout`);
+  await page.getByTestId("story-reader").waitFor();
+  await page.getByTestId("story-next").tap();
+  assert.equal(await progress(page), "Step 2 of 5");
+  const top = async (selector) => (await page.locator(selector).first().boundingBox()).y;
+  assert.ok((await top(".stage")) < (await top("[data-testid=timeline]")), "the timeline under the canvas");
+  assert.ok((await top("[data-testid=timeline]")) < (await top("[data-testid=story-reader]")), "then the story");
+  assert.ok((await top("[data-testid=story-reader]")) < (await top(".charts")), "before the charts");
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, "no sideways scrolling");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
