@@ -30,6 +30,8 @@ pub enum Export {
     MetricsCsv,
     /// The topology as drawn now, as a PNG picture (the page draws it).
     Picture,
+    /// The story being read, as a story file (the format `cascade check` reads).
+    Story,
 }
 
 /// A fault a key toggles on a service.

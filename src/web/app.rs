@@ -426,7 +426,7 @@ pub fn App() -> Html {
                         <Inspector {inspected} dispatch={dispatch.clone()} />
                     }
                     <FaultControls {view} dispatch={dispatch.clone()} />
-                    {files_card(&dispatch, model.recording().map(|since| since.as_secs_f64()), now_s)}
+                    {files_card(&dispatch, model.recording().map(|since| since.as_secs_f64()), now_s, model.reading().is_some())}
                     {legend()}
                 </aside>
             </main>

@@ -202,3 +202,26 @@ fn every_step_of_every_built_in_story_is_the_run_the_core_computes() {
         }
     }
 }
+
+#[test]
+fn a_story_being_read_exports_as_a_file_that_opens_again() {
+    let mut reader = playground("checkout");
+    assert_eq!(
+        refused(&mut reader, Action::Export(cascade::model::Export::Story)),
+        UiError::NoStory(String::new())
+    );
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::Export(cascade::model::Export::Story));
+    let file = reader.take_download().expect("a file");
+    assert_eq!(file.name, "cascade-checkout.story.json");
+    assert_eq!(Story::from_json(&file.text), Ok(a_story()));
+    let mut other = playground("retry-storm");
+    act(
+        &mut other,
+        Action::ImportFile {
+            name: file.name.clone(),
+            text: Ok(file.text),
+        },
+    );
+    assert_eq!(other.reading().expect("read").title, "A hung dependency");
+}

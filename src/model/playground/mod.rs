@@ -118,7 +118,7 @@ pub struct Playground {
     /// The canvas is being recorded since this simulated moment.
     recording: Option<SimTime>,
     /// The story being read, if one is.
-    reading: Option<super::reading::Reading>,
+    pub(super) reading: Option<super::reading::Reading>,
 }
 
 impl Playground {

@@ -169,6 +169,17 @@ impl Playground {
                 media_type: "text/csv",
                 text: charts::metrics_csv(self.main.simulation()),
             },
+            Export::Story => {
+                let reading = self
+                    .reading
+                    .as_ref()
+                    .ok_or(UiError::NoStory(String::new()))?;
+                Download {
+                    name: self.file_name("story.json"),
+                    media_type: "application/json",
+                    text: reading.story.to_json(),
+                }
+            }
             Export::Picture => Download {
                 name: self.file_name("png"),
                 media_type: "image/png",

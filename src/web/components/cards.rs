@@ -65,7 +65,12 @@ pub fn side_header(title: &str, figures: &Figures, test_id: &str) -> Html {
 }
 
 /// Export the scenario, the picture or the metrics; import a scenario file.
-pub fn files_card(dispatch: &Callback<Action>, recording_since_s: Option<f64>, now_s: f64) -> Html {
+pub fn files_card(
+    dispatch: &Callback<Action>,
+    recording_since_s: Option<f64>,
+    now_s: f64,
+    reading: bool,
+) -> Html {
     let export = |export: Export| dispatch.reform(move |_: MouseEvent| Action::Export(export));
     let on_import = {
         let dispatch = dispatch.clone();
@@ -89,6 +94,9 @@ pub fn files_card(dispatch: &Callback<Action>, recording_since_s: Option<f64>, n
                 </label>
                 <button class="small" data-testid="export-png" onclick={export(Export::Picture)} title="The topology as drawn now, as a PNG picture">{"Save picture"}</button>
                 <button class="small" data-testid="export-csv" onclick={export(Export::MetricsCsv)} title="The last minute of metrics, a row every 250 ms">{"Metrics CSV"}</button>
+                if reading {
+                    <button class="small" data-testid="export-story" onclick={export(Export::Story)} title="The story being read, as a story file (Import opens it again)">{"Export story"}</button>
+                }
                 <button class={classes!("small", recording_since_s.is_some().then_some("recording"))} data-testid="record"
                     aria-pressed={recording_since_s.is_some().to_string()}
                     onclick={dispatch.reform(|_: MouseEvent| Action::ToggleRecording)}
