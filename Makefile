@@ -75,7 +75,15 @@ doc: ## The API documentation of the core and the CLI as docs.rs builds it, warn
 # crates.io index. Cargo warns that the packages leave the tests and the benchmark out: they
 # stay in the repository on purpose.
 publish-check: ## cargo publish --dry-run of cascade-sim and cascade-cli
-	cargo publish --dry-run --allow-dirty --locked -p cascade-sim -p cascade-cli
+	@# Cargo unpacks the packaged core into its registry sources under a name made from this
+	@# checkout's path, and a registry crate is never rebuilt once built (it cannot change): a
+	@# later dry run with changed sources would build the CLI against a stale copy. So the
+	@# copies are removed and the verification builds in a target directory of its own, new
+	@# each time (about a minute of compiling).
+	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/cascade-sim-* "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/cascade-cli-* \
+		"$${CARGO_TARGET_DIR:-target}/publish-check"
+	CARGO_TARGET_DIR="$${CARGO_TARGET_DIR:-target}/publish-check" \
+		cargo publish --dry-run --allow-dirty --locked -p cascade-sim -p cascade-cli
 
 MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 msrv: ## The native tests on the oldest Rust Cargo.toml claims (its rust-version), installed by rustup if missing
