@@ -409,6 +409,7 @@ impl Runner {
             commands: self.simulation.command_log().to_vec(),
             at: self.simulation.now(),
             view,
+            story: None,
         }
     }
 

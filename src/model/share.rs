@@ -56,6 +56,19 @@ pub struct SharedState {
     /// How it was being looked at.
     #[serde(default)]
     pub view: View,
+    /// The story being read, and the step shown (its run is the one above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<SharedStory>,
+}
+
+/// A story in a link: the story itself and the step shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedStory {
+    /// The story.
+    pub story: cascade_sim::Story,
+    /// The step shown, from 0.
+    pub step: usize,
 }
 
 /// The view options a link carries.
@@ -323,6 +336,19 @@ impl SharedState {
         self.scenario
             .validate()
             .map_err(|error| error.to_string())?;
+        if let Some(shared) = &self.story {
+            shared
+                .story
+                .validate()
+                .map_err(|error| format!("story.story.{error}"))?;
+            if shared.step >= shared.story.steps.len() {
+                return Err(format!(
+                    "story.step: {} is past the story's {} steps",
+                    shared.step,
+                    shared.story.steps.len()
+                ));
+            }
+        }
         let started_from = self.started_from.as_ref().unwrap_or(&self.scenario);
         if let Some(started_from) = &self.started_from {
             started_from
@@ -468,6 +494,7 @@ mod tests {
             commands: Vec::new(),
             at: SimTime::ZERO,
             view: View::default(),
+            story: None,
         };
         let link = encode(&state);
         assert_eq!(decode(&link), Ok(Some(state)));

@@ -172,6 +172,7 @@ pub(crate) fn load_saved_run() -> Option<crate::model::share::SharedState> {
         commands: Vec::new(),
         at: cascade_sim::SimTime::ZERO,
         view: crate::model::share::View::default(),
+        story: None,
     })
 }
 

@@ -86,6 +86,16 @@ test("a story file reads step by step: Next, keys, a swipe, a step that waits, n
   await page.getByTestId("story-back").click();
   assert.equal(await progress(page), "Step 2 of 4");
   assert.equal(await figures(page), atStepTwo);
+  // A share link carries the story at its step.
+  await page.getByTestId("share").click();
+  const link = await page.getByTestId("share-link").inputValue();
+  const linked = await openPage(shared.browser, link);
+  await linked.getByTestId("story-reader").waitFor();
+  assert.equal(await progress(linked), "Step 2 of 4");
+  assert.equal(await figures(linked), atStepTwo);
+  assert.deepEqual(linked.problems, []);
+  await linked.close();
+  await page.keyboard.press("Escape");
   // Play freely: the story goes, the run stays.
   await page.getByTestId("story-leave").click();
   assert.equal(await page.getByTestId("story-reader").count(), 0);

@@ -225,3 +225,31 @@ fn a_story_being_read_exports_as_a_file_that_opens_again() {
     );
     assert_eq!(other.reading().expect("read").title, "A hung dependency");
 }
+
+#[test]
+fn a_story_travels_in_a_share_link_at_its_step() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::GoToStep(1));
+    let (state, _) = reader.shareable().expect("shareable");
+    let link = cascade::model::share::encode(&state);
+    let opened = cascade::model::share::decode(&link)
+        .expect("decodes")
+        .expect("a link");
+    let shared = crate::support::restore(&opened);
+    let view = shared.reading().expect("the story is read");
+    assert_eq!((view.title.as_str(), view.step), ("A hung dependency", 1));
+    assert_eq!(
+        seen(&shared),
+        seen(&reader),
+        "the same run at the same step"
+    );
+    act(&mut reader, Action::NextStep);
+    let mut shared = shared;
+    act(&mut shared, Action::NextStep);
+    assert_eq!(seen(&shared), seen(&reader), "and the same step after it");
+    // A link whose step is past the story's end is refused with the reason.
+    let mut bad = opened.clone();
+    bad.story.as_mut().expect("a story").step = 9;
+    assert!(bad.check().expect_err("refused").contains("story.step"));
+}

@@ -214,6 +214,7 @@ fn links_at_the_size_limit_open_and_beyond_it_are_refused() {
         commands: Vec::new(),
         at: SimTime::from_secs(1),
         view: share::View::default(),
+        story: None,
     };
     let largest = chain(cascade_sim::scenario::MAX_NODES - 1);
     let link = share::encode(&largest);

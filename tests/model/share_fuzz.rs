@@ -209,6 +209,7 @@ fn the_most_expensive_valid_load_replays_within_bounds() {
         commands: Vec::new(),
         at: SimTime::from_millis(50),
         view: Default::default(),
+        story: None,
     };
     let link = share::encode(&state);
     let opened = share::decode(&link)

@@ -119,6 +119,8 @@ pub struct Playground {
     recording: Option<SimTime>,
     /// The story being read, if one is.
     pub(super) reading: Option<super::reading::Reading>,
+    /// The story of a link still opening, read once it is open.
+    opening_story: Option<super::share::SharedStory>,
 }
 
 impl Playground {
@@ -148,6 +150,7 @@ impl Playground {
             pace: Pace::default(),
             recording: None,
             reading: None,
+            opening_story: None,
             stage_px: None,
         };
         playground.camera = Camera::for_layout(playground.main.layout(), None);

@@ -51,6 +51,8 @@ impl Playground {
         self.resuming = false;
         state.check().map_err(UiError::Link)?;
         let mut opening = Box::new(Opening::begin(state)?);
+        // The story (if the link has one) is read once its run is on screen.
+        self.opening_story = state.story.clone();
         if opening.advance(REPLAY_SLICE_EVENTS)? {
             self.opening = None;
             self.take_opened(opening.into_opened());
@@ -77,6 +79,13 @@ impl Playground {
             || crate::model::geometry::Camera::for_layout(self.main.layout(), self.stage_px),
             crate::model::geometry::Camera::checked,
         );
+        self.reading = self
+            .opening_story
+            .take()
+            .map(|shared| crate::model::reading::Reading {
+                story: shared.story,
+                step: shared.step,
+            });
         self.apply_page_options();
     }
 
@@ -104,6 +113,13 @@ impl Playground {
             .then_some(self.camera),
         };
         let mut state = self.main.capture(view);
+        state.story = self
+            .reading
+            .as_ref()
+            .map(|reading| crate::model::share::SharedStory {
+                story: reading.story.clone(),
+                step: reading.step,
+            });
         if let Some(compare) = &self.compare {
             state.scenario = compare.compared.clone();
             state.started_from = None;
@@ -237,6 +253,8 @@ pub(super) fn from_time_zero(state: SharedState) -> SharedState {
         started_from: None,
         commands: Vec::new(),
         at: SimTime::ZERO,
+        // A story's step is a moment of its run: from time zero there is none to show.
+        story: None,
         ..state
     }
 }
