@@ -16,8 +16,8 @@
 use super::action::Action;
 use super::playground::Playground;
 use super::share;
-use cascade_sim::{Command, SimDuration, SimTime};
-use serde_json::{json, Map, Value};
+use cascade_sim::{Command, SimDuration, SimTime, StepCommand};
+use serde_json::value::RawValue;
 
 /// The protocol's version, in every message as `"cascade"`.
 pub const VERSION: u64 = 1;
@@ -52,88 +52,101 @@ pub enum Request {
 /// A request with the id to answer it with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Incoming {
-    /// Echoed in the reply.
-    pub id: Option<Value>,
+    /// Echoed in the reply: its JSON text.
+    pub id: Option<String>,
     /// What is asked.
     pub request: Request,
 }
 
+/// A message's fields, each kept as its JSON text until read (a wrong field is answered with
+/// its name, not dropped with the message; and no JSON value type comes into the bundle).
+#[derive(serde::Deserialize)]
+struct Fields {
+    cascade: Option<Box<RawValue>>,
+    #[serde(rename = "type")]
+    kind: Option<Box<RawValue>>,
+    id: Option<Box<RawValue>>,
+    time_s: Option<Box<RawValue>>,
+    index: Option<Box<RawValue>>,
+    interval_ms: Option<Box<RawValue>>,
+    command: Option<Box<RawValue>>,
+    preset: Option<Box<RawValue>>,
+    state: Option<Box<RawValue>>,
+    story: Option<Box<RawValue>>,
+}
+
 /// Reads a message. `Err(Some(reply))`: ours but wrong, answer with the `error` reply;
-/// `Err(None)`: not ours (no `"cascade"` key, not JSON), say nothing, so other scripts'
-/// messages on the same page do no harm.
+/// `Err(None)`: not ours (no `"cascade"` key, not a JSON object), say nothing, so other
+/// scripts' messages on the same page do no harm.
 pub fn read(text: &str) -> Result<Incoming, Option<String>> {
-    let value: Value = serde_json::from_str(text).map_err(|_| None)?;
-    let object = value.as_object().ok_or(None)?;
-    let version = object.get("cascade").ok_or(None)?;
-    let id = object.get("id").cloned();
+    let fields: Fields = serde_json::from_str(text).map_err(|_| None)?;
+    let version = fields.cascade.as_ref().ok_or(None)?;
+    let id = fields.id.as_ref().map(|id| id.get().to_string());
     let fail = |message: String| Some(error(id.clone(), &message));
-    if version.as_u64() != Some(VERSION) {
+    if serde_json::from_str::<u64>(version.get()).ok() != Some(VERSION) {
         return Err(fail(format!(
-            "this embed speaks version {VERSION} of the protocol, not {version}"
+            "this embed speaks version {VERSION} of the protocol, not {}",
+            version.get()
         )));
     }
-    let kind = object
-        .get("type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| fail("a message needs a \"type\"".into()))?;
-    let number = |name: &str| -> Result<f64, Option<String>> {
-        object
-            .get(name)
-            .and_then(Value::as_f64)
+    let text_of = |field: &Option<Box<RawValue>>| {
+        field
+            .as_ref()
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+    };
+    let kind = text_of(&fields.kind).ok_or_else(|| fail("a message needs a \"type\"".into()))?;
+    let number = |name: &str, field: &Option<Box<RawValue>>| -> Result<f64, Option<String>> {
+        field
+            .as_ref()
+            .and_then(|raw| serde_json::from_str::<f64>(raw.get()).ok())
             .filter(|value| value.is_finite() && *value >= 0.0)
             .ok_or_else(|| fail(format!("{kind}: \"{name}\" must be a number of at least 0")))
     };
-    let request =
-        match kind {
-            "play" => Request::Play,
-            "pause" => Request::Pause,
-            "reset" => Request::Reset,
-            "seek" => {
-                let seconds = number("time_s")?;
-                Request::Seek(SimTime::ZERO + SimDuration::from_millis_f64(seconds * 1_000.0))
-            }
-            "step" => Request::Step(number("index")? as usize),
-            "command" => {
-                let command = object
-                    .get("command")
-                    .ok_or_else(|| fail("command: \"command\" is missing".into()))?;
-                let command = serde_json::from_value::<CommandOnly>(command.clone())
-                    .map_err(|problem| fail(format!("command: {problem}")))?;
-                Request::Command(Box::new(command.0))
-            }
-            "load" => match (object.get("preset"), object.get("state"), object.get("story")) {
-                (Some(Value::String(preset)), None, None) => Request::LoadPreset(preset.clone()),
-                (None, Some(Value::String(state)), None) => Request::LoadState(state.clone()),
-                (None, None, Some(Value::String(story))) => Request::LoadStory(story.clone()),
-                _ => return Err(fail(
-                    "load: give one of \"preset\" (an id), \"story\" (an id) or \"state\" (a share link's fragment)"
+    let request = match kind.as_str() {
+        "play" => Request::Play,
+        "pause" => Request::Pause,
+        "reset" => Request::Reset,
+        "seek" => {
+            let seconds = number("time_s", &fields.time_s)?;
+            Request::Seek(SimTime::ZERO + SimDuration::from_millis_f64(seconds * 1_000.0))
+        }
+        "step" => Request::Step(number("index", &fields.index)? as usize),
+        "command" => {
+            let command = fields
+                .command
+                .as_ref()
+                .ok_or_else(|| fail("command: \"command\" is missing".into()))?;
+            let command = serde_json::from_str::<StepCommand>(command.get())
+                .map_err(|problem| fail(format!("command: {problem}")))?;
+            Request::Command(Box::new(command.0))
+        }
+        "load" => match (
+            text_of(&fields.preset),
+            text_of(&fields.state),
+            text_of(&fields.story),
+        ) {
+            (Some(preset), None, None) => Request::LoadPreset(preset),
+            (None, Some(state), None) => Request::LoadState(state),
+            (None, None, Some(story)) => Request::LoadStory(story),
+            _ => {
+                return Err(fail(
+                    "load: give one of \"preset\" (an id), \"story\" (an id) or \"state\" \
+                     (a share link's fragment)"
                         .into(),
-                )),
-            },
-            "subscribe" => {
-                let interval = number("interval_ms")?;
-                Request::Subscribe((interval > 0.0).then(|| interval.max(MIN_INTERVAL_MS)))
+                ))
             }
-            other => {
-                return Err(fail(format!(
+        },
+        "subscribe" => {
+            let interval = number("interval_ms", &fields.interval_ms)?;
+            Request::Subscribe((interval > 0.0).then(|| interval.max(MIN_INTERVAL_MS)))
+        }
+        other => {
+            return Err(fail(format!(
                 "unknown type {other:?} (play, pause, reset, seek, step, command, load, subscribe)"
             )))
-            }
-        };
+        }
+    };
     Ok(Incoming { id, request })
-}
-
-/// A command read alone, in the format of a scenario file's timed commands.
-struct CommandOnly(Command);
-
-impl<'de> serde::Deserialize<'de> for CommandOnly {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Map::<String, Value>::deserialize(deserializer)?;
-        fields.insert("at".into(), json!(0));
-        let timed: cascade_sim::TimedCommand =
-            serde_json::from_value(Value::Object(fields)).map_err(serde::de::Error::custom)?;
-        Ok(CommandOnly(timed.command))
-    }
 }
 
 /// What the playground does for a request (the page keeps `subscribe` for itself). An empty
@@ -189,56 +202,76 @@ fn request_name(request: &Request) -> &'static str {
     }
 }
 
-fn message(kind: &str, mut fields: Map<String, Value>) -> String {
-    fields.insert("cascade".into(), json!(VERSION));
-    fields.insert("type".into(), json!(kind));
-    Value::Object(fields).to_string()
+/// A message: `"cascade"`, `"type"` and `fields` (each name with its JSON text).
+fn message(kind: &str, fields: &[(&str, String)]) -> String {
+    let mut text = format!("{{\"cascade\":{VERSION},\"type\":{}", json_text(kind));
+    for (name, value) in fields {
+        text.push_str(&format!(",\"{name}\":{value}"));
+    }
+    text.push('}');
+    text
 }
 
-fn with_id(id: Option<Value>, fields: Map<String, Value>) -> Map<String, Value> {
-    let mut fields = fields;
+/// A string as JSON text.
+fn json_text(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// A number as JSON text (0 for what JSON cannot say).
+fn json_number(value: f64) -> String {
+    if value.is_finite() {
+        serde_json::to_string(&value).unwrap_or_else(|_| "0".into())
+    } else {
+        "0".into()
+    }
+}
+
+/// `fields` with the request's id, when it had one.
+fn with_id(
+    id: Option<String>,
+    mut fields: Vec<(&'static str, String)>,
+) -> Vec<(&'static str, String)> {
     if let Some(id) = id {
-        fields.insert("id".into(), id);
+        fields.push(("id", id));
     }
     fields
 }
 
 /// The reply to a request that could not be carried out.
-pub fn error(id: Option<Value>, text: &str) -> String {
-    let mut fields = Map::new();
-    fields.insert("message".into(), json!(text));
-    message("error", with_id(id, fields))
+pub fn error(id: Option<String>, text: &str) -> String {
+    message("error", &with_id(id, vec![("message", json_text(text))]))
 }
 
 /// The reply to a request carried out.
 pub fn done(incoming: &Incoming) -> String {
-    let mut fields = Map::new();
-    fields.insert("request".into(), json!(request_name(&incoming.request)));
-    message("done", with_id(incoming.id.clone(), fields))
+    message(
+        "done",
+        &with_id(
+            incoming.id.clone(),
+            vec![("request", json_text(request_name(&incoming.request)))],
+        ),
+    )
+}
+
+fn state_fields(playground: &Playground) -> Vec<(&'static str, String)> {
+    vec![
+        ("time_s", json_number(playground.now().as_secs_f64())),
+        ("playing", playground.playing().to_string()),
+        ("speed", json_number(playground.speed())),
+    ]
 }
 
 /// Sent once the embed has started.
 pub fn ready(playground: &Playground) -> String {
     let mut fields = state_fields(playground);
-    fields.insert("version".into(), json!(VERSION));
-    fields.insert(
-        "scenario".into(),
-        json!(playground.scenario_shown().name.clone()),
-    );
-    message("ready", fields)
-}
-
-fn state_fields(playground: &Playground) -> Map<String, Value> {
-    let mut fields = Map::new();
-    fields.insert("time_s".into(), json!(playground.now().as_secs_f64()));
-    fields.insert("playing".into(), json!(playground.playing()));
-    fields.insert("speed".into(), json!(playground.speed()));
-    fields
+    fields.push(("version", VERSION.to_string()));
+    fields.push(("scenario", json_text(&playground.scenario_shown().name)));
+    message("ready", &fields)
 }
 
 /// The time and play state.
 pub fn state(playground: &Playground) -> String {
-    message("state", state_fields(playground))
+    message("state", &state_fields(playground))
 }
 
 /// What users see and the queues now.
@@ -254,30 +287,34 @@ pub fn metrics(playground: &Playground) -> String {
                     dead + queue.metrics.dead_lettered,
                 )
             });
-    let mut fields = Map::new();
-    fields.insert("time_s".into(), json!(playground.now().as_secs_f64()));
-    fields.insert("succeeded".into(), json!(figures.succeeded));
-    fields.insert("failed".into(), json!(figures.failed));
-    fields.insert("ok_per_s".into(), json!(figures.succeeded_per_second));
-    fields.insert("errors_per_s".into(), json!(figures.failed_per_second));
-    fields.insert("queued".into(), json!(queued));
-    fields.insert("dead_letters".into(), json!(dead_letters));
-    message("metrics", fields)
+    message(
+        "metrics",
+        &[
+            ("time_s", json_number(playground.now().as_secs_f64())),
+            ("succeeded", figures.succeeded.to_string()),
+            ("failed", figures.failed.to_string()),
+            ("ok_per_s", json_number(figures.succeeded_per_second)),
+            ("errors_per_s", json_number(figures.failed_per_second)),
+            ("queued", queued.to_string()),
+            ("dead_letters", dead_letters.to_string()),
+        ],
+    )
 }
 
 /// The story step shown, when a story is read: sent whenever it changes.
 pub fn step(playground: &Playground) -> Option<String> {
     let reading = playground.reading()?;
-    let mut fields = Map::new();
-    fields.insert("index".into(), json!(reading.step));
-    fields.insert("steps".into(), json!(reading.steps));
-    fields.insert("title".into(), json!(reading.title));
-    Some(message("step", fields))
+    Some(message(
+        "step",
+        &[
+            ("index", reading.step.to_string()),
+            ("steps", reading.steps.to_string()),
+            ("title", json_text(&reading.title)),
+        ],
+    ))
 }
 
 /// The page's content height, for the host to size the frame.
 pub fn height(px: f64) -> String {
-    let mut fields = Map::new();
-    fields.insert("px".into(), json!(px.max(0.0).ceil()));
-    message("height", fields)
+    message("height", &[("px", json_number(px.max(0.0).ceil()))])
 }

@@ -741,6 +741,9 @@ pub(super) fn other_kind(kind: LinkKind) -> LinkKind {
 
 /// Whether a file's text is a story (it says `"story"` at its top level) rather than a scenario.
 fn looks_like_story(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
-        .is_ok_and(|fields| fields.contains_key("story"))
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        story: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Probe>(text).is_ok_and(|probe| probe.story.is_some())
 }

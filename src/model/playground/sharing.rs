@@ -193,7 +193,7 @@ impl Playground {
                 Download {
                     name: self.file_name("story.json"),
                     media_type: "application/json",
-                    text: reading.story.to_json(),
+                    text: share::pretty_json(&reading.story),
                 }
             }
             Export::Picture => Download {

@@ -132,22 +132,37 @@ const COMMAND_NAMES: [&str; 13] = [
 // the fields may come in any order.
 impl<'de> Deserialize<'de> for TimedCommand {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(TimedCommandVisitor)
+        let (at, command) = deserializer.deserialize_map(CommandVisitor { timed: true })?;
+        Ok(TimedCommand {
+            at: at.unwrap_or(SimTime::ZERO),
+            command,
+        })
     }
 }
 
-struct TimedCommandVisitor;
+/// Reads a command's object: with its `"at"` (a timed command, where it is required) or
+/// without it (a story step's, where it is refused). One reader for both keeps the browser
+/// bundle to one copy of the spec readers.
+pub(crate) struct CommandVisitor {
+    /// Whether `"at"` is required (true) or refused (false).
+    pub timed: bool,
+}
 
-impl<'de> serde::de::Visitor<'de> for TimedCommandVisitor {
-    type Value = TimedCommand;
+impl<'de> serde::de::Visitor<'de> for CommandVisitor {
+    type Value = (Option<SimTime>, Command);
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str(
-            "a command such as {\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"}",
-        )
+        formatter.write_str(if self.timed {
+            "a command such as {\"at\": 2000000, \"command\": \"kill\", \"node\": \"Payments\"}"
+        } else {
+            "a command such as {\"command\": \"kill\", \"node\": \"Payments\"}"
+        })
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TimedCommand, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<(Option<SimTime>, Command), A::Error> {
         use serde::de::Error;
         let (mut at, mut name) = (None, None::<String>);
         let mut fields: Vec<(String, Box<serde_json::value::RawValue>)> = Vec::new();
@@ -167,10 +182,18 @@ impl<'de> serde::de::Visitor<'de> for TimedCommandVisitor {
                 _ => fields.push((key, map.next_value()?)),
             }
         }
-        let at = at.ok_or_else(|| A::Error::missing_field("at"))?;
+        match (self.timed, at) {
+            (true, None) => return Err(A::Error::missing_field("at")),
+            (false, Some(_)) => {
+                return Err(A::Error::custom(
+                    "a step's command has no \"at\": it happens when the step begins",
+                ))
+            }
+            _ => {}
+        }
         let name = name.ok_or_else(|| A::Error::missing_field("command"))?;
         let command = Command::from_fields(&name, fields).map_err(A::Error::custom)?;
-        Ok(TimedCommand { at, command })
+        Ok((at, command))
     }
 }
 

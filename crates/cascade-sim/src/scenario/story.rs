@@ -20,7 +20,7 @@
 //! }
 //! ```
 
-use super::command::{Command, TimedCommand};
+use super::command::Command;
 use super::{read_json, Scenario, ScenarioError};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -92,16 +92,9 @@ impl Serialize for StepCommand {
 
 impl<'de> Deserialize<'de> for StepCommand {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        if fields.contains_key("at") {
-            return Err(serde::de::Error::custom(
-                "a step's command has no \"at\": it happens when the step begins",
-            ));
-        }
-        fields.insert("at".into(), serde_json::Value::from(0));
-        let timed: TimedCommand = serde_json::from_value(serde_json::Value::Object(fields))
-            .map_err(serde::de::Error::custom)?;
-        Ok(StepCommand(timed.command))
+        let (_, command) =
+            deserializer.deserialize_map(super::command::CommandVisitor { timed: false })?;
+        Ok(StepCommand(command))
     }
 }
 
