@@ -374,7 +374,7 @@ pub fn App() -> Html {
                 title={story.title} caption={story.caption} figures={model.figures()}
                 playing={model.playing()} speed={model.speed()} {now_s} {slowed_to}
                 message={model.notice().or(model.stalled()).map(str::to_string)}
-                opening={model.opening()} open_full={(*open_full).clone()} {camera} timeline={model.timeline()} reading={model.reading()} dispatch={dispatch.clone()} />
+                opening={model.opening()} open_full={(*open_full).clone()} {camera} timeline={model.timeline()} reading={model.reading()} recording={model.recording().is_some()} dispatch={dispatch.clone()} />
         };
     }
     let messages = Messages {

@@ -69,3 +69,20 @@ test("Record clip saves the canvas as it played into a WebM that plays back with
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("an embed with the full controls records a clip too", async () => {
+  const page = await openPage(shared.browser, `${shared.server.url}?embed=1&controls=full&preset=checkout&speed=1`);
+  await page.getByTestId("embed-root").waitFor();
+  const record = page.getByTestId("record");
+  await record.click();
+  assert.equal(await record.getAttribute("aria-pressed"), "true");
+  await page.waitForTimeout(1500);
+  const downloading = page.waitForEvent("download");
+  await record.click();
+  const download = await downloading;
+  assert.match(download.suggestedFilename(), /^cascade-checkout-\d+\.\ds-to-\d+\.\ds\.webm$/);
+  const bytes = await readFile(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x1a, 0x45, 0xdf, 0xa3], "an EBML (WebM) header");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

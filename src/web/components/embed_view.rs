@@ -49,6 +49,8 @@ pub struct EmbedViewProps {
     pub timeline: crate::model::TimelineView,
     /// The story being read, if one is: its step replaces the caption, with Back and Next.
     pub reading: Option<crate::model::reading::StoryView>,
+    /// Whether the canvas is being recorded (a clip; with the full controls).
+    pub recording: bool,
     /// Opens this run in the full playground.
     pub open_full: Callback<MouseEvent>,
     /// Where actions go.
@@ -93,6 +95,14 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                     <span class="embed-faults">
                         { for props.view.services().map(|node| kill_button(node, dispatch, true)) }
                     </span>
+                }
+                if full {
+                    <button class={classes!("small", props.recording.then_some("recording"))} data-testid="record"
+                        aria-pressed={props.recording.to_string()}
+                        onclick={dispatch.reform(|_: MouseEvent| Action::ToggleRecording)}
+                        title="Record the canvas as it plays into a WebM video; press again to save it">
+                        { if props.recording { "● Save clip" } else { "Record clip" } }
+                    </button>
                 }
                 <button class="small open-full" data-testid="open-full" onclick={props.open_full.clone()}
                     title="Open this run in the full playground, in a new tab">{"Open in Cascade ↗"}</button>
