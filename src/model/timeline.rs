@@ -156,7 +156,7 @@ impl Timeline {
     /// Notes what the trace says happened, for the marks (events already marked on an earlier
     /// pass over the same moments are not marked again).
     pub(super) fn mark(&mut self, trace: &Trace) {
-        let kept = trace.events().count() as u64;
+        let kept = trace.events().len() as u64;
         let first = trace.count() - kept;
         for (index, event) in (first..).zip(trace.events()) {
             if index < self.marked_events {
@@ -208,12 +208,15 @@ impl Timeline {
         let now = simulation.now();
         self.head = self.head.max(now);
         let last = self.checkpoints.last().expect("time zero is kept");
-        let records = simulation.live_records();
-        let spacing = self.spacing_events.max(EVENTS_PER_RECORD * records as u64);
-        if now > last.at()
-            && records <= MAX_CHECKPOINT_RECORDS
-            && simulation.events_processed() >= last.simulation.events_processed() + spacing
-        {
+        let since = simulation
+            .events_processed()
+            .saturating_sub(last.simulation.events_processed());
+        // Every frame passes here: the records are only counted once a copy could be due.
+        let due = now > last.at() && since >= self.spacing_events && {
+            let records = simulation.live_records();
+            records <= MAX_CHECKPOINT_RECORDS && since >= EVENTS_PER_RECORD * records as u64
+        };
+        if due {
             self.checkpoints.push(Checkpoint {
                 simulation: simulation.clone(),
                 log: log.clone(),
@@ -290,7 +293,7 @@ impl Timeline {
         };
         self.head = now;
         // What happened up to the change is marked; the change's own events are next.
-        self.marked_events = trace.count() - trace.events().count() as u64;
+        self.marked_events = trace.count() - trace.events().len() as u64;
         Some(Box::new(dropped))
     }
 

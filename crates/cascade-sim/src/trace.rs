@@ -447,7 +447,7 @@ impl Trace {
     }
 
     /// The kept events, oldest first.
-    pub fn events(&self) -> impl Iterator<Item = &TraceEvent> {
+    pub fn events(&self) -> impl ExactSizeIterator<Item = &TraceEvent> {
         self.kept.iter()
     }
 
