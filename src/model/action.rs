@@ -258,6 +258,9 @@ pub enum Action {
     PreviousStep,
     /// Do what the step asks, for a reader who would rather watch.
     DoAsked,
+    /// Play the story being read from its first step by itself: each step's run played up to
+    /// its time, held to be read, what it asks done, on to the next.
+    PlayStory,
     /// Put the story away and go on with the run as it is (the sandbox).
     LeaveStory,
     /// Start recording the canvas as it plays (topology and moving messages), or stop and
@@ -304,14 +307,22 @@ impl Action {
                 | Action::SetSnippet(_)
                 | Action::Export(_)
                 | Action::ToggleRecording
-                | Action::OpenStory(_)
+                | Action::PlayStory
+                | Action::Report(_)
+        ) || self.moves_in_story()
+    }
+
+    /// Whether the action opens, leaves or moves through a story by hand.
+    pub fn moves_in_story(&self) -> bool {
+        matches!(
+            self,
+            Action::OpenStory(_)
                 | Action::OpenPresetStory(_)
                 | Action::GoToStep(_)
                 | Action::NextStep
                 | Action::PreviousStep
                 | Action::DoAsked
                 | Action::LeaveStory
-                | Action::Report(_)
         )
     }
 }

@@ -47,7 +47,7 @@ pub use geometry::{
     QUEUE_WIDTH,
 };
 pub use log::{LogEntry, LogFilter, Severity};
-pub use playground::{Download, Panel, Playground, SPEEDS};
+pub use playground::{hold_ms, Download, Panel, Playground, SPEEDS};
 pub use runner::Runner;
 pub use selection::Selection;
 pub use views::{Figures, Inspected, LinkLine, NodeBox, QueueBox, StageView, Story, TimelineView};

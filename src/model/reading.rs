@@ -29,6 +29,8 @@ pub struct StoryView {
     pub text: String,
     /// What the reader is asked to do before going on, in words, while not done yet.
     pub waiting_for: Option<String>,
+    /// The story plays its steps by itself (it does what a step asks when the step is over).
+    pub playing_by_itself: bool,
 }
 
 /// A note pinned to the canvas.
@@ -68,6 +70,7 @@ impl Reading {
                 .until()
                 .filter(|until| !done(until, runner))
                 .map(|until| instruction(until, runner)),
+            playing_by_itself: false,
         }
     }
 

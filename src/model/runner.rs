@@ -172,9 +172,20 @@ impl Runner {
     /// slow the simulation, not the page. The step is clamped too (a tab coming back from the
     /// background does not leap).
     pub fn advance(&mut self, wall_elapsed_ms: f64, speed: f64, max_events: u64) -> RunOutcome {
+        self.advance_within(wall_elapsed_ms, speed, max_events, None)
+    }
+
+    /// As [`Runner::advance`], never past `limit` (a story's step ends there).
+    pub fn advance_within(
+        &mut self,
+        wall_elapsed_ms: f64,
+        speed: f64,
+        max_events: u64,
+        limit: Option<SimTime>,
+    ) -> RunOutcome {
         let wall_ms = wall_elapsed_ms.clamp(0.0, MAX_FRAME_MS);
         let target = self.simulation.now() + SimDuration::from_millis_f64(wall_ms * speed);
-        self.run_to(target, max_events)
+        self.run_to(limit.map_or(target, |limit| target.min(limit)), max_events)
     }
 
     /// Advances by a fixed slice of simulated time (the "step" button).

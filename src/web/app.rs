@@ -66,7 +66,7 @@ fn boot() -> Playground {
 
 /// What a change means for the page around the model: the address no longer describes the
 /// run, the scenario is saved, a link goes into the address bar, a file is downloaded.
-fn after(
+pub(super) fn after(
     playground: &Rc<RefCell<Playground>>,
     action: &Action,
     result: &Result<Changed, crate::model::UiError>,

@@ -24,6 +24,8 @@ pub(crate) struct Clip {
     /// The topology's latest picture, once loaded.
     topology: Rc<RefCell<Option<HtmlImageElement>>>,
     background: String,
+    /// The caption's text and its lines as last wrapped to the clip's width.
+    caption: RefCell<(String, Vec<String>)>,
     _on_data: Closure<dyn FnMut(web_sys::BlobEvent)>,
 }
 
@@ -88,11 +90,12 @@ impl Clip {
             chunks,
             topology: Rc::default(),
             background: String::from("white"),
+            caption: RefCell::default(),
             _on_data: on_data,
         };
         let mut clip = clip;
         clip.refresh_topology(svg);
-        clip.frame(dots);
+        clip.frame(dots, None);
         clip.recorder
             .start_with_time_slice(500)
             .map_err(|_| "the recording did not start")?;
@@ -115,8 +118,9 @@ impl Clip {
         image.set_src(&picture_address(&picture.markup));
     }
 
-    /// Draws this frame: the background, the topology's latest picture, the moving messages.
-    pub(crate) fn frame(&self, dots: &HtmlCanvasElement) {
+    /// Draws this frame: the background, the topology's latest picture, the moving messages,
+    /// and the caption (a story's step) over the bottom.
+    pub(crate) fn frame(&self, dots: &HtmlCanvasElement, caption: Option<&str>) {
         let (width, height) = (
             f64::from(self.canvas.width()),
             f64::from(self.canvas.height()),
@@ -134,6 +138,37 @@ impl Clip {
             let _ = self
                 .context
                 .draw_image_with_html_canvas_element_and_dw_and_dh(dots, 0.0, 0.0, width, height);
+        }
+        if let Some(text) = caption {
+            self.draw_caption(text, width, height);
+        }
+    }
+
+    /// White text on a dark band across the bottom, wrapped to the width, four lines at most.
+    fn draw_caption(&self, text: &str, width: f64, height: f64) {
+        let context = &self.context;
+        let size = (width / 50.0).clamp(14.0, 32.0).round();
+        context.set_font(&format!("{size}px system-ui, sans-serif"));
+        let margin = size * 0.8;
+        let mut caption = self.caption.borrow_mut();
+        if caption.0 != text {
+            *caption = (
+                text.to_string(),
+                wrap(context, text, width - 2.0 * margin, 4),
+            );
+        }
+        let line_height = size * 1.3;
+        let band = caption.1.len() as f64 * line_height + margin;
+        context.set_fill_style_str("#1f2937");
+        context.fill_rect(0.0, height - band, width, band);
+        context.set_fill_style_str("#ffffff");
+        context.set_text_baseline("top");
+        for (index, line) in caption.1.iter().enumerate() {
+            let _ = context.fill_text(
+                line,
+                margin,
+                height - band + margin / 2.0 + index as f64 * line_height + size * 0.1,
+            );
         }
     }
 
@@ -168,6 +203,43 @@ impl Clip {
     }
 }
 
+/// `text` in lines no wider than `width` in the context's font, `most` lines at most (the
+/// last one ends with "…" when words were left out).
+fn wrap(context: &CanvasRenderingContext2d, text: &str, width: f64, most: usize) -> Vec<String> {
+    let fits = |line: &str| {
+        context
+            .measure_text(line)
+            .map_or(true, |m| m.width() <= width)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let longer = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if line.is_empty() || fits(&longer) {
+            line = longer;
+        } else {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > most {
+        lines.truncate(most);
+        if let Some(last) = lines.last_mut() {
+            while !last.is_empty() && !fits(&format!("{last} …")) {
+                last.pop();
+            }
+            last.push_str(" …");
+        }
+    }
+    lines
+}
+
 thread_local! {
     /// The page's recording, if one is running.
     static CURRENT: RefCell<Option<Clip>> = const { RefCell::new(None) };
@@ -199,8 +271,8 @@ pub(crate) fn recording() -> bool {
 }
 
 /// A frame was drawn: it goes into the recording (with a new picture of the topology when
-/// the numbers were refreshed).
-pub(crate) fn frame(refreshed: bool) {
+/// the numbers were refreshed, and the caption given: a story's step).
+pub(crate) fn frame(refreshed: bool, caption: Option<&str>) {
     CURRENT.with(|current| {
         let mut current = current.borrow_mut();
         let Some(clip) = current.as_mut() else { return };
@@ -208,7 +280,7 @@ pub(crate) fn frame(refreshed: bool) {
         if refreshed {
             clip.refresh_topology(&svg);
         }
-        clip.frame(&dots);
+        clip.frame(&dots, caption);
     });
 }
 

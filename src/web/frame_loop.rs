@@ -105,17 +105,34 @@ impl FrameLoop {
             drawing_ms: finished_ms - simulated_ms,
         });
         let slowed_to = playground.slowed_to();
+        let caption = if super::clip::recording() {
+            playground.clip_caption()
+        } else {
+            None
+        };
+        // A story playing by itself went to its next step, or ended and saved its clip: the
+        // page handles that as it handles the person's actions.
+        let stepped = matches!(result, Ok(Changed::Run)) || playground.has_download();
         drop(playground);
+        if stepped {
+            super::app::after(
+                &self.playground,
+                &Action::Advance {
+                    wall_elapsed_ms: elapsed_ms,
+                },
+                &result,
+            );
+        }
         if self.work_ms.borrow().count() == 0 {
             // The first frame: the topology is in the page and this frame paints it.
             super::mark_first_topology();
         }
         self.work_ms.borrow_mut().record(work_ms);
         // A shared run that just opened (or failed to) shows at once.
-        let news = matches!(result, Ok(Changed::Opened) | Err(_));
+        let news = stepped || matches!(result, Ok(Changed::Opened) | Err(_));
         let refresh = news || self.refreshes.borrow().due(timestamp_ms);
         if super::clip::recording() {
-            super::clip::frame(refresh);
+            super::clip::frame(refresh, caption.as_deref());
         }
         if refresh {
             self.refreshes.borrow_mut().refreshed(timestamp_ms);

@@ -2,7 +2,7 @@
 //! reader to do something waits for it, notes land on the canvas, and a story file opens like
 //! a scenario file.
 
-use crate::support::{act, outcome, playground, refused, state_of};
+use crate::support::{act, frames, outcome, playground, refused, state_of, FRAME_MS};
 use cascade::model::{Action, Playground, UiError};
 use cascade_sim::{
     presets, Annotation, AnnotationKind, Command, LinkKind, NodeState, SimTime, StepCommand, Story,
@@ -252,4 +252,156 @@ fn a_story_travels_in_a_share_link_at_its_step() {
     let mut bad = opened.clone();
     bad.story.as_mut().expect("a story").step = 9;
     assert!(bad.check().expect_err("refused").contains("story.step"));
+}
+
+/// Frames pass until the story stops playing by itself; at the moment each step is first
+/// held, the run is compared with the core's run to that step.
+fn watch_it_play(reader: &mut Playground, story: &Story, id: &str) -> Vec<u32> {
+    let mut held_frames = vec![0u32; story.steps.len()];
+    let mut checked = vec![false; story.steps.len()];
+    let mut frames_left = 200_000;
+    while reader.story_playing() {
+        frames_left -= 1;
+        assert!(frames_left > 0, "{id}: the story never ends");
+        act(
+            reader,
+            Action::Advance {
+                wall_elapsed_ms: FRAME_MS,
+            },
+        );
+        let step = reader.reading().expect("still reading").step;
+        if reader.now() == story.step_time(step) && reader.story_playing() {
+            held_frames[step] += 1;
+            if !checked[step] {
+                checked[step] = true;
+                let expected =
+                    cascade_sim::stories::run_to_step(story, step, 50_000_000).expect("runs");
+                assert_eq!(
+                    (reader.now(), reader.main().simulation().trace().hash()),
+                    (expected.now(), expected.trace().hash()),
+                    "{id}, step {step}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        checked,
+        vec![true; story.steps.len()],
+        "{id}: every step was shown"
+    );
+    held_frames
+}
+
+#[test]
+fn a_story_plays_its_steps_by_itself_as_the_reader_would_see_them() {
+    for id in cascade_sim::stories::ALL {
+        let story = cascade_sim::stories::by_id(id).expect("a story");
+        let mut reader = playground("checkout");
+        act(&mut reader, Action::OpenPresetStory(id.into()));
+        act(&mut reader, Action::GoToStep(2));
+        act(&mut reader, Action::SetSpeed(100.0));
+        act(&mut reader, Action::PlayStory);
+        assert_eq!(
+            reader.reading().expect("reading").step,
+            0,
+            "{id}: from the start"
+        );
+        assert!(reader.playing() && reader.story_playing());
+        let held = watch_it_play(&mut reader, &story, id);
+        // Each step is held long enough to read its text.
+        for (step, frames) in held.iter().enumerate() {
+            let wanted = cascade::model::hold_ms(&story.steps[step].text) / FRAME_MS;
+            assert!(
+                f64::from(*frames) >= wanted.floor(),
+                "{id}, step {step}: held {frames} frames, wanted {wanted:.0}"
+            );
+        }
+        let view = reader.reading().expect("the story stays open");
+        assert_eq!(view.step, story.steps.len() - 1, "{id}: at its last step");
+        assert!(!reader.playing(), "{id}: paused at the end");
+        assert_eq!(reader.now(), story.step_time(story.steps.len() - 1));
+        assert!(reader.take_download().is_none(), "nothing was recorded");
+    }
+}
+
+#[test]
+fn recording_a_story_plays_it_from_the_start_and_saves_the_clip_at_its_end() {
+    let story = a_story();
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(story.clone())));
+    act(&mut reader, Action::GoToStep(3));
+    act(&mut reader, Action::SetSpeed(10.0));
+    act(&mut reader, Action::ToggleRecording);
+    assert_eq!(
+        reader.recording(),
+        Some(SimTime::ZERO),
+        "recorded from time zero"
+    );
+    assert_eq!(reader.reading().expect("reading").step, 0);
+    // Step 3 asks the reader to make the call async: playing by itself, it is done for them.
+    watch_it_play(&mut reader, &story, "a story");
+    assert_eq!(
+        reader.main().scenario().links[1].kind,
+        LinkKind::Async,
+        "what the step asked was done"
+    );
+    assert_eq!(
+        reader.recording(),
+        None,
+        "the recording ends with the story"
+    );
+    let clip = reader.take_download().expect("the clip is saved");
+    assert_eq!(clip.name, "cascade-checkout-story-0.0s-to-10.0s.webm");
+    assert_eq!(clip.media_type, "video/webm");
+    let caption = reader.clip_caption().expect("a caption");
+    assert_eq!(
+        caption,
+        "A hung dependency · 4 of 4 · The queue holds the work."
+    );
+}
+
+#[test]
+fn a_story_playing_by_itself_waits_while_paused_and_stops_when_the_reader_takes_over() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::SetSpeed(1.0));
+    act(&mut reader, Action::PlayStory);
+    frames(&mut reader, 30, FRAME_MS);
+    let at = reader.now();
+    assert!(at > SimTime::ZERO && at < SimTime::from_secs(2));
+    act(&mut reader, Action::TogglePlay);
+    frames(&mut reader, 300, FRAME_MS);
+    assert_eq!(
+        reader.now(),
+        at,
+        "paused: neither the run nor the holds go on"
+    );
+    assert!(
+        reader.story_playing(),
+        "pausing is watching, not taking over"
+    );
+    act(&mut reader, Action::TogglePlay);
+    act(&mut reader, Action::SetSpeed(2.0));
+    frames(&mut reader, 60, FRAME_MS);
+    assert_eq!(
+        reader.now(),
+        SimTime::from_secs(2),
+        "a step's run stops at its time"
+    );
+    assert!(reader.story_playing());
+    // The reader goes on by hand: the story stops playing by itself.
+    act(&mut reader, Action::NextStep);
+    assert!(!reader.story_playing());
+    assert_eq!(reader.reading().expect("reading").step, 1);
+    assert_eq!(reader.now(), SimTime::from_secs(6));
+    // Leaving the story stops it too; so does starting a clip of no story.
+    act(&mut reader, Action::PlayStory);
+    act(&mut reader, Action::LeaveStory);
+    assert!(!reader.story_playing());
+    assert_eq!(
+        refused(&mut reader, Action::PlayStory),
+        UiError::NoStory(String::new())
+    );
+    act(&mut reader, Action::ToggleRecording);
+    assert!(!reader.story_playing(), "a clip of the run as it is");
 }

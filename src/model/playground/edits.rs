@@ -43,7 +43,9 @@ impl Playground {
             .as_ref()
             .is_some_and(|compare| compare.side.simulation().now() < started);
         if !side_behind {
-            self.main.advance(wall_elapsed_ms, self.speed, max_events);
+            let limit = self.story_limit();
+            self.main
+                .advance_within(wall_elapsed_ms, self.speed, max_events, limit);
         }
         let now = self.main.simulation().now();
         if let Some(compare) = &mut self.compare {
@@ -56,7 +58,7 @@ impl Playground {
             now.since(started).as_millis_f64(),
             self.events_processed() - events_before,
         );
-        Ok(Changed::View)
+        Ok(self.story_plays_on(wall_elapsed_ms)?.max(Changed::View))
     }
 
     /// Events the runs (both sides in the compare view) have handled so far.

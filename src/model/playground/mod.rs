@@ -10,6 +10,9 @@ mod edits;
 mod selecting;
 mod sharing;
 mod shown;
+mod story_play;
+
+pub use story_play::hold_ms;
 
 use selecting::Clipboard;
 
@@ -119,6 +122,8 @@ pub struct Playground {
     recording: Option<SimTime>,
     /// The story being read, if one is.
     pub(super) reading: Option<super::reading::Reading>,
+    /// The story being read plays its steps by itself (for a clip, or to watch).
+    story_play: Option<story_play::StoryPlay>,
     /// The story of a link still opening, read once it is open.
     opening_story: Option<super::share::SharedStory>,
 }
@@ -150,6 +155,7 @@ impl Playground {
             pace: Pace::default(),
             recording: None,
             reading: None,
+            story_play: None,
             opening_story: None,
             stage_px: None,
         };
@@ -242,6 +248,17 @@ impl Playground {
                 | Action::Open(_)
         ) {
             self.reading = None;
+        }
+        // A story playing by itself goes on while the person only watches (pauses, changes
+        // the speed, looks around); anything else is taking over.
+        let watching = matches!(
+            action,
+            Action::TogglePlay | Action::SetSpeed(_) | Action::Report(_)
+        ) || (action.only_looks()
+            && !action.moves_in_story()
+            && !matches!(action, Action::Seek(_) | Action::Step | Action::Reset));
+        if !watching || self.reading.is_none() {
+            self.stop_story_play();
         }
         let mut result = self.carry_out(action);
         if self.stalled().is_some() {
@@ -647,37 +664,23 @@ impl Playground {
                 self.download = Some(self.export(*export)?);
                 Ok(Changed::View)
             }
+            Action::PlayStory => self.play_story(false),
             Action::ToggleRecording => {
-                let now = self.main.simulation().now();
-                match self.recording.take() {
-                    None => {
-                        if self.opening.is_some() {
-                            return Err(UiError::StillOpening);
-                        }
-                        self.recording = Some(now);
-                    }
-                    Some(from) => {
-                        self.download = Some(Download {
-                            name: self.file_name("webm").replace(
-                                ".webm",
-                                &format!(
-                                    "-{:.1}s-to-{:.1}s.webm",
-                                    from.as_secs_f64(),
-                                    now.as_secs_f64()
-                                ),
-                            ),
-                            media_type: "video/webm",
-                            text: format!(
-                                "{} · {:.1} s to {:.1} s · seed {}",
-                                self.main.scenario().name,
-                                from.as_secs_f64(),
-                                now.as_secs_f64(),
-                                self.main.seed()
-                            ),
-                        });
-                    }
+                if self.recording.is_some() {
+                    self.stop_story_play();
+                    self.stop_recording();
+                    return Ok(Changed::View);
                 }
-                Ok(Changed::View)
+                if self.opening.is_some() {
+                    return Err(UiError::StillOpening);
+                }
+                // A clip of a story is the story played from its first step, by itself.
+                let changed = match self.reading {
+                    Some(_) => self.play_story(true)?,
+                    None => Changed::View,
+                };
+                self.recording = Some(self.main.simulation().now());
+                Ok(changed)
             }
             Action::Report(problem) => {
                 self.notice = Some(problem.clone());
@@ -710,6 +713,37 @@ impl Playground {
                 }
             }
         }
+    }
+}
+
+impl Playground {
+    /// Ends the recording: the page saves the clip under the name given here (the story's or
+    /// the scenario's, and the simulated moments it spans).
+    fn stop_recording(&mut self) {
+        let Some(from) = self.recording.take() else {
+            return;
+        };
+        let now = self.main.simulation().now();
+        let span = format!("{:.1}s-to-{:.1}s", from.as_secs_f64(), now.as_secs_f64());
+        let story = self
+            .reading
+            .as_ref()
+            .map(|reading| reading.story.title.clone());
+        let kind = if story.is_some() { "-story" } else { "" };
+        let name = self
+            .file_name("webm")
+            .replace(".webm", &format!("{kind}-{span}.webm"));
+        self.download = Some(Download {
+            name,
+            media_type: "video/webm",
+            text: format!(
+                "{} · {:.1} s to {:.1} s · seed {}",
+                story.unwrap_or_else(|| self.main.scenario().name.clone()),
+                from.as_secs_f64(),
+                now.as_secs_f64(),
+                self.main.seed()
+            ),
+        });
     }
 }
 

@@ -167,6 +167,11 @@ impl Playground {
         self.download.take()
     }
 
+    /// Whether a file waits to be taken (a story that played by itself saved its clip).
+    pub fn has_download(&self) -> bool {
+        self.download.is_some()
+    }
+
     /// A file to download: the scenario (the one compared, in the compare view), the metrics,
     /// or a picture's name and caption. Nothing while a shared run opens: what is on screen
     /// is a placeholder.

@@ -6,6 +6,7 @@ use crate::model::action::Selection;
 use crate::model::charts::{self, Chart};
 use crate::model::geometry::Camera;
 use crate::model::log::{LogEntry, LogFilter};
+use crate::model::reading::StoryView;
 use crate::model::runner::Runner;
 use crate::model::views::{Figures, Inspected, StageView, Story};
 use crate::model::words::request_story;
@@ -173,10 +174,11 @@ impl Playground {
     }
 
     /// The story being read, as the page shows it.
-    pub fn reading(&self) -> Option<crate::model::reading::StoryView> {
-        self.reading
-            .as_ref()
-            .map(|reading| reading.view(&self.main))
+    pub fn reading(&self) -> Option<StoryView> {
+        self.reading.as_ref().map(|reading| StoryView {
+            playing_by_itself: self.story_playing(),
+            ..reading.view(&self.main)
+        })
     }
 
     /// The compare side's topology as drawn now.

@@ -100,9 +100,14 @@ pub fn files_card(
                 <button class={classes!("small", recording_since_s.is_some().then_some("recording"))} data-testid="record"
                     aria-pressed={recording_since_s.is_some().to_string()}
                     onclick={dispatch.reform(|_: MouseEvent| Action::ToggleRecording)}
-                    title="Record the canvas as it plays (topology and moving messages) into a WebM video; press again to save it">
+                    title={if reading {
+                        "Record the story playing every step by itself from the first (topology, moving messages and each step's text) into a WebM video; it saves itself at the end"
+                    } else {
+                        "Record the canvas as it plays (topology and moving messages) into a WebM video; press again to save it"
+                    }}>
                     { match recording_since_s {
                         Some(since) => format!("● Stop and save clip ({:.1} s)", (now_s - since).max(0.0)),
+                        None if reading => "Record story clip".to_string(),
                         None => "Record clip".to_string(),
                     } }
                 </button>
@@ -200,7 +205,11 @@ pub fn story_reader(view: &crate::model::reading::StoryView, dispatch: &Callback
                 aria-valuenow={(view.step + 1).to_string()} aria-label="Step"><span style={format!("width: {progress:.0}%")}></span></div>
             <p class="hint" data-testid="story-progress">{format!("Step {} of {}", view.step + 1, view.steps)}</p>
             <p class="step-text" data-testid="story-text" aria-live="polite">{story_text(&view.text)}</p>
-            if let Some(asked) = &view.waiting_for {
+            if view.playing_by_itself {
+                <p class="asks" data-testid="story-playing">{"Playing by itself"}
+                    { view.waiting_for.as_ref().map(|asked| format!(": next, {asked}")).unwrap_or_default() }
+                    {". Any step or change takes over."}</p>
+            } else if let Some(asked) = &view.waiting_for {
                 <p class="asks" data-testid="story-asks">{format!("Your turn: {asked}. ")}
                     <button class="small" data-testid="story-do" onclick={dispatch.reform(|_: MouseEvent| Action::DoAsked)}>{"Do it for me"}</button>
                 </p>
@@ -210,6 +219,9 @@ pub fn story_reader(view: &crate::model::reading::StoryView, dispatch: &Callback
                     onclick={dispatch.reform(|_: MouseEvent| Action::PreviousStep)} title="The step before (←)">{"← Back"}</button>
                 <button data-testid="story-next" disabled={last || view.waiting_for.is_some()}
                     onclick={dispatch.reform(|_: MouseEvent| Action::NextStep)} title="The next step (→)">{"Next →"}</button>
+                <button class="small" data-testid="story-play" disabled={view.playing_by_itself}
+                    onclick={dispatch.reform(|_: MouseEvent| Action::PlayStory)}
+                    title="Play every step from the first, by itself: each step's run, a moment to read it, what it asks done">{"▶ Play it all"}</button>
                 <button class="small leave" data-testid="story-leave" onclick={dispatch.reform(|_: MouseEvent| Action::LeaveStory)}
                     title="Put the story away and play with this run as it is">{"Play freely"}</button>
             </div>

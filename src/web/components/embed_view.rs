@@ -75,7 +75,11 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                     <span data-testid="story-progress">{format!("{} / {}", reading.step + 1, reading.steps)}</span>
                     <button class="small" data-testid="story-next" disabled={reading.step + 1 >= reading.steps || reading.waiting_for.is_some()}
                         onclick={dispatch.reform(|_: MouseEvent| Action::NextStep)}>{"Next →"}</button>
-                    if reading.waiting_for.is_some() {
+                    if !reading.playing_by_itself {
+                        <button class="small" data-testid="story-play" onclick={dispatch.reform(|_: MouseEvent| Action::PlayStory)}
+                            title="Play every step from the first, by itself">{"▶ All"}</button>
+                    }
+                    if reading.waiting_for.is_some() && !reading.playing_by_itself {
                         <button class="small" data-testid="story-do" onclick={dispatch.reform(|_: MouseEvent| Action::DoAsked)}>{"Do it for me"}</button>
                     }
                 }
@@ -101,7 +105,11 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                         aria-pressed={props.recording.to_string()}
                         onclick={dispatch.reform(|_: MouseEvent| Action::ToggleRecording)}
                         title="Record the canvas as it plays into a WebM video; press again to save it">
-                        { if props.recording { "● Save clip" } else { "Record clip" } }
+                        { match (props.recording, props.reading.is_some()) {
+                            (true, _) => "● Save clip",
+                            (false, true) => "Record story",
+                            (false, false) => "Record clip",
+                        } }
                     </button>
                 }
                 <button class="small open-full" data-testid="open-full" onclick={props.open_full.clone()}
