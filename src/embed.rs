@@ -134,13 +134,14 @@ impl PageOptions {
                 Theme::Auto
             }
         };
-        let speed = get("speed").and_then(|value| match value.parse::<f64>() {
-            Ok(speed) if speed.is_finite() && speed > 0.0 => Some(speed),
-            _ => {
-                problems.push(format!("speed={value:?} is not a positive number"));
-                None
-            }
-        });
+        let speed =
+            get("speed").and_then(|value| match crate::model::words::parse_number(&value) {
+                Some(speed) if speed > 0.0 => Some(speed),
+                _ => {
+                    problems.push(format!("speed={value:?} is not a positive number"));
+                    None
+                }
+            });
         PageOptions {
             embed: embed.unwrap_or(false),
             autoplay,

@@ -32,7 +32,7 @@ pub fn speed_menu(speed: f64, dispatch: &Callback<Action>) -> Html {
     let onchange = dispatch.reform(|event: Event| {
         let speed = event
             .target_dyn_into::<web_sys::HtmlSelectElement>()
-            .and_then(|select| select.value().parse::<f64>().ok())
+            .and_then(|select| words::parse_number(&select.value()))
             .unwrap_or(f64::NAN);
         Action::SetSpeed(speed)
     });
@@ -84,8 +84,7 @@ pub fn timeline_bar(view: &TimelineView, dispatch: &Callback<Action>) -> Html {
     let on_input = dispatch.reform(|event: InputEvent| {
         let micros = event
             .target_dyn_into::<web_sys::HtmlInputElement>()
-            .and_then(|input| input.value().parse::<f64>().ok())
-            .filter(|micros| micros.is_finite())
+            .and_then(|input| words::parse_number(&input.value()))
             .unwrap_or(0.0)
             .max(0.0);
         Action::Seek(cascade_sim::SimTime::from_micros(micros.round() as u64))

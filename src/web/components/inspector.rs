@@ -29,7 +29,7 @@ fn knob(knob: Knob<'_>, on_change: Callback<f64>) -> Html {
     let parse = move |event: Event| {
         event
             .target_dyn_into::<web_sys::HtmlInputElement>()
-            .and_then(|input| input.value().parse::<f64>().ok())
+            .and_then(|input| crate::model::words::parse_number(&input.value()))
     };
     let on_number = {
         let on_change = on_change.clone();

@@ -35,7 +35,7 @@ fn node_words(node: &NodeBox) -> String {
         "{}: {state}{}{}, {} of {} threads busy, {} waiting",
         node.name,
         if marks.is_empty() { "" } else { ", " },
-        marks.to_lowercase(),
+        marks.to_ascii_lowercase(),
         node.busy,
         node.workers,
         node.waiting
