@@ -28,6 +28,8 @@ use yew::prelude::*;
 /// Wall-clock milliseconds a page load spends replaying a shared run before it shows the
 /// page and finishes the replay frame by frame.
 const BOOT_REPLAY_MS: f64 = 250.0;
+/// Milliseconds after mounting by which the whole page is rendered even if no frame ran.
+const FULL_RENDER_LATEST_MS: u32 = 500;
 
 fn now_ms() -> f64 {
     web_sys::window()
@@ -147,11 +149,15 @@ pub fn App() -> Html {
     let side_canvas = use_node_ref();
     let root = use_node_ref();
     let force_update = use_force_update();
-    // The menu's names, built once (building a preset's scenario is not free).
+    // The first render draws the top bar and the canvas only; the charts, the log and the
+    // cards beside the canvas come in the task after the first frame is painted (or after
+    // FULL_RENDER_LATEST_MS, when no frame runs: a tab opened in the background).
+    let complete = use_mut_ref(|| false);
+    // The menu's names.
     let presets = use_memo((), |()| {
         cascade_sim::presets::ALL
             .iter()
-            .map(|preset| (preset.id, (preset.build)().name))
+            .map(|preset| (preset.id, preset.name.to_string()))
             .collect::<Vec<_>>()
     });
     let stories = use_memo((), |()| {
@@ -255,6 +261,7 @@ pub fn App() -> Html {
         let (canvas, side_canvas) = (canvas.clone(), side_canvas.clone());
         let reduced = reduced_motion.clone();
         let force_update = force_update.clone();
+        let complete = complete.clone();
         use_effect_with((), move |_| {
             super::mark("cascade-mounted");
             super::hide_loading();
@@ -310,6 +317,18 @@ pub fn App() -> Html {
             stage_width();
             let resized = web_sys::window()
                 .map(|window| EventListener::new(&window, "resize", move |_| stage_width()));
+            let render_all = {
+                let (complete, force_update) = (complete.clone(), force_update.clone());
+                move || {
+                    if !std::mem::replace(&mut *complete.borrow_mut(), true) {
+                        force_update.force_update();
+                    }
+                }
+            };
+            let latest = {
+                let render_all = render_all.clone();
+                gloo::timers::callback::Timeout::new(FULL_RENDER_LATEST_MS, render_all)
+            };
             let frame_loop = Rc::new(FrameLoop {
                 playground: playground.clone(),
                 canvas,
@@ -321,6 +340,7 @@ pub fn App() -> Html {
                 handle: RefCell::new(None),
                 work_ms: RefCell::new(FrameTimes::default()),
                 visible: Cell::new(true),
+                after_first_frame: RefCell::new(Some(Box::new(render_all))),
             });
             frame_loop.schedule();
             let observer = root.cast::<web_sys::Element>().and_then(|element| {
@@ -352,7 +372,9 @@ pub fn App() -> Html {
                 if let Some((observer, _)) = &observer {
                     observer.disconnect();
                 }
-                drop((keys, opened, observer, motion, leaving, resized, host));
+                drop((
+                    keys, opened, observer, motion, leaving, resized, host, latest,
+                ));
             }
         });
     }
@@ -383,6 +405,7 @@ pub fn App() -> Html {
         opening: model.opening(),
     };
     let main = model.main();
+    let complete = *complete.borrow();
     html! {
         <div class="playground" ref={root.clone()} data-testid="playground">
             <TopBar presets={presets.clone()} stories={stories.clone()} reading={model.reading().map(|reading| reading.title)} preset={model.preset_id()} playing={model.playing()} speed={model.speed()}
@@ -406,12 +429,15 @@ pub fn App() -> Html {
                         <Stage view={view.clone()} {camera} canvas={canvas.clone()} dispatch={dispatch.clone()} editable=true />
                     }
                     {timeline_bar(&model.timeline(), &dispatch)}
+                    if complete {
                     <Charts charts={Rc::new(model.charts())} />
                     if let Some(path) = model.request_path() {
                         <RequestPath {path} dispatch={dispatch.clone()} />
                     }
                     <EventLog entries={model.log_entries()} filter={model.log_view().0} paused={model.log_view().1} dispatch={dispatch.clone()} />
+                    }
                 </div>
+                if complete {
                 <aside class="panel">
                     if let Some(reading) = model.reading() {
                         {story_reader(&reading, &dispatch)}
@@ -429,6 +455,7 @@ pub fn App() -> Html {
                     {files_card(&dispatch, model.recording().map(|since| since.as_secs_f64()), now_s, model.reading().is_some())}
                     {legend()}
                 </aside>
+                }
             </main>
         </div>
     }

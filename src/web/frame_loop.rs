@@ -31,6 +31,8 @@ pub(crate) struct FrameLoop {
     /// False while the playground is scrolled out of view (an embed below the fold): then no
     /// frames run at all, and the simulation waits.
     pub visible: Cell<bool>,
+    /// Runs once, in a task of its own after the first frame (so after the first paint).
+    pub after_first_frame: RefCell<Option<Box<dyn FnOnce()>>>,
 }
 
 impl FrameLoop {
@@ -126,6 +128,9 @@ impl FrameLoop {
         if self.work_ms.borrow().count() == 0 {
             // The first frame: the topology is in the page and this frame paints it.
             super::mark_first_topology();
+            if let Some(then) = self.after_first_frame.borrow_mut().take() {
+                gloo::timers::callback::Timeout::new(0, then).forget();
+            }
         }
         self.work_ms.borrow_mut().record(work_ms);
         // A shared run that just opened (or failed to) shows at once.

@@ -19,6 +19,8 @@ use crate::vocabulary::LinkKind;
 pub struct Preset {
     /// Stable identifier used by `--preset` and URLs.
     pub id: &'static str,
+    /// The scenario's name (what `build` names it), known without building it.
+    pub name: &'static str,
     /// Builds the scenario.
     pub build: fn() -> Scenario,
 }
@@ -27,52 +29,76 @@ pub struct Preset {
 pub const ALL: &[Preset] = &[
     Preset {
         id: "checkout",
+        name: "Checkout",
         build: checkout,
     },
     Preset {
         id: "frozen-dependency",
+        name: "A hung dependency exhausts its caller",
         build: frozen_dependency,
     },
     Preset {
         id: "retry-storm",
+        name: "A retry storm outlives its trigger",
         build: retry_storm,
     },
     Preset {
         id: "retry-storm-contained",
+        name: "Backoff, jitter and a breaker contain it",
         build: retry_storm_contained,
     },
     Preset {
         id: "collapse",
+        name: "Retries keep a slowed server collapsed",
         build: collapse,
     },
     Preset {
         id: "collapse-protected",
+        name: "Jittered backoff and a retry budget let it recover",
         build: collapse_protected,
     },
     Preset {
         id: "checkout-async",
+        name: "The same chain, made async",
         build: checkout_async,
     },
     Preset {
         id: "poison-message",
+        name: "A poison message lands in the dead-letter queue",
         build: poison_message,
     },
     Preset {
         id: "broker-down",
+        name: "When the broker dies, async is not magic",
         build: broker_down,
     },
 ];
 
-/// The preset with this id (the menu's, or `reference`, `stress` and `large`, the benchmark
-/// workloads; `large` is 200 services and 400 links with about 20,000 messages on the wire).
+/// The benchmark workloads, not in the menu: `reference` (checkout at 10,000 requests per
+/// second), `stress` (50 services, 100 links) and `large` (200 services and 400 links with
+/// about 20,000 messages on the wire).
+pub const WORKLOADS: &[Preset] = &[
+    Preset {
+        id: "reference",
+        name: "Checkout at 10,000 requests per second",
+        build: reference_workload,
+    },
+    Preset {
+        id: "stress",
+        name: "Stress: 50 services, 100 links",
+        build: || stress(50, 100, 1_050.0),
+    },
+    Preset {
+        id: "large",
+        name: "Stress: 200 services, 400 links",
+        build: || stress(200, 400, 4_000.0),
+    },
+];
+
+/// The preset with this id: the menu's, or one of the [`WORKLOADS`].
 pub fn by_id(id: &str) -> Option<Scenario> {
-    match id {
-        "reference" => return Some(reference_workload()),
-        "stress" => return Some(stress(50, 100, 1_050.0)),
-        "large" => return Some(stress(200, 400, 4_000.0)),
-        _ => {}
-    }
     ALL.iter()
+        .chain(WORKLOADS)
         .find(|preset| preset.id == id)
         .map(|preset| (preset.build)())
 }
@@ -526,15 +552,20 @@ mod tests {
 
     #[test]
     fn every_preset_is_valid_and_has_a_unique_id() {
-        let mut ids: Vec<&str> = ALL.iter().map(|preset| preset.id).collect();
+        let mut ids: Vec<&str> = ALL
+            .iter()
+            .chain(WORKLOADS)
+            .map(|preset| preset.id)
+            .collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), ALL.len());
-        for preset in ALL {
+        assert_eq!(ids.len(), ALL.len() + WORKLOADS.len());
+        for preset in ALL.iter().chain(WORKLOADS) {
             let scenario = (preset.build)();
             scenario
                 .validate()
                 .unwrap_or_else(|error| panic!("{}: {error}", preset.id));
+            assert_eq!(scenario.name, preset.name, "{}", preset.id);
             assert!(
                 !scenario.description.is_empty(),
                 "{} explains itself",

@@ -751,13 +751,9 @@ impl Playground {
 pub(super) fn preset_named(name: &str) -> Option<&'static str> {
     presets::ALL
         .iter()
-        .find(|preset| (preset.build)().name == name)
+        .chain(presets::WORKLOADS)
+        .find(|preset| preset.name == name)
         .map(|preset| preset.id)
-        .or_else(|| {
-            ["stress", "large", "reference"]
-                .into_iter()
-                .find(|id| presets::by_id(id).is_some_and(|preset| preset.name == name))
-        })
 }
 
 /// How long a note stays: three seconds, and 40 ms more per character to read, at most 12 s.
