@@ -187,15 +187,16 @@ pub(crate) fn hide_loading() {
 }
 
 thread_local! {
-    /// The latest scenario, seed and command log as JSON, for the panic screen.
-    static REPRODUCTION: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    /// The latest scenario, seed and command log, for the panic screen (written as JSON only
+    /// if it is shown).
+    static REPRODUCTION: std::cell::RefCell<Option<crate::model::share::SharedState>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Remembers how to reproduce the current run, in case a bug stops the page: the shared
 /// state as JSON (scenario, seed, the commands applied and the time reached).
 pub(crate) fn remember_reproduction(playground: &crate::model::Playground) {
-    let text = serde_json::to_string(&playground.capture()).unwrap_or_default();
-    REPRODUCTION.with(|slot| *slot.borrow_mut() = text);
+    let state = playground.capture();
+    REPRODUCTION.with(|slot| *slot.borrow_mut() = Some(state));
 }
 
 /// A panic shows a readable message with a copyable reproduction instead of a frozen page.
@@ -210,7 +211,13 @@ fn install_panic_screen() {
             .get_element_by_id("fatal")
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
-            let reproduction = REPRODUCTION.with(|text| text.borrow().clone());
+            let reproduction = REPRODUCTION.with(|state| {
+                state
+                    .try_borrow()
+                    .ok()
+                    .and_then(|state| serde_json::to_string(state.as_ref()?).ok())
+                    .unwrap_or_default()
+            });
             fatal.set_text_content(Some(&format!(
                 "{message}\nReload the page to start again. To report it, copy this reproduction \
                  (scenario, seed and the commands applied):\n\n{reproduction}"
