@@ -266,6 +266,9 @@ pub enum Action {
     /// Start recording the canvas as it plays (topology and moving messages), or stop and
     /// download the clip (WebM; the page records, the model names it).
     ToggleRecording,
+    /// The browser could not record after all (`problem` says why): the recording is off, and
+    /// a story that started again for the clip goes back to the step the reader was at.
+    RecordingRefused(String),
     /// A problem the browser met on the person's behalf (a download, the clipboard), to say.
     Report(String),
 }
@@ -308,6 +311,7 @@ impl Action {
                 | Action::Export(_)
                 | Action::ToggleRecording
                 | Action::PlayStory
+                | Action::RecordingRefused(_)
                 | Action::Report(_)
         ) || self.moves_in_story()
     }

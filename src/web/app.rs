@@ -91,9 +91,7 @@ pub(super) fn after(
     if matches!(action, Action::ToggleRecording) && model.recording().is_some() {
         if let Err(problem) = super::clip::start() {
             // Not recording after all: the model is told, and the person why.
-            let _ = model.update(&Action::ToggleRecording);
-            let _ = model.take_download();
-            let _ = model.update(&Action::Report(problem));
+            let _ = model.update(&Action::RecordingRefused(problem));
         }
     }
     if let Some(download) = model.take_download() {

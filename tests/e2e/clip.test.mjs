@@ -184,3 +184,21 @@ test("Record story clip plays the story's steps by itself, with each step's text
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("a browser that cannot record says so, and a story reader stays at their step", async () => {
+  const page = await openPage(shared.browser, `${shared.server.url}?story=checkout`);
+  await page.getByTestId("story-reader").waitFor();
+  await page.getByTestId("story-next").click();
+  assert.match((await page.getByTestId("story-progress").textContent()).trim(), /^Step 2 of \d+$/);
+  const before = await clockSeconds(page);
+  // As in a browser without WebM recording.
+  await page.evaluate(() => { MediaRecorder.isTypeSupported = () => false; });
+  await page.getByTestId("record").click();
+  await page.getByTestId("message").waitFor();
+  assert.match(await page.getByTestId("message").textContent(), /this browser cannot record WebM video/);
+  assert.equal(await page.getByTestId("record").getAttribute("aria-pressed"), "false");
+  assert.match((await page.getByTestId("story-progress").textContent()).trim(), /^Step 2 of/);
+  assert.equal(await clockSeconds(page), before, "the step's moment, paused");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

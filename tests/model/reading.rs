@@ -405,3 +405,130 @@ fn a_story_playing_by_itself_waits_while_paused_and_stops_when_the_reader_takes_
     act(&mut reader, Action::ToggleRecording);
     assert!(!reader.story_playing(), "a clip of the run as it is");
 }
+
+#[test]
+fn a_click_on_a_line_while_a_story_plays_takes_over_and_a_held_step_is_not_slow_motion() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::SetSpeed(1.0));
+    act(&mut reader, Action::PlayStory);
+    // Two simulated seconds, then most of step 1's hold.
+    frames(&mut reader, 120 + 60, FRAME_MS);
+    assert_eq!(reader.now(), SimTime::from_secs(2));
+    assert!(reader.story_playing());
+    assert_eq!(
+        reader.slowed_to(),
+        None,
+        "holding a step is not falling behind"
+    );
+    // A click on the Orders -> Payments line switches it: a change of the person's own.
+    let (start, end) = reader.main().layout().link_ends(1);
+    let middle = start.lerp(end, 0.5);
+    act(
+        &mut reader,
+        Action::ClickAt {
+            x: middle.x,
+            y: middle.y + 5.0,
+        },
+    );
+    assert_eq!(reader.main().scenario().links[1].kind, LinkKind::Async);
+    assert!(!reader.story_playing(), "the person took over");
+}
+
+/// Checkout in two steps, the second of which cannot be taken: Payments is killed twice.
+fn a_story_that_breaks() -> Story {
+    let kill = || {
+        vec![StepCommand(Command::Kill {
+            node: "Payments".into(),
+        })]
+    };
+    let mut first = step("Payments goes down.", Some(1.0));
+    first.commands = kill();
+    let mut second = step("And down again.", Some(2.0));
+    second.commands = kill();
+    Story {
+        steps: vec![first, second],
+        ..a_story()
+    }
+}
+
+#[test]
+fn a_story_that_cannot_go_on_stops_at_its_step_and_saves_its_clip() {
+    let story = a_story_that_breaks();
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(story.clone())));
+    assert!(
+        reader.update(&Action::GoToStep(1)).is_err(),
+        "the reader cannot take step 2"
+    );
+    act(&mut reader, Action::SetSpeed(10.0));
+    act(&mut reader, Action::ToggleRecording);
+    let mut refused = None;
+    for _ in 0..2_000 {
+        if let Err(error) = reader.update(&Action::Advance {
+            wall_elapsed_ms: FRAME_MS,
+        }) {
+            refused = Some(error);
+            break;
+        }
+    }
+    assert!(refused.is_some(), "the second step is refused");
+    assert!(
+        !reader.story_playing(),
+        "and the story stops playing by itself"
+    );
+    assert_eq!(
+        reader.reading().expect("reading").step,
+        0,
+        "at the step it reached"
+    );
+    assert_eq!(reader.recording(), None);
+    let clip = reader.take_download().expect("the clip so far is saved");
+    assert_eq!(clip.name, "cascade-checkout-story-0.0s-to-1.0s.webm");
+    frames(&mut reader, 600, FRAME_MS);
+    assert_eq!(
+        reader.reading().expect("reading").step,
+        0,
+        "nothing goes on by itself"
+    );
+}
+
+#[test]
+fn a_browser_that_cannot_record_leaves_the_reader_at_their_step() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::GoToStep(3));
+    let at_step_four = seen(&reader);
+    act(&mut reader, Action::ToggleRecording);
+    assert_eq!(reader.reading().expect("reading").step, 0);
+    act(
+        &mut reader,
+        Action::RecordingRefused("this browser cannot record WebM video".into()),
+    );
+    assert_eq!(reader.recording(), None);
+    assert!(!reader.story_playing() && !reader.playing());
+    assert_eq!(reader.reading().expect("reading").step, 3);
+    assert_eq!(seen(&reader), at_step_four, "the run of step 4 again");
+    assert_eq!(
+        reader.notice(),
+        Some("this browser cannot record WebM video")
+    );
+    assert!(reader.take_download().is_none());
+}
+
+#[test]
+fn a_clip_running_when_a_story_starts_playing_spans_the_story_from_its_start() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::GoToStep(3));
+    act(&mut reader, Action::LeaveStory);
+    act(&mut reader, Action::ToggleRecording);
+    assert_eq!(reader.recording(), Some(SimTime::from_secs(10)));
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::PlayStory);
+    act(&mut reader, Action::SetSpeed(1.0));
+    frames(&mut reader, 60, FRAME_MS);
+    act(&mut reader, Action::ToggleRecording);
+    let clip = reader.take_download().expect("saved");
+    assert_eq!(clip.name, "cascade-checkout-story-0.0s-to-1.0s.webm");
+}

@@ -42,8 +42,8 @@ impl Playground {
             .compare
             .as_ref()
             .is_some_and(|compare| compare.side.simulation().now() < started);
+        let limit = self.story_limit();
         if !side_behind {
-            let limit = self.story_limit();
             self.main
                 .advance_within(wall_elapsed_ms, self.speed, max_events, limit);
         }
@@ -52,9 +52,14 @@ impl Playground {
             compare.side.run_to(now, max_events);
         }
         let wall_ms = wall_elapsed_ms.max(0.0);
+        // A story's step ends where it ends: what lies past it was not asked of this frame
+        // (a step held to be read is not slow motion).
+        let asked_ms = limit.map_or(wall_ms * self.speed, |limit| {
+            (wall_ms * self.speed).min(limit.since(started).as_millis_f64())
+        });
         self.pace.ran(
             wall_ms,
-            wall_ms * self.speed,
+            asked_ms,
             now.since(started).as_millis_f64(),
             self.events_processed() - events_before,
         );

@@ -261,6 +261,24 @@ impl Playground {
             self.stop_story_play();
         }
         let mut result = self.carry_out(action);
+        // Whatever changed the run besides the story itself took over too (a click on a line
+        // switches it), and a story that cannot go on (a refused step, a run stuck at one
+        // instant) stops playing by itself: its clip is saved as far as it got.
+        let own_change = matches!(
+            action,
+            Action::Advance { .. } | Action::PlayStory | Action::ToggleRecording
+        );
+        if self.story_playing()
+            && ((matches!(action, Action::Advance { .. }) && result.is_err())
+                || self.stalled().is_some()
+                || (!own_change
+                    && matches!(
+                        result,
+                        Ok(Changed::Run | Changed::Scenario | Changed::Opened)
+                    )))
+        {
+            self.story_cannot_go_on();
+        }
         if self.stalled().is_some() {
             // A run stuck at one instant cannot go on: pause (the page says why).
             self.playing = false;
@@ -665,6 +683,15 @@ impl Playground {
                 Ok(Changed::View)
             }
             Action::PlayStory => self.play_story(false),
+            Action::RecordingRefused(problem) => {
+                self.recording = None;
+                if let Some(step) = self.story_play.take().and_then(|play| play.return_to) {
+                    // Back where the reader was before the clip was asked for.
+                    self.go_to_step(step)?;
+                }
+                self.notice = Some(problem.clone());
+                Ok(Changed::Run)
+            }
             Action::ToggleRecording => {
                 if self.recording.is_some() {
                     self.stop_story_play();
@@ -719,11 +746,13 @@ impl Playground {
 impl Playground {
     /// Ends the recording: the page saves the clip under the name given here (the story's or
     /// the scenario's, and the simulated moments it spans).
-    fn stop_recording(&mut self) {
+    pub(super) fn stop_recording(&mut self) {
         let Some(from) = self.recording.take() else {
             return;
         };
         let now = self.main.simulation().now();
+        // The run may have started again meanwhile (a preset, a reset, a story from its start).
+        let from = from.min(now);
         let span = format!("{:.1}s-to-{:.1}s", from.as_secs_f64(), now.as_secs_f64());
         let story = self
             .reading

@@ -21,6 +21,9 @@ pub(super) struct StoryPlay {
     held_ms: Option<f64>,
     /// A clip is being recorded of it: the recording ends with the story.
     pub(super) recording: bool,
+    /// The step the reader was at before a clip was asked for (to go back to if the browser
+    /// cannot record).
+    pub(super) return_to: Option<usize>,
 }
 
 impl Playground {
@@ -28,14 +31,20 @@ impl Playground {
     /// `recording`).
     pub(super) fn play_story(&mut self, recording: bool) -> Result<Changed, UiError> {
         let reading = self.reading.take().ok_or(UiError::NoStory(String::new()))?;
+        let return_to = recording.then_some(reading.step);
         let result = self.begin_story(&reading);
         self.reading = Some(Reading { step: 0, ..reading });
         result?;
         self.story_play = Some(StoryPlay {
             held_ms: None,
             recording,
+            return_to,
         });
         self.playing = true;
+        if self.recording.is_some() {
+            // A clip already running goes on from the story's start.
+            self.recording = Some(SimTime::ZERO);
+        }
         Ok(Changed::Run)
     }
 
@@ -104,11 +113,11 @@ impl Playground {
         if let Some(until) = until.filter(|until| !done(until, &self.main)) {
             self.apply_command(&until)?;
         }
-        if let Some(reading) = &mut self.reading {
-            reading.step = step + 1;
-        }
         for command in &next {
             self.apply_command(&command.0)?;
+        }
+        if let Some(reading) = &mut self.reading {
+            reading.step = step + 1;
         }
         // Changes made by the story are not the reader's to undo.
         self.history.clear();
@@ -133,6 +142,15 @@ impl Playground {
     /// Stops the story playing by itself (the person took over), leaving the run where it is.
     pub(super) fn stop_story_play(&mut self) {
         self.story_play = None;
+    }
+
+    /// The story cannot go on by itself (a step was refused, the run is stuck at one instant,
+    /// the person changed the run): it stops where it is, and a clip of it is saved as far as
+    /// it got.
+    pub(super) fn story_cannot_go_on(&mut self) {
+        if self.story_play.take().is_some_and(|play| play.recording) {
+            self.stop_recording();
+        }
     }
 
     /// What a clip shows under the picture: the step being read and its text, plain.
