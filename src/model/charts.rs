@@ -243,6 +243,8 @@ pub fn metrics_csv(simulation: &Simulation) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct FrameTimes {
     recent_ms: VecDeque<f64>,
+    /// The same times in order, kept so as they come and go (no sorting code in the page).
+    sorted_ms: Vec<f64>,
     count: u64,
 }
 
@@ -252,9 +254,18 @@ impl FrameTimes {
     /// Adds one frame's work time.
     pub fn record(&mut self, work_ms: f64) {
         if self.recent_ms.len() == Self::KEPT {
-            self.recent_ms.pop_front();
+            if let Some(oldest) = self.recent_ms.pop_front() {
+                let at = self
+                    .sorted_ms
+                    .partition_point(|time| time.total_cmp(&oldest).is_lt());
+                self.sorted_ms.remove(at);
+            }
         }
         self.recent_ms.push_back(work_ms);
+        let at = self
+            .sorted_ms
+            .partition_point(|time| time.total_cmp(&work_ms).is_le());
+        self.sorted_ms.insert(at, work_ms);
         self.count += 1;
     }
 
@@ -265,12 +276,11 @@ impl FrameTimes {
 
     /// A quantile (0 to 1) of the kept frames, nearest rank; 0 when empty.
     pub fn quantile(&self, quantile: f64) -> f64 {
-        let mut times: Vec<f64> = self.recent_ms.iter().copied().collect();
+        let times = &self.sorted_ms;
         if times.is_empty() {
             return 0.0;
         }
         let rank = ((quantile.clamp(0.0, 1.0) * times.len() as f64).ceil() as usize).max(1);
-        // Selection, not a full sort: less work, and much less code in the bundle.
-        *times.select_nth_unstable_by(rank - 1, f64::total_cmp).1
+        times[rank.min(times.len()) - 1]
     }
 }

@@ -199,7 +199,7 @@ fn free_position(scenario: &Scenario, x: f64, y: f64) -> Option<Position> {
         .map(|index| layout.center(cascade_sim::NodeId(index as u32)))
         .collect();
     let wanted = position(x, y)?;
-    // Every grid slot a node fits in, nearest first.
+    // Every grid slot a node fits in.
     let mut slots = Vec::new();
     let (columns, rows) = ((CANVAS_WIDTH / GRID) as i32, (CANVAS_HEIGHT / GRID) as i32);
     for column in 0..=columns {
@@ -210,17 +210,21 @@ fn free_position(scenario: &Scenario, x: f64, y: f64) -> Option<Position> {
         }
     }
     let distance = |at: &Position| (at.x - wanted.x).powi(2) + (at.y - wanted.y).powi(2);
-    slots.sort_unstable_by(|a, b| distance(a).total_cmp(&distance(b)));
-    slots.dedup();
+    // The nearest free one (the first in column order among equally near ones); a search,
+    // not a sort: no sorting code in the page for this.
     [GRID, 0.0]
         .into_iter()
         .find_map(|gap| {
-            slots.iter().copied().find(|at| {
-                taken.iter().all(|center| {
-                    (center.x - at.x).abs() >= NODE_WIDTH + gap
-                        || (center.y - at.y).abs() >= NODE_HEIGHT + gap
+            slots
+                .iter()
+                .copied()
+                .filter(|at| {
+                    taken.iter().all(|center| {
+                        (center.x - at.x).abs() >= NODE_WIDTH + gap
+                            || (center.y - at.y).abs() >= NODE_HEIGHT + gap
+                    })
                 })
-            })
+                .min_by(|a, b| distance(a).total_cmp(&distance(b)))
         })
         .or(Some(wanted))
 }

@@ -810,6 +810,16 @@ fn frame_times_keep_the_last_frames_and_give_quantiles() {
     assert_eq!(times.count(), 1_000);
     assert_eq!(times.quantile(0.5), 49.0);
     assert_eq!(times.quantile(0.95), 94.0);
+    // Only the last 600 count: slow frames long gone do not.
+    for _ in 0..600 {
+        times.record(100.0);
+    }
+    for frame in 0..600 {
+        times.record(f64::from(frame * 7919 % 600) / 10.0);
+    }
+    assert_eq!(times.quantile(0.95), 56.9, "the 570th of 600");
+    assert_eq!(times.quantile(1.0), 59.9);
+    assert_eq!(times.quantile(0.0), 0.0);
     assert_eq!(compact_count(42), "42");
     assert_eq!(compact_count(12_345), "12.3k");
     assert_eq!(cascade::model::words::speed(0.0123), "0.012x");
