@@ -123,11 +123,20 @@ impl Playground {
         result.map(|()| Changed::Run)
     }
 
-    fn replay_story(&mut self, story: &cascade_sim::Story, step: usize) -> Result<(), UiError> {
+    /// The story's scenario at time zero with its seed (no step taken yet).
+    pub(super) fn story_from_time_zero(
+        &mut self,
+        story: &cascade_sim::Story,
+    ) -> Result<(), UiError> {
         self.compare = None;
         self.load(story.scenario.clone())?;
         self.restart(story.seed)?;
         self.preset = super::preset_named(&story.scenario.name);
+        Ok(())
+    }
+
+    fn replay_story(&mut self, story: &cascade_sim::Story, step: usize) -> Result<(), UiError> {
+        self.story_from_time_zero(story)?;
         for (index, part) in story.steps.iter().enumerate().take(step + 1) {
             for command in &part.commands {
                 self.apply_command(&command.0)?;

@@ -51,10 +51,7 @@ impl Playground {
     /// The run at time zero with the first step's commands given.
     fn begin_story(&mut self, reading: &Reading) -> Result<(), UiError> {
         let story = &reading.story;
-        self.compare = None;
-        self.load(story.scenario.clone())?;
-        self.restart(story.seed)?;
-        self.preset = super::preset_named(&story.scenario.name);
+        self.story_from_time_zero(story)?;
         if let Some(first) = story.steps.first() {
             for command in &first.commands {
                 self.apply_command(&command.0)?;
