@@ -27,6 +27,13 @@ async fn app_mounts_and_renders_the_default_scenario() {
     yew::Renderer::<App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
 
+    // The first render is the top bar and the canvas; the panels beside it come after the
+    // first frame (or half a second at the latest).
+    let kill = || {
+        root.query_selector("[data-testid='kill-Payments']")
+            .expect("selector")
+    };
+    assert!(kill().is_none(), "the panels wait for the first frame");
     for name in ["Users", "Orders", "Payments", "Inventory"] {
         let node = root
             .query_selector(&format!("[data-testid='node-{name}']"))
@@ -47,11 +54,27 @@ async fn app_mounts_and_renders_the_default_scenario() {
             .is_some(),
         "the dot layer exists"
     );
-    let kill = root
-        .query_selector("[data-testid='kill-Payments']")
-        .expect("selector")
-        .expect("kill button");
+    for _ in 0..100 {
+        if kill().is_some() {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    let kill = kill().expect("the panels come: a kill button");
     assert_eq!(kill.text_content().as_deref(), Some("Kill"));
+}
+
+/// Waits `ms` milliseconds of the page's timers.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("a timer");
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("the timer fires");
 }
 
 /// The share format in wasm: the version-1 fixture (made natively) opens to the same state,
