@@ -85,7 +85,9 @@ test("a host page on another origin drives the embed, hears it, sizes it and ste
     assert.ok(metrics.succeeded > 0, JSON.stringify(metrics));
     await page.evaluate(() => Cascade.send(document.getElementById("demo"), { type: "subscribe", interval_ms: 0 }));
 
-    // Scrolling the post: the step in the middle of the window is sent to the embed.
+    // Scrolling the post: the step in the middle of the window is sent to the embed. The kill
+    // lands after the first two simulated seconds, so the first second is before it.
+    assert.ok(await eventually(async () => Number.parseFloat((await demo.getByTestId("clock").textContent()).replace("t = ", "")) >= 2));
     await page.locator("#step-kill").scrollIntoViewIfNeeded();
     await page.evaluate(() => document.getElementById("step-kill").scrollIntoView({ block: "center" }));
     assert.ok(await eventually(async () => (await demo.getByTestId("node-Payments").getAttribute("data-state")) === "killed"), "the kill step reached the embed");
