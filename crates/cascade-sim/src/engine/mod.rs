@@ -75,6 +75,9 @@ pub enum RunOutcome {
 /// few hundred megabytes.
 pub const INSTANT_EVENT_LIMIT: u64 = 2_000_000;
 
+/// Events [`Simulation::run_until`] handles per call of its inner loop.
+const TIER_SLICE_EVENTS: u64 = 1_024;
+
 /// Which part of a link a transmission travels on, for drawing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -562,30 +565,50 @@ impl Simulation {
     /// [`INSTANT_EVENT_LIMIT`] events ([`RunOutcome::StuckAtInstant`]), so no call can spin
     /// for ever at one simulated time.
     pub fn run_until(&mut self, limit: SimTime, max_events: u64) -> RunOutcome {
+        // In slices of a separate function: a browser's WebAssembly engine swaps a function's
+        // first, quickly compiled code for its optimised code between calls, never during one
+        // (measured in Chromium: one call for a whole run handled 1.62 M events/s, the same
+        // run in calls of 10 simulated ms 2.06 M, medians of 12 alternating runs). Natively
+        // the extra call every `TIER_SLICE_EVENTS` events costs nothing measurable.
         let mut handled = 0;
         loop {
+            let slice = (max_events - handled).min(TIER_SLICE_EVENTS);
+            let (outcome, done) = self.run_slice(limit, slice);
+            handled += done;
+            if outcome != RunOutcome::BudgetExhausted || handled >= max_events {
+                return outcome;
+            }
+        }
+    }
+
+    /// [`Simulation::run_until`] for at most `max_events` events; also says how many it handled.
+    #[inline(never)]
+    fn run_slice(&mut self, limit: SimTime, max_events: u64) -> (RunOutcome, u64) {
+        let mut handled = 0;
+        let outcome = loop {
             match self.events.peek_time() {
                 None => {
                     self.advance_clock(self.now.max(limit));
-                    return RunOutcome::Idle;
+                    break RunOutcome::Idle;
                 }
                 Some(time) if time > limit => {
                     self.advance_clock(self.now.max(limit));
-                    return RunOutcome::ReachedTime;
+                    break RunOutcome::ReachedTime;
                 }
                 Some(time)
                     if time == self.now
                         && self.events.scheduled_at_current() >= INSTANT_EVENT_LIMIT =>
                 {
-                    return RunOutcome::StuckAtInstant
+                    break RunOutcome::StuckAtInstant
                 }
-                Some(_) if handled >= max_events => return RunOutcome::BudgetExhausted,
+                Some(_) if handled >= max_events => break RunOutcome::BudgetExhausted,
                 Some(_) => {
                     self.step();
                     handled += 1;
                 }
             }
-        }
+        };
+        (outcome, handled)
     }
 
     /// Handles the next event; returns its time, or `None` when nothing is scheduled.

@@ -45,6 +45,41 @@ fn same_scenario_seed_and_commands_give_the_same_trace() {
 }
 
 #[test]
+fn a_budget_stops_a_run_after_exactly_that_many_events_whatever_its_size() {
+    use cascade_sim::RunOutcome;
+    let reference = presets::reference_workload();
+    let whole = {
+        let mut simulation =
+            Simulation::new(&reference, 1, TraceRetention::HashOnly).expect("valid");
+        assert_eq!(
+            simulation.run_until(secs(1), u64::MAX),
+            RunOutcome::ReachedTime
+        );
+        simulation
+    };
+    // Budgets below, at and around the engine's inner slices, and far above them.
+    for budget in [1, 1_023, 1_024, 1_025, 4_096, 10_000, 50_000] {
+        let mut simulation =
+            Simulation::new(&reference, 1, TraceRetention::HashOnly).expect("valid");
+        assert_eq!(
+            simulation.run_until(secs(1), budget),
+            RunOutcome::BudgetExhausted,
+            "{budget}"
+        );
+        assert_eq!(simulation.events_processed(), budget);
+        let mut calls = 1;
+        while simulation.run_until(secs(1), budget) == RunOutcome::BudgetExhausted {
+            calls += 1;
+        }
+        assert_eq!(
+            (simulation.now(), simulation.trace().hash()),
+            (whole.now(), whole.trace().hash()),
+            "{budget}: the same run in {calls} calls"
+        );
+    }
+}
+
+#[test]
 fn golden_trace_hash_is_pinned() {
     let hash = golden_run().trace().hash();
     assert_eq!(hash, GOLDEN_TRACE_HASH, "golden hash changed: {hash:#018x}; if the engine change is deliberate, update GOLDEN_TRACE_HASH in fixtures.rs");
