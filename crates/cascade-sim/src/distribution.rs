@@ -1,5 +1,9 @@
-//! Random durations: service times and network latencies. All math goes through `libm` so native
-//! and wasm builds draw bit-identical samples (the platform `ln` may differ in the last ulp).
+//! Random durations: service times and network latencies. The transcendental functions (`ln`,
+//! `exp`, `cos`, `pow`) go through `libm` so native and wasm builds draw bit-identical samples
+//! (a platform's `ln` may differ in the last ulp). `sqrt` and `floor` are exact operations
+//! (IEEE 754 rounds `sqrt` correctly), the same everywhere: they use the standard library's,
+//! single instructions in wasm, where `libm` (on stable Rust) computes them in software.
+//! (`round` stays `libm`'s: wasm has no instruction for rounding halves away from zero.)
 
 use crate::rng::Pcg32;
 use crate::time::SimDuration;
@@ -207,7 +211,7 @@ fn log_normal_sigma(median_ms: f64, p99_ms: f64) -> f64 {
 /// One standard normal sample (Box-Muller, cosine branch only, so one draw pair per sample keeps
 /// the stream position independent of history).
 fn standard_normal(rng: &mut Pcg32) -> f64 {
-    let radius = libm::sqrt(-2.0 * libm::log(rng.next_f64_nonzero()));
+    let radius = (-2.0 * libm::log(rng.next_f64_nonzero())).sqrt();
     let angle = 2.0 * core::f64::consts::PI * rng.next_f64();
     radius * libm::cos(angle)
 }

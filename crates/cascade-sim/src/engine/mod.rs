@@ -915,7 +915,7 @@ impl Simulation {
         // exact at any allowed rate (the validator caps rates, so time still moves: a gap of
         // zero means two arrivals in the same microsecond).
         let exact_us = gap_us + load.gap_remainder_us;
-        let whole_us = libm::floor(exact_us);
+        let whole_us = exact_us.floor();
         load.gap_remainder_us = exact_us - whole_us;
         let gap = SimDuration::from_micros(whole_us as u64);
         self.events.schedule(
