@@ -89,7 +89,7 @@ pub(super) fn after(
         super::show_fragment(fragment);
     }
     if matches!(action, Action::ToggleRecording) && model.recording().is_some() {
-        if let Err(problem) = super::clip::start() {
+        if let Err(problem) = super::clip::start(model.clip_caption()) {
             // Not recording after all: the model is told, and the person why.
             let _ = model.update(&Action::RecordingRefused(problem));
         }

@@ -24,8 +24,8 @@ pub(crate) struct Clip {
     /// The topology's latest picture, once loaded.
     topology: Rc<RefCell<Option<HtmlImageElement>>>,
     background: String,
-    /// The caption's text and its lines as last wrapped to the clip's width.
-    caption: RefCell<(String, Vec<String>)>,
+    /// The caption (a story's step): its text and its lines wrapped to the clip's width.
+    caption: Option<(String, Vec<String>)>,
     _on_data: Closure<dyn FnMut(web_sys::BlobEvent)>,
 }
 
@@ -42,7 +42,11 @@ fn media_type() -> Option<&'static str> {
 
 impl Clip {
     /// Starts recording what `svg` and `dots` show.
-    pub(crate) fn start(svg: &web_sys::Element, dots: &HtmlCanvasElement) -> Result<Clip, String> {
+    pub(crate) fn start(
+        svg: &web_sys::Element,
+        dots: &HtmlCanvasElement,
+        caption: Option<String>,
+    ) -> Result<Clip, String> {
         let kind = media_type().ok_or("this browser cannot record WebM video")?;
         let document = web_sys::window()
             .and_then(|window| window.document())
@@ -90,12 +94,13 @@ impl Clip {
             chunks,
             topology: Rc::default(),
             background: String::from("white"),
-            caption: RefCell::default(),
+            caption: None,
             _on_data: on_data,
         };
         let mut clip = clip;
         clip.refresh_topology(svg);
-        clip.frame(dots, None);
+        clip.set_caption(caption);
+        clip.frame(dots);
         clip.recorder
             .start_with_time_slice(500)
             .map_err(|_| "the recording did not start")?;
@@ -118,9 +123,31 @@ impl Clip {
         image.set_src(&picture_address(&picture.markup));
     }
 
+    /// The caption's font size, for the clip's width.
+    fn caption_size(&self) -> f64 {
+        (f64::from(self.canvas.width()) / 50.0)
+            .clamp(14.0, 32.0)
+            .round()
+    }
+
+    /// Shows `caption` from now on (wrapped once, when it changes).
+    fn set_caption(&mut self, caption: Option<String>) {
+        if self.caption.as_ref().map(|(text, _)| text) == caption.as_ref() {
+            return;
+        }
+        let size = self.caption_size();
+        self.context
+            .set_font(&format!("{size}px system-ui, sans-serif"));
+        let width = f64::from(self.canvas.width()) - 2.0 * size * 0.8;
+        self.caption = caption.map(|text| {
+            let lines = wrap(&self.context, &text, width, 4);
+            (text, lines)
+        });
+    }
+
     /// Draws this frame: the background, the topology's latest picture, the moving messages,
     /// and the caption (a story's step) over the bottom.
-    pub(crate) fn frame(&self, dots: &HtmlCanvasElement, caption: Option<&str>) {
+    pub(crate) fn frame(&self, dots: &HtmlCanvasElement) {
         let (width, height) = (
             f64::from(self.canvas.width()),
             f64::from(self.canvas.height()),
@@ -139,31 +166,24 @@ impl Clip {
                 .context
                 .draw_image_with_html_canvas_element_and_dw_and_dh(dots, 0.0, 0.0, width, height);
         }
-        if let Some(text) = caption {
-            self.draw_caption(text, width, height);
+        if let Some((_, lines)) = &self.caption {
+            self.draw_caption(lines, width, height);
         }
     }
 
-    /// White text on a dark band across the bottom, wrapped to the width, four lines at most.
-    fn draw_caption(&self, text: &str, width: f64, height: f64) {
+    /// White text on a dark band across the bottom, four lines at most.
+    fn draw_caption(&self, lines: &[String], width: f64, height: f64) {
         let context = &self.context;
-        let size = (width / 50.0).clamp(14.0, 32.0).round();
+        let size = self.caption_size();
         context.set_font(&format!("{size}px system-ui, sans-serif"));
         let margin = size * 0.8;
-        let mut caption = self.caption.borrow_mut();
-        if caption.0 != text {
-            *caption = (
-                text.to_string(),
-                wrap(context, text, width - 2.0 * margin, 4),
-            );
-        }
         let line_height = size * 1.3;
-        let band = caption.1.len() as f64 * line_height + margin;
+        let band = lines.len() as f64 * line_height + margin;
         context.set_fill_style_str("#1f2937");
         context.fill_rect(0.0, height - band, width, band);
         context.set_fill_style_str("#ffffff");
         context.set_text_baseline("top");
-        for (index, line) in caption.1.iter().enumerate() {
+        for (index, line) in lines.iter().enumerate() {
             let _ = context.fill_text(
                 line,
                 margin,
@@ -257,10 +277,10 @@ fn stage() -> Option<(web_sys::Element, HtmlCanvasElement)> {
     Some((svg, dots))
 }
 
-/// Starts recording the main stage.
-pub(crate) fn start() -> Result<(), String> {
+/// Starts recording the main stage, with `caption` under it.
+pub(crate) fn start(caption: Option<String>) -> Result<(), String> {
     let (svg, dots) = stage().ok_or("there is no canvas to record")?;
-    let clip = Clip::start(&svg, &dots)?;
+    let clip = Clip::start(&svg, &dots, caption)?;
     CURRENT.with(|current| *current.borrow_mut() = Some(clip));
     Ok(())
 }
@@ -270,17 +290,18 @@ pub(crate) fn recording() -> bool {
     CURRENT.with(|current| current.borrow().is_some())
 }
 
-/// A frame was drawn: it goes into the recording (with a new picture of the topology when
-/// the numbers were refreshed, and the caption given: a story's step).
-pub(crate) fn frame(refreshed: bool, caption: Option<&str>) {
+/// A frame was drawn: it goes into the recording. When the numbers were refreshed, with a new
+/// picture of the topology and the caption given then (a story's step, or none).
+pub(crate) fn frame(refreshed: bool, caption: Option<String>) {
     CURRENT.with(|current| {
         let mut current = current.borrow_mut();
         let Some(clip) = current.as_mut() else { return };
         let Some((svg, dots)) = stage() else { return };
         if refreshed {
             clip.refresh_topology(&svg);
+            clip.set_caption(caption);
         }
-        clip.frame(&dots, caption);
+        clip.frame(&dots);
     });
 }
 

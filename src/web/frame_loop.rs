@@ -107,14 +107,17 @@ impl FrameLoop {
             drawing_ms: finished_ms - simulated_ms,
         });
         let slowed_to = playground.slowed_to();
-        let caption = if super::clip::recording() {
-            playground.clip_caption()
-        } else {
-            None
-        };
         // A story playing by itself went to its next step, or ended and saved its clip: the
         // page handles that as it handles the person's actions.
         let stepped = matches!(result, Ok(Changed::Run)) || playground.has_download();
+        // A shared run that just opened (or failed to) shows at once, and so does a step.
+        let news = stepped || matches!(result, Ok(Changed::Opened) | Err(_));
+        let refresh = news || self.refreshes.borrow().due(timestamp_ms);
+        let recording = super::clip::recording();
+        // The clip's caption changes with the step, so it is read when the numbers are.
+        let caption = (recording && refresh)
+            .then(|| playground.clip_caption())
+            .flatten();
         drop(playground);
         if stepped {
             super::app::after(
@@ -133,11 +136,8 @@ impl FrameLoop {
             }
         }
         self.work_ms.borrow_mut().record(work_ms);
-        // A shared run that just opened (or failed to) shows at once.
-        let news = stepped || matches!(result, Ok(Changed::Opened) | Err(_));
-        let refresh = news || self.refreshes.borrow().due(timestamp_ms);
-        if super::clip::recording() {
-            super::clip::frame(refresh, caption.as_deref());
+        if recording {
+            super::clip::frame(refresh, caption);
         }
         if refresh {
             self.refreshes.borrow_mut().refreshed(timestamp_ms);
