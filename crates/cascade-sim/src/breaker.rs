@@ -463,6 +463,15 @@ pub struct CircuitBreaker {
     epoch: u64,
 }
 
+/// A duration in milliseconds truncated to whole milliseconds, as Java's `Duration.toMillis()`.
+fn whole_millis(millis: f64) -> SimDuration {
+    if millis.is_finite() && millis > 0.0 {
+        SimDuration::from_micros((millis as u64).saturating_mul(1_000))
+    } else {
+        SimDuration::ZERO
+    }
+}
+
 impl CircuitBreaker {
     /// A breaker in CLOSED (DISABLED when `config.enabled` is false). Call
     /// [`BreakerConfig::validate`] first; out-of-range values are clamped so this never panics.
@@ -478,10 +487,11 @@ impl CircuitBreaker {
             slow_call_duration_threshold: SimDuration::from_millis_f64(
                 config.slow_call_duration_threshold_ms,
             ),
-            wait_duration_in_open: SimDuration::from_millis_f64(config.wait_duration_in_open_ms),
-            max_wait_duration_in_half_open: SimDuration::from_millis_f64(
-                config.max_wait_duration_in_half_open_ms,
-            ),
+            // Resilience4j keeps both waits in whole milliseconds (`Duration.toMillis()`, which
+            // truncates): a wait of 1.9 ms is 1 ms, and a half-open limit under 1 ms sets no
+            // timer at all, so the breaker waits for its trial calls.
+            wait_duration_in_open: whole_millis(config.wait_duration_in_open_ms),
+            max_wait_duration_in_half_open: whole_millis(config.max_wait_duration_in_half_open_ms),
             config,
             phase,
             epoch: 0,
@@ -1031,6 +1041,32 @@ mod tests {
         assert_eq!(breaker.on_result(second, ms(1_600), false), None);
         let reopened = breaker.on_result(third, ms(1_110), false);
         assert_eq!(reopened.map(|t| t.to), Some(BreakerState::Open));
+    }
+
+    #[test]
+    fn waits_are_whole_milliseconds_as_in_resilience4j() {
+        // Opened at 100 ms; 1.9 ms in open is 1 ms, so a call 1.5 ms later is a trial call.
+        let mut breaker = opened(BreakerConfig {
+            wait_duration_in_open_ms: 1.9,
+            ..config()
+        });
+        let (admission, transition) = breaker.try_acquire(SimTime::from_micros(101_500));
+        assert!(admission.is_ok());
+        assert_eq!(transition.map(|t| t.to), Some(BreakerState::HalfOpen));
+        // A half-open limit under 1 ms sets no timer: the breaker waits for its trial calls.
+        let (breaker, _first) = half_opened(BreakerConfig {
+            max_wait_duration_in_half_open_ms: 0.5,
+            ..config()
+        });
+        assert_eq!(breaker.automatic_transition_due(), None);
+        let (breaker, _first) = half_opened(BreakerConfig {
+            max_wait_duration_in_half_open_ms: 2.7,
+            ..config()
+        });
+        assert_eq!(
+            breaker.automatic_transition_due(),
+            Some(SimTime::from_micros(1_103_000))
+        );
     }
 
     #[test]
