@@ -216,8 +216,13 @@ pub enum Jitter {
     /// Exactly the computed delay: synchronised retries, the seed of a retry storm.
     #[default]
     None,
-    /// Uniform in [0, delay].
+    /// Uniform in [0, delay]: the delay is capped first (the AWS Architecture Blog's full
+    /// jitter, botocore).
     Full,
+    /// Uniform in [0, uncapped delay] in whole milliseconds, then capped: the AWS SDK for
+    /// JavaScript v3 (`min(cap, floor(random x base x 2^retries))`), so once the uncapped delay
+    /// passes the cap, a share of the sleeps is exactly the cap.
+    FullThenCap,
     /// delay/2 plus uniform in [0, delay/2].
     Equal,
     /// Uniform in [initial, previous * 3], capped, where "previous" starts at `initial`: the
@@ -256,10 +261,13 @@ impl Backoff {
     /// "previous" sleep is `initial_ms` by definition).
     pub fn delay(&self, retry: u32, previous: SimDuration, rng: &mut Pcg32) -> SimDuration {
         let exponent = f64::from(retry.saturating_sub(1));
-        let computed = (self.initial_ms * libm::pow(self.multiplier, exponent)).min(self.max_ms);
+        let uncapped = self.initial_ms * libm::pow(self.multiplier, exponent);
+        let computed = uncapped.min(self.max_ms);
         let millis = match self.jitter {
             Jitter::None => computed,
             Jitter::Full => rng.next_f64() * computed,
+            // An infinite uncapped delay times a draw of 0 is NaN, whose `min` is the cap.
+            Jitter::FullThenCap => (rng.next_f64() * uncapped).floor().min(self.max_ms),
             Jitter::Equal => computed / 2.0 + rng.next_f64() * computed / 2.0,
             Jitter::Decorrelated => {
                 let previous_ms = if retry <= 1 {
@@ -396,10 +404,30 @@ impl AsyncPolicy {
         }
     }
 
+    /// The smallest delivery limit its broker accepts: 0 when counting redeliveries (a RabbitMQ
+    /// quorum queue with `delivery-limit` 0 dead-letters a message the first time it comes
+    /// back: one delivery), 1 when counting receives (SQS's `maxReceiveCount` is 1 to 1,000).
+    pub fn min_delivery_limit(&self) -> u32 {
+        match self.delivery_limit_counts {
+            DeliveryLimitCounts::Redeliveries => 0,
+            DeliveryLimitCounts::Receives => 1,
+        }
+    }
+
+    /// Switches what the delivery limit counts, raising a limit of 0 to 1 when it comes to
+    /// count receives, which have no 0.
+    pub fn set_delivery_limit_counts(&mut self, counts: DeliveryLimitCounts) {
+        self.delivery_limit_counts = counts;
+        self.delivery_limit = self.delivery_limit.max(self.min_delivery_limit());
+    }
+
     /// Checks the knobs; the message starts with the field name.
     pub fn validate(&self) -> Result<(), String> {
-        if self.delivery_limit == 0 {
-            return Err("delivery_limit: must be at least 1".into());
+        if self.delivery_limit < self.min_delivery_limit() {
+            return Err(
+                "delivery_limit: must be at least 1 when it counts receives (SQS maxReceiveCount)"
+                    .into(),
+            );
         }
         if self.delivery_limit > MAX_DELIVERY_LIMIT {
             return Err(format!(
@@ -491,6 +519,72 @@ mod tests {
             assert!(delay >= 100.0 && delay <= (previous * 3.0f64).min(1_000.0) + 0.001);
             previous = delay;
         }
+    }
+
+    /// The JavaScript SDK's order: draw from the uncapped window, then cap. With a 100 ms base
+    /// doubling to a 20 s cap, the tenth retry's window is 51.2 s, so about 61% of its sleeps
+    /// (1 - 20/51.2) are the cap itself and the rest are whole milliseconds below it.
+    #[test]
+    fn full_jitter_then_cap_piles_up_at_the_cap() {
+        let backoff = Backoff {
+            initial_ms: 100.0,
+            multiplier: 2.0,
+            max_ms: 20_000.0,
+            jitter: Jitter::FullThenCap,
+        };
+        let mut rng = Pcg32::new(4, 2);
+        let tenth: Vec<f64> = (0..10_000)
+            .map(|_| {
+                backoff
+                    .delay(10, SimDuration::ZERO, &mut rng)
+                    .as_millis_f64()
+            })
+            .collect();
+        assert!(tenth.iter().all(|ms| ms.fract() == 0.0 && *ms <= 20_000.0));
+        let at_cap = tenth.iter().filter(|ms| **ms == 20_000.0).count();
+        assert!(
+            (5_900..6_300).contains(&at_cap),
+            "{at_cap} of 10,000 at the cap"
+        );
+        let first: Vec<f64> = (0..1_000)
+            .map(|_| {
+                backoff
+                    .delay(1, SimDuration::ZERO, &mut rng)
+                    .as_millis_f64()
+            })
+            .collect();
+        assert!(first
+            .iter()
+            .all(|ms| ms.fract() == 0.0 && (0.0..100.0).contains(ms)));
+        // Capped first, the same draws never reach the cap.
+        let capped_first = Backoff {
+            jitter: Jitter::Full,
+            ..backoff
+        };
+        let mut rng = Pcg32::new(4, 2);
+        let at_cap = (0..10_000)
+            .filter(|_| {
+                capped_first
+                    .delay(10, SimDuration::ZERO, &mut rng)
+                    .as_millis_f64()
+                    == 20_000.0
+            })
+            .count();
+        assert_eq!(at_cap, 0);
+    }
+
+    #[test]
+    fn only_receives_need_a_delivery_limit_of_one() {
+        let mut policy = AsyncPolicy {
+            delivery_limit: 0,
+            ..AsyncPolicy::default()
+        };
+        assert_eq!(policy.max_deliveries(), 1);
+        policy.set_delivery_limit_counts(DeliveryLimitCounts::Receives);
+        assert_eq!((policy.delivery_limit, policy.max_deliveries()), (1, 1));
+        assert_eq!(policy.validate(), Ok(()));
+        policy.set_delivery_limit_counts(DeliveryLimitCounts::Redeliveries);
+        assert_eq!(policy.delivery_limit, 1, "raising to 1 is not undone");
     }
 
     /// `sleep = min(cap, U(base, sleep * 3))` with sleep starting at base: the first retry is

@@ -59,8 +59,8 @@ pub const SYNC: &[SyncPreset] = &[
     SyncPreset {
         id: "aws-sdk-standard",
         name: "AWS SDK standard retries",
-        source: "AWS SDK standard mode (JavaScript v3): 3 attempts, delay random x min(20 s, \
-                 100 ms x 2^retries so far) (full jitter), retry quota 500 tokens, 5 per retry, \
+        source: "AWS SDK standard mode (JavaScript v3): 3 attempts, delay min(20 s, random x \
+                 100 ms x 2^retries so far) in whole ms (full jitter, then the cap), retry quota 500 tokens, 5 per retry, \
                  10 per retry after a \
                  timeout; a call that succeeds gives back what its retry took, or 1 when it \
                  needed no retry. The SDK sets no call timeout; 2 s here.",
@@ -174,7 +174,7 @@ fn aws_sdk_standard() -> SyncPolicy {
             initial_ms: 100.0,
             multiplier: 2.0,
             max_ms: 20_000.0,
-            jitter: Jitter::Full,
+            jitter: Jitter::FullThenCap,
         },
         retry_budget: Some(RetryBudget::default()),
         ..SyncPolicy::default()

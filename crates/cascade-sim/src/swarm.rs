@@ -254,9 +254,10 @@ fn random_link(rng: &mut Pcg32, from: String, to: String) -> LinkSpec {
             jitter: [
                 Jitter::None,
                 Jitter::Full,
+                Jitter::FullThenCap,
                 Jitter::Equal,
                 Jitter::Decorrelated,
-            ][rng.below(4) as usize],
+            ][rng.below(5) as usize],
         },
         retry_on: RetryOn {
             timeout: rng.chance(0.8),

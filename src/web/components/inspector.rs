@@ -338,6 +338,7 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<Action>) -> Htm
     let jitter_name = |jitter: Jitter| match jitter {
         Jitter::None => "none",
         Jitter::Full => "full",
+        Jitter::FullThenCap => "full, then cap",
         Jitter::Equal => "equal",
         Jitter::Decorrelated => "decorrelated",
     };
@@ -375,10 +376,11 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<Action>) -> Htm
             {knob(Knob { label: "Backoff multiplier", unit: "x", value: sync.backoff.multiplier, min: 1.0, max: 10.0, step: 0.1, slider: false,
                 hint: "1 is a fixed delay (Resilience4j's default); 2 doubles each time.", test_id: "knob-multiplier" },
                 set(|spec, value| spec.sync.backoff.multiplier = value.max(1.0)))}
-            {choice("Jitter", "AWS Architecture Blog: none, full, equal or decorrelated jitter.",
-                &[Jitter::None, Jitter::Full, Jitter::Equal, Jitter::Decorrelated].map(|jitter| (jitter_name(jitter), jitter == sync.backoff.jitter)),
+            {choice("Jitter", "AWS Architecture Blog: none, full, equal or decorrelated jitter. \"Full, then cap\" draws from the uncapped delay and caps the draw, as the AWS SDK for JavaScript v3.",
+                &[Jitter::None, Jitter::Full, Jitter::FullThenCap, Jitter::Equal, Jitter::Decorrelated].map(|jitter| (jitter_name(jitter), jitter == sync.backoff.jitter)),
                 set_text(|spec, value| spec.sync.backoff.jitter = match value {
                     "full" => Jitter::Full,
+                    "full, then cap" => Jitter::FullThenCap,
                     "equal" => Jitter::Equal,
                     "decorrelated" => Jitter::Decorrelated,
                     _ => Jitter::None,
@@ -423,12 +425,12 @@ fn link_knobs(index: usize, link: &LinkSpec, dispatch: &Callback<Action>) -> Htm
                     html! { <button class="small" title={preset.source} data-testid={format!("preset-{}", preset.id)} {onclick}>{preset.name}</button> }
                 }) }
             </p>
-            {knob(Knob { label: "Delivery limit", unit: "", value: policy.delivery_limit.into(), min: 1.0, max: 1_000.0, step: 1.0, slider: false,
-                hint: "Default 20: RabbitMQ quorum queues since 4.0. SQS maxReceiveCount 1-1000.", test_id: "knob-delivery-limit" },
-                set(|spec, value| spec.async_policy.delivery_limit = value.max(1.0) as u32))}
+            {knob(Knob { label: "Delivery limit", unit: "", value: policy.delivery_limit.into(), min: policy.min_delivery_limit().into(), max: 1_000.0, step: 1.0, slider: false,
+                hint: "Default 20: RabbitMQ quorum queues since 4.0 (0: one delivery). SQS maxReceiveCount 1-1000.", test_id: "knob-delivery-limit" },
+                set(|spec, value| spec.async_policy.delivery_limit = value.max(spec.async_policy.min_delivery_limit().into()) as u32))}
             {choice("Delivery limit counts", "RabbitMQ counts redeliveries (limit N: N + 1 deliveries); SQS counts receives (N deliveries).",
                 &[("redeliveries", policy.delivery_limit_counts == DeliveryLimitCounts::Redeliveries), ("receives", policy.delivery_limit_counts == DeliveryLimitCounts::Receives)],
-                set_text(|spec, value| spec.async_policy.delivery_limit_counts = if value == "receives" { DeliveryLimitCounts::Receives } else { DeliveryLimitCounts::Redeliveries }))}
+                set_text(|spec, value| spec.async_policy.set_delivery_limit_counts(if value == "receives" { DeliveryLimitCounts::Receives } else { DeliveryLimitCounts::Redeliveries })))}
             {knob(Knob { label: "Prefetch", unit: "0 = unlimited", value: policy.prefetch.into(), min: 0.0, max: 1_000.0, step: 1.0, slider: false,
                 hint: "Deliveries the broker pushes ahead of the consumer's workers (unacknowledged). Default 250 (Spring AMQP); RabbitMQ recommends 100-300.", test_id: "knob-prefetch" },
                 set(|spec, value| spec.async_policy.prefetch = value.max(0.0) as u32))}

@@ -1492,6 +1492,33 @@ fn a_quorum_queue_delivery_limit_counts_redeliveries() {
     );
 }
 
+/// A quorum queue with `delivery-limit` 0 (RabbitMQ accepts it: only a negative limit is
+/// unlimited) dead-letters a message the first time it comes back: one delivery. SQS's
+/// `maxReceiveCount` has no 0.
+#[test]
+fn a_quorum_queue_delivery_limit_of_zero_delivers_once() {
+    let zero = AsyncPolicy {
+        delivery_limit: 0,
+        delivery_limit_counts: DeliveryLimitCounts::Redeliveries,
+        ..AsyncPolicy::default()
+    };
+    assert_eq!(zero.validate(), Ok(()));
+    let mut sim = poison_run(zero.clone());
+    run_checked(&mut sim, at(1_500));
+    assert_eq!(delivery_times(&sim), [1_001.0]);
+    assert_eq!(
+        dead_letters(&sim),
+        [(1_012.0, 1, DeadLetterReason::DeliveryLimit)]
+    );
+    assert_eq!(queue(&sim, "Worker.queue").metrics.requeued, 0);
+    assert!(AsyncPolicy {
+        delivery_limit_counts: DeliveryLimitCounts::Receives,
+        ..zero
+    }
+    .validate()
+    .is_err());
+}
+
 /// Same, with a 200 ms redelivery delay: deliveries at 1001, 1212, 1423. While it waits the
 /// message is neither ready nor unacked.
 #[test]
