@@ -67,6 +67,42 @@ test("a node drag released outside the canvas ends there, is undoable, and Escap
   await page.close();
 });
 
+test("a node dragged by its edge stays where it was grabbed, and a click that wobbles a pixel still selects", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  const orders = page.getByTestId("node-Orders");
+  const box = await orders.locator("rect").first().boundingBox();
+  const stage = await page.locator("svg.topology").boundingBox();
+  const viewBox = (await page.locator("svg.topology").getAttribute("viewBox")).split(/[ ,]+/).map(Number);
+  const grid = 20 * (stage.width / viewBox[2]);
+  // Grabbed near its left edge and carried 100 px right and 60 px down.
+  const grab = { x: box.x + box.width * 0.08, y: box.y + box.height / 2 };
+  const before = await centre(orders);
+  await page.mouse.move(grab.x, grab.y);
+  await page.mouse.down();
+  await page.mouse.move(grab.x + 50, grab.y + 30, { steps: 5 });
+  await page.mouse.move(grab.x + 100, grab.y + 60, { steps: 5 });
+  const held = await orders.locator("rect").first().boundingBox();
+  assert.ok(Math.abs(held.x + held.width * 0.08 - (grab.x + 100)) < 3, `the grabbed point stays under the pointer mid-drag (${held.x + held.width * 0.08} vs ${grab.x + 100})`);
+  await page.mouse.up();
+  const after = await centre(orders);
+  for (const [axis, moved] of [["x", 100], ["y", 60]]) {
+    const delta = after[axis] - before[axis];
+    assert.ok(Math.abs(delta - moved) <= grid / 2 + 1, `moved ${delta.toFixed(1)} px along ${axis} for a ${moved} px drag (grid ${grid.toFixed(1)} px)`);
+  }
+  // A press, a 2 px wobble and a release is a click: it selects, nothing moves.
+  const now = await centre(orders);
+  await page.mouse.move(now.x, now.y);
+  await page.mouse.down();
+  await page.mouse.move(now.x + 2, now.y + 1, { steps: 2 });
+  await page.mouse.up();
+  await page.getByTestId("inspector").waitFor();
+  const still = await centre(orders);
+  assert.ok(Math.abs(still.x - now.x) < 1 && Math.abs(still.y - now.y) < 1, "a click does not move the node");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test("shortcuts work at page level whatever button was clicked last", async () => {
   const page = await openPlayground();
   // Clicking Kill leaves the focus on a button: Space must still pause, not revive.
@@ -76,6 +112,14 @@ test("shortcuts work at page level whatever button was clicked last", async () =
   await page.keyboard.press(" ");
   assert.equal((await page.getByTestId("play").textContent()).trim(), "Play", "space paused");
   assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed", "and did not revive Payments");
+  // A button reached with the keyboard is pressed by Space, as everywhere else.
+  await page.getByTestId("kill-Payments").focus();
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), "kill-Payments");
+  await page.keyboard.press(" ");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "up", "Space revived Payments");
+  assert.equal((await page.getByTestId("play").textContent()).trim(), "Play", "and left the run paused");
   // After "+ Service", Space plays instead of adding another service.
   await page.getByTestId("palette-service").click();
   await page.getByTestId("node-Service 1").waitFor();
@@ -161,6 +205,15 @@ test("notes float over the page without moving it, and fade by themselves", asyn
   await page.screenshot({ path: join(screenshots, "note-floating.png") });
   const gone = await eventually(async () => (await page.getByTestId("message").count()) === 0, 7000);
   assert.ok(gone, "the note went by itself within 6 s");
+  // A click on "+ Queue" explains itself in a note over the palette; the drag it asks for
+  // then works at once, through the note.
+  await page.getByTestId("palette-queue").click();
+  await note.waitFor();
+  const queue = await centre(page.getByTestId("palette-queue"));
+  const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.closest("[data-testid]")?.dataset.testid, queue);
+  assert.equal(hit, "palette-queue", "the note does not cover the palette");
+  await drag(page, queue, await centre(page.getByTestId("link-0")));
+  assert.equal((await page.getByTestId("link-0-kind").textContent()).trim(), "async", "the queue went onto the link");
   await page.close();
 });
 

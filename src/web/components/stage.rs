@@ -18,8 +18,15 @@ enum Gesture {
     /// A palette block is being carried to the canvas from where the pointer went down (in
     /// client pixels: a release within a few pixels of it is a click, not a drop).
     Add(Block, (i32, i32)),
-    /// A node is being dragged; `moved` once it left its place.
-    Move { name: String, moved: bool },
+    /// A node is being dragged: where the pointer went down (client pixels: until it goes
+    /// past a click's slop, a release is a click), where on the node it holds it (world units
+    /// from the centre, kept through the drag), and `moved` once it left its place.
+    Move {
+        name: String,
+        start: (i32, i32),
+        grab: Point,
+        moved: bool,
+    },
     /// A link is being drawn from a node to the pointer.
     Connect { from: String, to: Point },
     /// Two fingers on the canvas: their distance and middle (client pixels) last time.
@@ -254,14 +261,23 @@ pub fn Stage(props: &StageProps) -> Html {
                         });
                     }
                 }
-                Gesture::Move { name, moved } => {
-                    *moved = true;
-                    let name = name.clone();
+                Gesture::Move {
+                    name,
+                    start,
+                    grab,
+                    moved,
+                } => {
+                    let (dx, dy) = (event.client_x() - start.0, event.client_y() - start.1);
+                    *moved |= dx * dx + dy * dy > CLICK_SLOP_PX * CLICK_SLOP_PX;
+                    if !*moved {
+                        return;
+                    }
+                    let (name, grab) = (name.clone(), *grab);
                     drop(current);
                     dispatch.emit(Action::PreviewMove {
                         name,
-                        x: point.x,
-                        y: point.y,
+                        x: point.x - grab.x,
+                        y: point.y - grab.y,
                     });
                 }
                 Gesture::Connect { to, .. } => {
@@ -312,14 +328,23 @@ pub fn Stage(props: &StageProps) -> Html {
                         Action::Drop { block, x, y }
                     }
                 }
-                Gesture::Move { name, moved: true } => {
-                    Action::Edit(Box::new(crate::model::editor::Edit::Move { name, x, y }))
-                }
+                Gesture::Move {
+                    name,
+                    grab,
+                    moved: true,
+                    ..
+                } => Action::Edit(Box::new(crate::model::editor::Edit::Move {
+                    name,
+                    x: x - grab.x,
+                    y: y - grab.y,
+                })),
                 // Shift+click adds a node to the selection (or takes it out).
-                Gesture::Move { name, moved: false } if event.shift_key() => {
-                    Action::SelectAlso(name)
-                }
-                Gesture::Move { name, moved: false } => Action::Select(Some(Selection::Node(name))),
+                Gesture::Move {
+                    name, moved: false, ..
+                } if event.shift_key() => Action::SelectAlso(name),
+                Gesture::Move {
+                    name, moved: false, ..
+                } => Action::Select(Some(Selection::Node(name))),
                 Gesture::Area { from, .. } => {
                     redraw.force_update();
                     Action::SelectArea {
@@ -349,7 +374,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 .retain(|(id, _)| *id != event.pointer_id());
         })
     };
-    let node_down = |name: &str| {
+    let node_down = |name: &str, center: Point| {
         let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
         let (space_held, touches) = (space_held.clone(), touches.clone());
         Callback::from(move |event: PointerEvent| {
@@ -380,8 +405,15 @@ pub fn Stage(props: &StageProps) -> Html {
                 };
                 return;
             }
+            // Held where it was grabbed: the node keeps its offset from the pointer.
+            let grab = canvas_point(&svg, &camera, &event).map_or(Point::default(), |at| Point {
+                x: at.x - center.x,
+                y: at.y - center.y,
+            });
             *gesture.borrow_mut() = Gesture::Move {
                 name: name.clone(),
+                start: (event.client_x(), event.client_y()),
+                grab,
                 moved: false,
             };
         })
@@ -614,7 +646,7 @@ pub fn Stage(props: &StageProps) -> Html {
                     link_view(link, onclick, focusable(view.nodes.len() + link.index))
                 }) }
                 { for view.nodes.iter().enumerate().map(|(index, node)| {
-                    let handlers = editable.then(|| (node_down(&node.name), handle_down(&node.name)));
+                    let handlers = editable.then(|| (node_down(&node.name, node.center), handle_down(&node.name)));
                     node_view(node, handlers, focusable(index))
                 }) }
                 { for view.pins.iter().map(pin_view) }
