@@ -1,5 +1,6 @@
 //! The page's keyboard: one listener for the whole page, wherever the focus is (a button that
-//! was clicked keeps no key of its own), except in form fields, which keep their keys. Which
+//! was clicked keeps no key of its own), except in form fields, which keep their keys, and
+//! Space on a button the keyboard focused, which presses it. Which
 //! key means which action is `crate::shortcuts`; this only reads the event, the focus and the
 //! selection, and holds Space (it plays or pauses on release, unless it was held to pan).
 
@@ -14,8 +15,9 @@ use yew::Callback;
 /// Whether Space is held, and whether it was used to drag the view while held.
 pub(crate) type SpaceHold = Rc<(Cell<bool>, Cell<bool>)>;
 
-/// The listeners (key down, key up, and what forgets a held Space); dropping them stops them.
-pub(crate) type Listeners = (EventListener, EventListener, [EventListener; 2]);
+/// The listeners (key down, key up, what forgets a held Space, and a pointer press); dropping
+/// them stops them.
+pub(crate) type Listeners = (EventListener, EventListener, [EventListener; 3]);
 
 /// Starts listening to the page's keys.
 pub(crate) fn listen(
@@ -34,6 +36,24 @@ pub(crate) fn listen(
                 matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
             })
     };
+    // Space presses a button that the keyboard focused (Tab), the standard way to press one;
+    // on a button that a click left focused, it plays or pauses. (`:focus-visible` cannot tell
+    // them apart: any key press makes the focused button match it.)
+    let tabbed = Rc::new(Cell::new(false));
+    let presses_a_button = {
+        let tabbed = tabbed.clone();
+        move |event: &web_sys::KeyboardEvent| {
+            tabbed.get()
+                && event
+                    .target()
+                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|element| {
+                        matches!(element.tag_name().as_str(), "BUTTON" | "SUMMARY")
+                    })
+        }
+    };
+    let presses_on_up = presses_a_button.clone();
+    let (tabbed_by_key, tabbed_by_pointer) = (tabbed.clone(), tabbed);
     let (space_down, space_up) = (space.clone(), space.clone());
     let dispatch_up = dispatch.clone();
     web_sys::window().map(|window| {
@@ -43,11 +63,17 @@ pub(crate) fn listen(
             let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                 return;
             };
+            if event.key() == "Tab" {
+                tabbed_by_key.set(true);
+            }
             if event.key() == "Escape" {
                 // Closes the Share or Embed panel wherever the focus is.
                 dispatch.emit(Action::ClosePanel);
             }
             if in_a_field(event) {
+                return;
+            }
+            if event.key() == " " && presses_a_button(event) {
                 return;
             }
             if event.key() == " " && !(event.ctrl_key() || event.meta_key() || event.alt_key()) {
@@ -113,7 +139,7 @@ pub(crate) fn listen(
         // Space on key up: play or pause (a focused button must not be pressed by it).
         let up = EventListener::new_with_options(&window, "keyup", options, move |event| {
             if let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() {
-                if event.key() == " " && !in_a_field(event) {
+                if event.key() == " " && !in_a_field(event) && !presses_on_up(event) {
                     event.prevent_default();
                     let (held, panned) = (space_up.0.replace(false), space_up.1.get());
                     if held && !panned {
@@ -131,6 +157,15 @@ pub(crate) fn listen(
                 space_lost.1.set(false);
             })
         });
-        (down, up, blur)
+        // A pointer press: whatever it focuses was not reached with the keyboard. Heard in the
+        // capture phase, before the canvas stops the event.
+        let pressed = EventListener::new_with_options(
+            &window,
+            "pointerdown",
+            EventListenerOptions::run_in_capture_phase(),
+            move |_| tabbed_by_pointer.set(false),
+        );
+        let [blur, contextmenu] = blur;
+        (down, up, [blur, contextmenu, pressed])
     })
 }
