@@ -835,8 +835,14 @@ fn the_compare_view_keeps_both_sides_in_step() {
     let mut playground = playground("frozen-dependency");
     act(&mut playground, Action::SetSpeed(10.0));
     frames(&mut playground, 5, 100.0);
+    let card = playground.story();
     assert_eq!(act(&mut playground, Action::ToggleCompare), Changed::Run);
     assert!(playground.comparing());
+    assert_eq!(
+        (playground.story().title, playground.story().description),
+        (card.title, card.description),
+        "the story card names the scenario compared, as its text describes it"
+    );
     assert_eq!(
         playground.now(),
         SimTime::ZERO,

@@ -435,6 +435,40 @@ fn a_click_on_a_line_while_a_story_plays_takes_over_and_a_held_step_is_not_slow_
     assert!(!reader.story_playing(), "the person took over");
 }
 
+/// The step asks for the Orders -> Payments line to be clicked: a click on it switches the
+/// link even right on a message passing there (elsewhere, that click shows the message's path).
+#[test]
+fn a_click_the_step_asks_for_lands_on_the_line_not_on_a_message_over_it() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    act(&mut reader, Action::NextStep);
+    act(&mut reader, Action::NextStep);
+    assert!(reader.reading().expect("reading").waiting_for.is_some());
+    act(&mut reader, Action::SetSpeed(1.0));
+    act(&mut reader, Action::TogglePlay);
+    let point = (0..600)
+        .find_map(|_| {
+            frames(&mut reader, 1, FRAME_MS);
+            let (layout, in_flight, now) = reader.main_mut().frame();
+            in_flight
+                .iter()
+                .find(|message| message.request.0 != 0 && message.link.index() == 1)
+                .map(|message| layout.in_flight_position(message, now))
+        })
+        .expect("a message on the Orders -> Payments line within 10 s");
+    act(&mut reader, Action::TogglePlay);
+    act(
+        &mut reader,
+        Action::ClickAt {
+            x: point.x,
+            y: point.y,
+        },
+    );
+    assert_eq!(reader.inspected(), None, "no request path opened");
+    assert_eq!(reader.main().scenario().links[1].kind, LinkKind::Async);
+    assert_eq!(reader.reading().expect("reading").waiting_for, None);
+}
+
 /// Checkout in two steps, the second of which cannot be taken: Payments is killed twice.
 fn a_story_that_breaks() -> Story {
     let kill = || {

@@ -450,13 +450,22 @@ impl Playground {
     }
 
     /// A click on the canvas background: a message shows its request's path, a link switches
-    /// kind, anything else clears the selection.
+    /// kind, anything else clears the selection. A story step that asks for a link to be
+    /// switched gives its line's clicks to the link, even where a message passes under them.
     pub(super) fn click_at(&mut self, point: Point) -> Result<Changed, UiError> {
-        if let Some(request) = self.main.request_near(point) {
-            self.inspected = Some(request);
-            return Ok(Changed::View);
+        let link = self.link_at(point);
+        let asked_for = match self.reading.as_ref().and_then(|reading| reading.until()) {
+            Some(Command::SetLinkKind { link: asked, .. }) => Some(*asked as usize),
+            _ => None,
+        };
+        let on_asked_line = link.is_some() && link == asked_for;
+        if !on_asked_line {
+            if let Some(request) = self.main.request_near(point) {
+                self.inspected = Some(request);
+                return Ok(Changed::View);
+            }
         }
-        match self.link_at(point) {
+        match link {
             Some(_) if self.page.readonly => Err(UiError::ReadOnly),
             Some(link) => {
                 let kind = self.link_kind(link)?;

@@ -193,9 +193,14 @@ impl Playground {
         Figures::of(&self.main)
     }
 
-    /// The story card.
+    /// The story card: while comparing, of the scenario compared (the sides' own names are
+    /// over their figures).
     pub fn story(&self) -> Story {
-        Story::of(&self.main)
+        let mut story = Story::of(&self.main);
+        if let Some(compare) = &self.compare {
+            story.title.clone_from(&compare.compared.name);
+        }
+        story
     }
 
     /// The six live charts (the last two follow the selection).
