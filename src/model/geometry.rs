@@ -397,6 +397,32 @@ impl Camera {
         .checked()
     }
 
+    /// Panned as little as needed, the zoom kept, to bring the world rectangle
+    /// `(left, top, right, bottom)` into view with a margin; centred on it when it is larger
+    /// than the view. (A story's step shows what it points at on a phone's narrow stage.)
+    pub fn showing(self, (left, top, right, bottom): (f64, f64, f64, f64)) -> Camera {
+        let (_, _, width, height) = self.view_box();
+        let axis = |middle: f64, half_view: f64, low: f64, high: f64| {
+            let margin = FIT_MARGIN.min(half_view / 2.0);
+            let (low, high) = (low - margin, high + margin);
+            if high - low >= 2.0 * half_view {
+                (low + high) / 2.0
+            } else if low < middle - half_view {
+                low + half_view
+            } else if high > middle + half_view {
+                high - half_view
+            } else {
+                middle
+            }
+        };
+        Camera {
+            x: axis(self.x, width / 2.0, left, right),
+            y: axis(self.y, height / 2.0, top, bottom),
+            ..self
+        }
+        .checked()
+    }
+
     /// The view that shows every node of `layout`, as large as fits (never beyond 1).
     pub fn fit(layout: &Layout) -> Camera {
         let Some((left, top, right, bottom)) = layout.bounds() else {

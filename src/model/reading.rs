@@ -48,6 +48,38 @@ pub struct Pin {
     pub half_height: f64,
 }
 
+impl Pin {
+    /// The world rectangle `(left, top, right, bottom)` the note covers, its words included,
+    /// as the stage draws it (`pin_view`: a highlight's words under it, an arrow's up and to
+    /// the left, a callout's box above), taking 7 canvas units a character.
+    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+        let (x, y, w, h) = (self.at.x, self.at.y, self.half_width, self.half_height);
+        let words = self
+            .text
+            .as_deref()
+            .map_or(0.0, |text| text.chars().count() as f64 * 7.0);
+        let (left, top, right, bottom) = (x - w - 8.0, y - h - 8.0, x + w + 8.0, y + h + 8.0);
+        match self.kind {
+            AnnotationKind::Highlight => (
+                left.min(x - words / 2.0),
+                top,
+                right.max(x + words / 2.0),
+                bottom.max(y + h + 30.0),
+            ),
+            AnnotationKind::Arrow => (left.min(x - w - 74.0 - words), y - h - 70.0, right, bottom),
+            AnnotationKind::Callout => {
+                let half = (words + 20.0).clamp(60.0, 320.0) / 2.0;
+                (
+                    left.min(x - half),
+                    y - h - 48.0,
+                    right.max(x + half),
+                    bottom,
+                )
+            }
+        }
+    }
+}
+
 impl Reading {
     /// The step's command the reader is asked to give, if any.
     pub fn until(&self) -> Option<&Command> {

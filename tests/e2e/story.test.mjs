@@ -151,3 +151,29 @@ test("on a 360 px phone the story comes right after the canvas and its timeline,
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("in a 360 px embed, the step that asks for a line shows the line and its note, and a tap on it switches it", async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 360, height: 480 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(`${shared.server.url}?embed=1&story=checkout`);
+  await page.getByTestId("story-next").waitFor();
+  await page.getByTestId("story-next").tap();
+  await page.getByTestId("story-next").tap();
+  assert.equal((await page.getByTestId("story-progress").textContent()).trim(), "3 / 5");
+  const stage = await page.locator("svg.topology").boundingBox();
+  const inside = (box) => box.x >= stage.x - 1 && box.y >= stage.y - 1 && box.x + box.width <= stage.x + stage.width + 1 && box.y + box.height <= stage.y + stage.height + 1;
+  const pins = page.getByTestId("pin");
+  assert.ok((await pins.count()) > 0);
+  for (let i = 0; i < (await pins.count()); i++) {
+    assert.ok(inside(await pins.nth(i).boundingBox()), `note ${i} (its words too) is on the canvas`);
+  }
+  await page.screenshot({ path: join(screenshots, "embed-story-360.png") });
+  // The line the step asks for, where its middle is on screen.
+  const line = await page.getByTestId("link-1").boundingBox();
+  assert.ok(inside({ x: line.x + line.width / 2, y: line.y + line.height / 2, width: 0, height: 0 }), "the line is on the canvas");
+  await page.touchscreen.tap(line.x + line.width / 2, line.y + line.height / 2);
+  await eventually(async () => (await page.getByTestId("story-asks").count()) === 0, 3000);
+  assert.equal(await page.getByTestId("story-asks").count(), 0, "the step got what it asked for");
+  assert.ok(await page.getByTestId("story-next").isEnabled(), "and the reader can go on");
+  await context.close();
+});

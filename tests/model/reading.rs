@@ -469,6 +469,67 @@ fn a_click_the_step_asks_for_lands_on_the_line_not_on_a_message_over_it() {
     assert_eq!(reader.reading().expect("reading").waiting_for, None);
 }
 
+/// On a phone's narrow stage only part of the canvas is in view: a step brings what it
+/// points at into view (the zoom kept, so its text stays readable).
+#[test]
+fn a_step_brings_what_it_points_at_into_a_narrow_view() {
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::SetStageWidth(360.0));
+    act(&mut reader, Action::OpenStory(Box::new(a_story())));
+    let zoom = reader.camera().zoom;
+    act(&mut reader, Action::NextStep);
+    act(&mut reader, Action::NextStep);
+    let pins = reader.stage(false).pins;
+    assert_eq!(pins.len(), 1, "the Orders -> Payments line is highlighted");
+    assert_pins_in_view(&mut reader);
+    assert_eq!(reader.camera().zoom, zoom);
+    // Every step of every built-in story, on a phone: its notes, words included, are in view.
+    for id in cascade_sim::stories::ALL {
+        let story = cascade_sim::stories::by_id(id).expect("a story");
+        let mut phone = playground("checkout");
+        act(&mut phone, Action::SetStageWidth(360.0));
+        act(&mut phone, Action::OpenStory(Box::new(story.clone())));
+        for step in 0..story.steps.len() {
+            act(&mut phone, Action::GoToStep(step));
+            assert_pins_in_view(&mut phone);
+        }
+    }
+}
+
+/// Every note of the step in view, or, when together they are larger than the view, the view
+/// centred on them.
+fn assert_pins_in_view(reader: &mut Playground) {
+    let (left, top, width, height) = reader.camera().view_box();
+    let pins = reader.stage(false).pins;
+    let Some((l, t, r, b)) = pins
+        .iter()
+        .map(|pin| pin.bounds())
+        .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
+    else {
+        return;
+    };
+    if r - l > width || b - t > height {
+        let camera = reader.camera();
+        assert!(
+            (r - l <= width || (camera.x - (l + r) / 2.0).abs() < 1e-6)
+                && (b - t <= height || (camera.y - (t + b) / 2.0).abs() < 1e-6),
+            "notes over {:?} larger than the view {:?}, which is not centred on them",
+            (l, t, r, b),
+            (left, top, width, height)
+        );
+        return;
+    }
+    for pin in pins {
+        let (l, t, r, b) = pin.bounds();
+        assert!(
+            l >= left && r <= left + width && t >= top && b <= top + height,
+            "{pin:?} covers {:?}, the view is {:?}",
+            (l, t, r, b),
+            (left, top, width, height)
+        );
+    }
+}
+
 /// Checkout in two steps, the second of which cannot be taken: Payments is killed twice.
 fn a_story_that_breaks() -> Story {
     let kill = || {

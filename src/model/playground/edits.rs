@@ -6,6 +6,7 @@ use super::{other_kind, Compare, Playground};
 use crate::model::action::{Block, Changed, Fault, Selection, UiError};
 use crate::model::editor::{Change, Edit, History};
 use crate::model::geometry::Point;
+use crate::model::reading::Pin;
 use crate::model::replay::REPLAY_SLICE_EVENTS;
 use crate::model::runner::Runner;
 use cascade_sim::{Command, CommandError, LinkKind, NodeState, RunOutcome, Scenario, SimTime};
@@ -119,7 +120,19 @@ impl Playground {
         let reading = self.reading.take().ok_or(UiError::NoStory(String::new()))?;
         let step = step.min(reading.story.steps.len().saturating_sub(1));
         let result = self.replay_story(&reading.story, step);
-        self.reading = Some(crate::model::reading::Reading { step, ..reading });
+        let reading = crate::model::reading::Reading { step, ..reading };
+        // What the step points at comes into view (a narrow stage shows part of the canvas).
+        let pinned = reading
+            .pins(self.main.layout())
+            .iter()
+            .map(Pin::bounds)
+            .reduce(|(l, t, r, b), (left, top, right, bottom)| {
+                (l.min(left), t.min(top), r.max(right), b.max(bottom))
+            });
+        if let Some(area) = pinned {
+            self.camera = self.camera.showing(area);
+        }
+        self.reading = Some(reading);
         result.map(|()| Changed::Run)
     }
 

@@ -207,6 +207,7 @@ pub(super) fn link_view(
 
 /// A note a story pins to the canvas: a ring around what it is about, an arrow pointing at
 /// it, or a callout with its words above it.
+/// (`Pin::bounds` is the area this covers: keep the two together.)
 pub fn pin_view(pin: &crate::model::reading::Pin) -> Html {
     use cascade_sim::AnnotationKind;
     let (x, y) = (pin.at.x, pin.at.y);
