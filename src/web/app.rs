@@ -424,7 +424,7 @@ pub fn App() -> Html {
                         </div>
                         <p class="hint">{"The charts, the figures on the right and the log follow the sync side; both sides get every fault you apply."}</p>
                     } else {
-                        <Stage view={view.clone()} {camera} canvas={canvas.clone()} dispatch={dispatch.clone()} editable=true />
+                        <Stage view={view.clone()} {camera} canvas={canvas.clone()} dispatch={dispatch.clone()} editable=true story_open={model.reading().is_some()} />
                     }
                     {timeline_bar(&model.timeline(), &dispatch)}
                     if complete {

@@ -19,6 +19,28 @@ pub(crate) type SpaceHold = Rc<(Cell<bool>, Cell<bool>)>;
 /// them stops them.
 pub(crate) type Listeners = (EventListener, EventListener, [EventListener; 3]);
 
+thread_local! {
+    /// Whether the focus last moved with the keyboard (Tab) rather than a pointer press.
+    static TABBED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the focused element was reached with the keyboard (Tab, then the canvas's arrow
+/// keys), not pressed with a pointer.
+pub(crate) fn focus_from_keyboard() -> bool {
+    TABBED.get()
+}
+
+/// Space presses a button that the keyboard focused (Tab), the standard way to press one; on a
+/// button that a click left focused, it plays or pauses. (`:focus-visible` cannot tell them
+/// apart: any key press makes the focused button match it.)
+fn presses_a_button(event: &web_sys::KeyboardEvent) -> bool {
+    focus_from_keyboard()
+        && event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|element| matches!(element.tag_name().as_str(), "BUTTON" | "SUMMARY"))
+}
+
 /// Starts listening to the page's keys.
 pub(crate) fn listen(
     playground: &Rc<RefCell<Playground>>,
@@ -36,24 +58,6 @@ pub(crate) fn listen(
                 matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
             })
     };
-    // Space presses a button that the keyboard focused (Tab), the standard way to press one;
-    // on a button that a click left focused, it plays or pauses. (`:focus-visible` cannot tell
-    // them apart: any key press makes the focused button match it.)
-    let tabbed = Rc::new(Cell::new(false));
-    let presses_a_button = {
-        let tabbed = tabbed.clone();
-        move |event: &web_sys::KeyboardEvent| {
-            tabbed.get()
-                && event
-                    .target()
-                    .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|element| {
-                        matches!(element.tag_name().as_str(), "BUTTON" | "SUMMARY")
-                    })
-        }
-    };
-    let presses_on_up = presses_a_button.clone();
-    let (tabbed_by_key, tabbed_by_pointer) = (tabbed.clone(), tabbed);
     let (space_down, space_up) = (space.clone(), space.clone());
     let dispatch_up = dispatch.clone();
     web_sys::window().map(|window| {
@@ -64,7 +68,7 @@ pub(crate) fn listen(
                 return;
             };
             if event.key() == "Tab" {
-                tabbed_by_key.set(true);
+                TABBED.set(true);
             }
             if event.key() == "Escape" {
                 // Closes the Share or Embed panel wherever the focus is.
@@ -104,7 +108,11 @@ pub(crate) fn listen(
                 shift: event.shift_key(),
                 alt: event.alt_key(),
                 text_selected,
-                reading: playground.borrow().reading().is_some() && !on_canvas_or_scrubber,
+                // On the canvas, the arrow keys move along its items when the keyboard
+                // brought the focus there; after a click on a node or a line they turn the
+                // story's pages.
+                reading: playground.borrow().reading().is_some()
+                    && !(on_canvas_or_scrubber && focus_from_keyboard()),
             };
             // A node or link focused on the canvas is what fault keys act on; else
             // the selection.
@@ -139,7 +147,7 @@ pub(crate) fn listen(
         // Space on key up: play or pause (a focused button must not be pressed by it).
         let up = EventListener::new_with_options(&window, "keyup", options, move |event| {
             if let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() {
-                if event.key() == " " && !in_a_field(event) && !presses_on_up(event) {
+                if event.key() == " " && !in_a_field(event) && !presses_a_button(event) {
                     event.prevent_default();
                     let (held, panned) = (space_up.0.replace(false), space_up.1.get());
                     if held && !panned {
@@ -163,7 +171,7 @@ pub(crate) fn listen(
             &window,
             "pointerdown",
             EventListenerOptions::run_in_capture_phase(),
-            move |_| tabbed_by_pointer.set(false),
+            move |_| TABBED.set(false),
         );
         let [blur, contextmenu] = blur;
         (down, up, [blur, contextmenu, pressed])

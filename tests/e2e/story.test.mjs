@@ -152,6 +152,27 @@ test("on a 360 px phone the story comes right after the canvas and its timeline,
   await context.close();
 });
 
+test("after a click on the canvas the arrow keys turn the story's pages; after Tab they walk the canvas", async () => {
+  const page = await openPage(shared.browser, `${shared.server.url}?story=checkout`);
+  await page.getByTestId("story-reader").waitFor();
+  await page.getByTestId("node-Orders").click();
+  await page.keyboard.press("ArrowRight");
+  assert.ok(await eventually(async () => (await progress(page)) === "Step 2 of 5"), "→ went on");
+  await page.keyboard.press("ArrowLeft");
+  assert.ok(await eventually(async () => (await progress(page)) === "Step 1 of 5"), "← went back");
+  // Into the canvas with the keyboard: the arrows move along its items, the story stays.
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab");
+  const focused = () => page.evaluate(() => document.activeElement.getAttribute("data-item"));
+  const before = await focused();
+  assert.notEqual(before, null, "Tab came back to the canvas");
+  await page.keyboard.press("ArrowRight");
+  assert.notEqual(await focused(), before, "→ moved along the canvas");
+  assert.equal(await progress(page), "Step 1 of 5", "and left the story where it was");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test("in a 360 px embed, the step that asks for a line shows the line and its note, and a tap on it switches it", async () => {
   const context = await shared.browser.newContext({ viewport: { width: 360, height: 480 }, hasTouch: true, isMobile: true });
   const page = await context.newPage();

@@ -162,7 +162,7 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                     </div>
                 </div>
             } else {
-                <Stage view={props.view.clone()} camera={props.camera} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} />
+                <Stage view={props.view.clone()} camera={props.camera} canvas={props.canvas.clone()} dispatch={dispatch.clone()} {switchable} story_open={props.reading.is_some()} />
             }
             {caption}
             {bar}

@@ -65,6 +65,9 @@ pub struct StageProps {
     /// What screen readers call this stage (two side by side must differ).
     #[prop_or(AttrValue::Static("Topology"))]
     pub label: AttrValue,
+    /// A story is being read: after a click on the canvas, ← and → turn its pages.
+    #[prop_or_default]
+    pub story_open: bool,
 }
 
 /// How the SVG maps the camera's view box onto its box on screen (`xMidYMid meet`: the
@@ -543,6 +546,7 @@ pub fn Stage(props: &StageProps) -> Html {
     let on_key = {
         let (svg, dispatch, view, editable) =
             (svg.clone(), dispatch.clone(), props.view.clone(), editable);
+        let story_open = props.story_open;
         Callback::from(move |event: KeyboardEvent| {
             let Some(current) = event
                 .target()
@@ -553,6 +557,14 @@ pub fn Stage(props: &StageProps) -> Html {
                 return;
             };
             let count = view.nodes.len() + view.links.len();
+            let story_keys = matches!(event.key().as_str(), "ArrowLeft" | "ArrowRight")
+                && story_open
+                && !crate::web::keys::focus_from_keyboard();
+            if story_keys {
+                // A click put the focus here: the arrows turn the story's pages (the page's
+                // key handler), not the focus.
+                return;
+            }
             let next = match event.key().as_str() {
                 "ArrowRight" | "ArrowDown" => (current + 1) % count.max(1),
                 "ArrowLeft" | "ArrowUp" => (current + count.max(1) - 1) % count.max(1),
