@@ -302,7 +302,6 @@ impl Action {
                 | Action::FitView
                 | Action::SetStageWidth(_)
                 | Action::SetLogFilter(_)
-                | Action::PreviewMove { .. }
                 | Action::CancelPreview
                 | Action::OpenShare
                 | Action::OpenEmbed
@@ -414,7 +413,10 @@ impl fmt::Display for UiError {
             UiError::NothingToRedo => f.write_str("nothing to redo"),
             UiError::NoPreset(id) => write!(f, "There is no preset called {id:?}."),
             UiError::BadSpeed => f.write_str("speed must be a positive number"),
-            UiError::BadSeed(text) => write!(f, "{text:?} is not a seed: use a whole number"),
+            UiError::BadSeed(text) => write!(
+                f,
+                "{text:?} is not a seed: use a whole number from 0 to 18446744073709551615"
+            ),
             UiError::Missing(what) | UiError::Edit(what) => f.write_str(what),
             UiError::Scenario(error) => write!(f, "{error}"),
             UiError::Command(error) => write!(f, "{error}"),

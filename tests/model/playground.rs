@@ -79,8 +79,8 @@ fn frames_advance_by_the_speed_clamp_big_gaps_and_stop_while_paused() {
     );
     assert_eq!(
         playground.notice(),
-        Some("\"forty\" is not a seed: use a whole number"),
-        "a refusal is said on the page"
+        Some("\"forty\" is not a seed: use a whole number from 0 to 18446744073709551615"),
+        "a refusal is said on the page, with the range (-5 is a whole number too)"
     );
     act(&mut playground, Action::SetSeed(" 7 ".into()));
     assert_eq!(playground.main().seed(), 7);
@@ -213,6 +213,18 @@ fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
         })),
     );
     assert_eq!(playground.now(), later, "a move does not disturb the run");
+    // A name taken by another node is refused in words, without the scenario file's path.
+    assert_eq!(
+        refused(
+            &mut playground,
+            Action::Edit(Box::new(Edit::Rename {
+                from: "Orders".into(),
+                to: "Payments".into()
+            }))
+        )
+        .to_string(),
+        "\"Payments\" is used by another node; names must be unique"
+    );
     let mut orders = playground.main().scenario().services[0].clone();
     orders.workers = 50;
     act(
@@ -1227,9 +1239,19 @@ fn a_read_only_page_only_looks() {
         Action::Place(Block::Service),
         Action::LoadPreset("retry-storm".into()),
         Action::ToggleCompare,
+        // Not even the picture of a move (a refused move left its preview on screen).
+        Action::PreviewMove {
+            name: "Orders".into(),
+            x: 600.0,
+            y: 400.0,
+        },
     ] {
         assert_eq!(refused(&mut playground, action), UiError::ReadOnly);
     }
+    assert!(playground.stage(false).nodes.iter().all(|node| {
+        node.name != "Orders"
+            || node.center == playground.main().layout().center(cascade_sim::NodeId(1))
+    }));
     let (start, end) = playground.main().layout().link_ends(1);
     let middle = start.lerp(end, 0.5);
     act(&mut playground, Action::TogglePlay);
