@@ -83,7 +83,8 @@ impl History {
     /// [`History::record`], once the running simulation took it).
     pub fn edited(scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
         let edited = apply_edit(scenario, edit)?;
-        edited.validate().map_err(|error| error.to_string())?;
+        // The problem in words: the field's path ("services[2].name") is for a file's author.
+        edited.validate().map_err(|error| error.problem)?;
         Ok(edited)
     }
 
@@ -133,7 +134,8 @@ impl History {
     /// the history as it is.
     pub fn apply(&mut self, scenario: &Scenario, edit: Edit) -> Result<Scenario, String> {
         let edited = apply_edit(scenario, edit)?;
-        edited.validate().map_err(|error| error.to_string())?;
+        // The problem in words: the field's path ("services[2].name") is for a file's author.
+        edited.validate().map_err(|error| error.problem)?;
         if edited == *scenario {
             return Ok(edited);
         }

@@ -261,12 +261,7 @@ impl Playground {
         }
         // The history remembers the change only once the running simulation took it.
         let previous = self.main.scenario().clone();
-        let changed = self.take_scenario(edited).map_err(|error| match error {
-            // Made on the page: the problem in words (the field's path, "services[2].name",
-            // is for a file's author).
-            UiError::Scenario(error) => UiError::Edit(error.problem),
-            other => other,
-        })?;
+        let changed = self.take_scenario(edited)?;
         self.history.record(previous);
         Ok(changed)
     }
