@@ -32,7 +32,9 @@ use crate::arena::{Arena, Key};
 use crate::breaker::CircuitBreaker;
 use crate::distribution::Sampler;
 use crate::ids::{AttemptId, LinkId, NodeId, QueueId, RequestId};
-use crate::metrics::{ClientMetrics, LinkMetrics, NodeMetrics, QueueMetrics, Series};
+use crate::metrics::{
+    ClientMetrics, LinkMetrics, NodeMetrics, QueueMetrics, Series, SAMPLE_INTERVAL, SERIES_CAPACITY,
+};
 use crate::policy::{AsyncPolicy, SyncPolicy, TokenBucket};
 use crate::queue::EventQueue;
 use crate::rng::Pcg32;
@@ -700,8 +702,12 @@ impl Simulation {
         node.deferred.push((time, event));
     }
 
-    /// Moves the clock, taking every metrics sample due on the way.
+    /// Moves the clock, taking every metrics sample due on the way. Nothing changes between
+    /// events, so over a long quiet stretch the samples differ only in their time, and the
+    /// series keeps only its last [`SERIES_CAPACITY`]: those that would drop out are skipped
+    /// (a jump of a simulated year takes as long as a jump of a minute).
     fn advance_clock(&mut self, time: SimTime) {
+        let interval = SAMPLE_INTERVAL.as_micros();
         loop {
             let due = self.series.next_sample_due();
             if due > time {
@@ -709,6 +715,18 @@ impl Simulation {
             }
             self.now = due;
             self.take_sample();
+            let next = self.series.next_sample_due();
+            if next <= due {
+                // The end of time: the next sample would never come.
+                break;
+            }
+            let still_due = time
+                .as_micros()
+                .checked_sub(next.as_micros())
+                .map_or(0, |gap| gap / interval + 1);
+            if still_due > SERIES_CAPACITY as u64 {
+                self.series.skip(still_due - SERIES_CAPACITY as u64);
+            }
         }
         self.now = time;
     }

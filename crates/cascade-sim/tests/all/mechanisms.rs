@@ -2409,3 +2409,40 @@ fn update_client_forgets_the_old_spikes() {
         "every 100 ms, as if there had never been a spike"
     );
 }
+
+/// A quiet stretch (no event) of any length takes no longer than a minute's: the samples that
+/// would drop out of the series are skipped, and the series is the one taken step by step.
+#[test]
+fn a_long_quiet_stretch_keeps_the_series_it_would_have_step_by_step() {
+    let scenario = topology(
+        vec![failing_service("Idle", 1, 10.0)],
+        vec![users("Users", 4.0)],
+        vec![call("Users", "Idle", 1_000.0, 1)],
+    );
+    let mut at_once = start(&scenario);
+    let mut by_steps = start(&scenario);
+    // Two seconds of requests, then none: the first quiet sample carries their latencies.
+    for simulation in [&mut at_once, &mut by_steps] {
+        simulation.run_until(at(2_000), u64::MAX);
+        apply(
+            simulation,
+            Command::UpdateClient {
+                spec: users("Users", 0.0),
+            },
+        );
+    }
+    at_once.run_until(at(300_000), u64::MAX);
+    for second in 1..=300 {
+        by_steps.run_until(at(second * 1_000), u64::MAX);
+    }
+    assert_eq!(at_once.now(), by_steps.now());
+    assert!(at_once.series().samples().eq(by_steps.series().samples()));
+    assert_eq!(at_once.trace().hash(), by_steps.trace().hash());
+    // A simulated year, then the end of time: both come back.
+    let year = SimTime::from_secs(365 * 86_400);
+    at_once.run_until(year, u64::MAX);
+    let last = at_once.series().samples().last().expect("samples");
+    assert_eq!(last.at, year);
+    at_once.run_until(SimTime::from_micros(u64::MAX), u64::MAX);
+    assert_eq!(at_once.now(), SimTime::from_micros(u64::MAX));
+}
