@@ -541,6 +541,11 @@ impl Simulation {
         self.seed
     }
 
+    /// When the next event is scheduled, if any: until then nothing happens.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.events.peek_time()
+    }
+
     /// Events handled so far.
     pub fn events_processed(&self) -> u64 {
         self.events_processed
