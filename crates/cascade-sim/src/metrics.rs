@@ -387,7 +387,7 @@ impl Series {
     /// Moves the next sample `samples` intervals later, without taking those in between.
     pub(crate) fn skip(&mut self, samples: u64) {
         let gap = SAMPLE_INTERVAL.as_micros().saturating_mul(samples);
-        self.next_due = self.next_due + SimDuration::from_micros(gap);
+        self.next_due += SimDuration::from_micros(gap);
     }
 
     /// Counts one successful request's latency into the current interval.
