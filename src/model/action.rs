@@ -361,6 +361,13 @@ pub enum UiError {
     StepAsks(String),
     /// There is no story by that id, or no story is being read.
     NoStory(String),
+    /// Reaching the step takes more events than a page computes at once.
+    StepTooLong {
+        /// The step (from 0).
+        step: usize,
+        /// The page's budget.
+        max_events: u64,
+    },
     /// Nothing to undo.
     NothingToUndo,
     /// Nothing to redo.
@@ -431,6 +438,13 @@ impl fmt::Display for UiError {
             UiError::StepAsks(instruction) => {
                 write!(f, "This step asks you first: {instruction} (or press Do it for me).")
             }
+            UiError::StepTooLong { step, max_events } => write!(
+                f,
+                "Step {} takes more than {} million events to reach, more than a page computes \
+                 at once: the story stays where it was (run it with `cascade story`).",
+                step + 1,
+                max_events / 1_000_000
+            ),
             UiError::NoStory(id) if id.is_empty() => f.write_str("No story is being read."),
             UiError::NoStory(id) => write!(f, "There is no story called {id:?}."),
             UiError::Link(problem) => f.write_str(problem),

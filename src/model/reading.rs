@@ -33,6 +33,10 @@ pub struct StoryView {
     pub playing_by_itself: bool,
 }
 
+/// The most events the page computes to reach a story's step (from time zero, synchronously:
+/// about a second in a browser). The built-in stories need at most about 62,000.
+pub const MAX_STORY_EVENTS: u64 = 5_000_000;
+
 /// A note pinned to the canvas.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pin {

@@ -3,6 +3,7 @@
 //! a scenario file.
 
 use crate::support::{act, frames, outcome, playground, refused, state_of, FRAME_MS};
+use cascade::model::reading::MAX_STORY_EVENTS;
 use cascade::model::{Action, Playground, UiError};
 use cascade_sim::{
     presets, Annotation, AnnotationKind, Command, LinkKind, NodeState, SimTime, StepCommand, Story,
@@ -528,6 +529,48 @@ fn assert_pins_in_view(reader: &mut Playground) {
             (left, top, width, height)
         );
     }
+}
+
+/// A step a day of heavy traffic away is refused within a bounded amount of work (it froze a
+/// tab for hours), and the reader stays where they were; so is a story that starts there.
+#[test]
+fn a_step_too_far_to_compute_is_refused_and_the_reader_stays() {
+    let mut heavy = presets::checkout();
+    heavy.clients[0].rate_per_second = 100_000.0;
+    let story = Story {
+        story: 1,
+        title: "A harmless tour".into(),
+        seed: 1,
+        scenario: heavy,
+        steps: vec![
+            step("Here.", Some(0.01)),
+            step("A day later.", Some(86_400.0)),
+        ],
+    };
+    let mut reader = playground("checkout");
+    act(&mut reader, Action::OpenStory(Box::new(story.clone())));
+    let at_step_one = reader.now();
+    assert_eq!(
+        refused(&mut reader, Action::NextStep),
+        UiError::StepTooLong {
+            step: 1,
+            max_events: MAX_STORY_EVENTS
+        }
+    );
+    assert_eq!(reader.reading().expect("reading").step, 0);
+    assert_eq!(reader.now(), at_step_one, "back where the reader was");
+    assert!(reader.main().simulation().events_processed() < MAX_STORY_EVENTS);
+    let mut starts_there = story;
+    starts_there.steps.remove(0);
+    let mut opener = playground("checkout");
+    assert_eq!(
+        refused(&mut opener, Action::OpenStory(Box::new(starts_there))),
+        UiError::StepTooLong {
+            step: 0,
+            max_events: MAX_STORY_EVENTS
+        }
+    );
+    assert!(opener.main().simulation().events_processed() <= MAX_STORY_EVENTS + 1_000_000);
 }
 
 /// Checkout in two steps, the second of which cannot be taken: Payments is killed twice.

@@ -119,7 +119,17 @@ impl Playground {
     pub(super) fn go_to_step(&mut self, step: usize) -> Result<Changed, UiError> {
         let reading = self.reading.take().ok_or(UiError::NoStory(String::new()))?;
         let step = step.min(reading.story.steps.len().saturating_sub(1));
-        let result = self.replay_story(&reading.story, step);
+        let mut result = self.replay_story(&reading.story, step);
+        let step = match result {
+            // Too far to reach: back to where the reader was (reached before, so reachable).
+            Err(UiError::StepTooLong { .. }) if step != reading.step => {
+                if let Err(error) = self.replay_story(&reading.story, reading.step) {
+                    result = Err(error);
+                }
+                reading.step
+            }
+            _ => step,
+        };
         let reading = crate::model::reading::Reading { step, ..reading };
         // What the step points at comes into view (a narrow stage shows part of the canvas).
         let pinned = reading
@@ -157,8 +167,24 @@ impl Playground {
             if let Some(seconds) = part.run_to_s {
                 let time =
                     SimTime::ZERO + cascade_sim::SimDuration::from_millis_f64(seconds * 1_000.0);
-                if self.main.catch_up(time) == RunOutcome::StuckAtInstant {
-                    return Err(CommandError::StuckAtInstant(self.main.simulation().now()).into());
+                match self
+                    .main
+                    .catch_up_within(time, crate::model::reading::MAX_STORY_EVENTS)
+                {
+                    RunOutcome::StuckAtInstant => {
+                        return Err(
+                            CommandError::StuckAtInstant(self.main.simulation().now()).into()
+                        );
+                    }
+                    RunOutcome::BudgetExhausted => {
+                        self.history.clear();
+                        self.playing = false;
+                        return Err(UiError::StepTooLong {
+                            step,
+                            max_events: crate::model::reading::MAX_STORY_EVENTS,
+                        });
+                    }
+                    RunOutcome::ReachedTime | RunOutcome::Idle => {}
                 }
             }
             if index < step {
