@@ -106,6 +106,13 @@ fn flag(name: &str, value: &str, problems: &mut Vec<String>) -> Option<bool> {
     }
 }
 
+/// The simulated seconds `?bench=` asks the browser benchmark to run: 10 unless it says a
+/// whole number, and at most ten minutes, so a link cannot hold a visitor's tab for hours (the
+/// benchmark runs before the page shows anything).
+pub fn bench_seconds(parameter: &str) -> u64 {
+    parameter.trim().parse().unwrap_or(10).clamp(1, 600)
+}
+
 impl PageOptions {
     /// Reads the parameters through `get` (one lookup per name). Anything invalid keeps its
     /// default and is named in `problems`.
@@ -265,6 +272,15 @@ mod tests {
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string())
         })
+    }
+
+    #[test]
+    fn the_benchmark_runs_at_most_ten_simulated_minutes() {
+        assert_eq!(bench_seconds("60"), 60);
+        assert_eq!(bench_seconds("100000"), 600);
+        assert_eq!(bench_seconds("18446744073709551615"), 600);
+        assert_eq!(bench_seconds("0"), 1);
+        assert_eq!(bench_seconds("lots"), 10);
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub fn start() {
         .as_ref()
         .and_then(|parameters| parameters.get("bench"))
     {
-        bench::run(&document, seconds.parse().unwrap_or(10));
+        bench::run(&document, crate::embed::bench_seconds(&seconds));
         return;
     }
     let root = document
