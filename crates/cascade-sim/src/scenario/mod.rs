@@ -43,6 +43,9 @@ pub const MAX_SPIKES_PER_SOURCE: usize = 100;
 pub const MAX_NAME_CHARS: usize = 64;
 /// The most users of a closed-loop load source (each is a scheduled event from the start).
 pub const MAX_CLOSED_LOOP_USERS: u32 = 100_000;
+/// How far from the canvas's corner a node may be drawn, either way, in canvas units (the
+/// canvas is 1000 wide): a thousand canvases, where positions beyond made the drawing NaN.
+pub const MAX_COORDINATE: f64 = 1_000_000.0;
 
 /// A whole topology: services, load sources and the links between them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -478,6 +481,7 @@ impl Scenario {
         for (index, client) in self.clients.iter().enumerate() {
             let path = format!("clients[{index}]");
             check_name(&path, &client.name, &mut names, true)?;
+            check_position(&path, client.position)?;
             if !(client.rate_per_second.is_finite() && client.rate_per_second >= 0.0) {
                 return Err(ScenarioError::new(
                     format!("{path}.rate_per_second"),
@@ -556,6 +560,7 @@ impl Scenario {
         for (index, service) in self.services.iter().enumerate() {
             let path = format!("services[{index}]");
             check_name(&path, &service.name, &mut names, false)?;
+            check_position(&path, service.position)?;
             service
                 .validate_knobs()
                 .map_err(|problem| nested(&path, &problem))?;
@@ -720,6 +725,24 @@ impl Scenario {
     }
 }
 
+fn check_position(path: &str, position: Option<Position>) -> Result<(), ScenarioError> {
+    match position {
+        Some(Position { x, y })
+            if !(x.is_finite() && y.is_finite())
+                || x.abs() > MAX_COORDINATE
+                || y.abs() > MAX_COORDINATE =>
+        {
+            Err(ScenarioError::new(
+                format!("{path}.position"),
+                format!(
+                    "x and y must be finite numbers from -{MAX_COORDINATE} to {MAX_COORDINATE}"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_name<'a>(
     path: &str,
     name: &'a str,
@@ -768,6 +791,23 @@ mod json_error_tests {
 
     fn error_of(text: &str) -> String {
         Scenario::from_json(text).expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn positions_are_finite_and_within_a_thousand_canvases() {
+        let error =
+            error_of(r#"{"clients": [{"name": "U", "position": {"x": 1.7e308, "y": 1.7e308}}]}"#);
+        assert!(
+            error.starts_with("clients[0].position: x and y must be finite"),
+            "{error}"
+        );
+        let error =
+            error_of(r#"{"services": [{"name": "A", "position": {"x": 10, "y": -1000001}}]}"#);
+        assert!(error.starts_with("services[0].position: "), "{error}");
+        Scenario::from_json(
+            r#"{"services": [{"name": "A", "position": {"x": -1000000, "y": 1000000}}]}"#,
+        )
+        .expect("at the edge");
     }
 
     #[test]
