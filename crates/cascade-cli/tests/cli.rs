@@ -767,6 +767,18 @@ fn check_names_the_field_of_a_mistake_and_exits_2() {
             "steps[0].commands[0]: no service is named \"B\"",
         ),
         (
+            "check-bad-story-value.json",
+            r#"{"story": 1, "title": "T", "scenario": {"services": [{"name": "A"}]},
+                "steps": [{"text": "x", "until": {"command": "slow", "node": "A", "factor": 0}}]}"#,
+            "steps[0].until: factor: must be greater than 0",
+        ),
+        (
+            "check-bad-story-rate.json",
+            r#"{"story": 1, "title": "T", "scenario": {"services": [{"name": "A"}]},
+                "steps": [{"text": "x", "commands": [{"command": "set_error_rate", "node": "A", "error_rate": 5}]}]}"#,
+            "steps[0].commands[0]: error_rate: must be between 0 and 1",
+        ),
+        (
             "check-story-version.json",
             r#"{"story": 9, "title": "T", "scenario": {}, "steps": []}"#,
             ": story: this build reads story version 1",

@@ -78,11 +78,7 @@ impl Simulation {
             }
             Command::Slow { node, factor } => {
                 let id = self.service_id(node)?;
-                if !(factor.is_finite() && *factor > 0.0) {
-                    return Err(CommandError::Invalid(
-                        "factor: must be greater than 0".into(),
-                    ));
-                }
+                command.check_values().map_err(CommandError::Invalid)?;
                 self.nodes[id.index()].slow_factor = *factor;
                 let factor_percent = libm::round(factor * 100.0) as u32;
                 self.record(TraceKind::NodeSlowed {
@@ -92,11 +88,7 @@ impl Simulation {
             }
             Command::SetErrorRate { node, error_rate } => {
                 let id = self.service_id(node)?;
-                if !(0.0..=1.0).contains(error_rate) {
-                    return Err(CommandError::Invalid(
-                        "error_rate: must be between 0 and 1".into(),
-                    ));
-                }
+                command.check_values().map_err(CommandError::Invalid)?;
                 self.nodes[id.index()].error_rate = *error_rate;
                 let per_million = libm::round(error_rate * 1e6) as u32;
                 self.record(TraceKind::ErrorRateChanged {

@@ -198,6 +198,20 @@ impl<'de> serde::de::Visitor<'de> for CommandVisitor {
 }
 
 impl Command {
+    /// Checks the values a command carries, not whether the nodes and links it names exist: a
+    /// slow-down factor above 0, an error rate from 0 to 1.
+    pub fn check_values(&self) -> Result<(), String> {
+        match self {
+            Command::Slow { factor, .. } if !(factor.is_finite() && *factor > 0.0) => {
+                Err("factor: must be greater than 0".into())
+            }
+            Command::SetErrorRate { error_rate, .. } if !(0.0..=1.0).contains(error_rate) => {
+                Err("error_rate: must be between 0 and 1".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Builds the command called `name` from its fields' raw JSON. Inlined, so the spec
     /// readers are the caller's own (the browser builds them once, for size).
     #[inline]

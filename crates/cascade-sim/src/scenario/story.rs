@@ -268,7 +268,9 @@ impl Story {
             | Command::Revive { node }
             | Command::Freeze { node }
             | Command::Slow { node, .. }
-            | Command::SetErrorRate { node, .. } => service(node),
+            | Command::SetErrorRate { node, .. } => {
+                service(node).and_then(|()| command.check_values())
+            }
             Command::Partition { link: index }
             | Command::Heal { link: index }
             | Command::SetLinkKind { link: index, .. } => link(*index),
