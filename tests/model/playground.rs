@@ -1968,11 +1968,16 @@ fn review_findings_stay_fixed() {
         noted.notice().is_some(),
         "still shown a second after it was said again"
     );
-    // Nodes placed absurdly far away do not break the view.
+    // Nodes placed as far away as a scenario allows do not break the view; further is refused.
     let mut far = presets::checkout();
     far.services[0].position = Some(cascade_sim::Position {
         x: 1.0e300,
         y: -1.0e300,
+    });
+    assert!(far.validate().is_err());
+    far.services[0].position = Some(cascade_sim::Position {
+        x: cascade_sim::scenario::MAX_COORDINATE,
+        y: -cascade_sim::scenario::MAX_COORDINATE,
     });
     let far = on(far);
     let camera = far.camera();
