@@ -43,6 +43,10 @@ pub const MAX_SPIKES_PER_SOURCE: usize = 100;
 pub const MAX_NAME_CHARS: usize = 64;
 /// The most users of a closed-loop load source (each is a scheduled event from the start).
 pub const MAX_CLOSED_LOOP_USERS: u32 = 100_000;
+/// The most calls one request of a load source may cause down the links, each link called
+/// once per job of its caller (retries not counted): fan-out and duplicate links multiply, so
+/// a small file could otherwise ask for billions of calls a request and exhaust memory.
+pub const MAX_CALLS_PER_REQUEST: u64 = 10_000;
 /// How far from the canvas's corner a node may be drawn, either way, in canvas units (the
 /// canvas is 1000 wide): a thousand canvases, where positions beyond made the drawing NaN.
 pub const MAX_COORDINATE: f64 = 1_000_000.0;
@@ -626,6 +630,18 @@ impl Scenario {
                 "the calls form a cycle; every request would call itself forever",
             ));
         }
+        for (index, client) in self.clients.iter().enumerate() {
+            let calls = self.calls_per_request(&client.name);
+            if calls > MAX_CALLS_PER_REQUEST {
+                return Err(ScenarioError::new(
+                    format!("clients[{index}]"),
+                    format!(
+                        "one request would make {calls} calls down the links (fan-out and \
+                         duplicate links multiply); at most {MAX_CALLS_PER_REQUEST}"
+                    ),
+                ));
+            }
+        }
         for (index, fault) in self.faults.iter().enumerate() {
             self.check_command(&fault.command)
                 .map_err(|problem| nested(&format!("faults[{index}]"), &problem))?;
@@ -675,6 +691,47 @@ impl Scenario {
     }
 
     /// The index of a link that closes a cycle of calls, if any (depth-first search).
+    /// The calls one job of `node` causes down the links, each link called once per job of
+    /// its caller (saturating). The links must form no cycle.
+    fn calls_per_request(&self, node: &str) -> u64 {
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        for (index, name) in self.node_names().enumerate() {
+            names.insert(name, index);
+        }
+        let mut outgoing: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+        for link in &self.links {
+            if let (Some(&from), Some(&to)) =
+                (names.get(link.from.as_str()), names.get(link.to.as_str()))
+            {
+                outgoing[from].push(to);
+            }
+        }
+        let Some(&start) = names.get(node) else {
+            return 0;
+        };
+        // Each node's count once, depth first with an explicit stack of (node, next link,
+        // calls so far).
+        let mut below: Vec<Option<u64>> = vec![None; names.len()];
+        let mut stack = vec![(start, 0usize, 0u64)];
+        while let Some((node, cursor, calls)) = stack.pop() {
+            match outgoing[node].get(cursor) {
+                None => below[node] = Some(calls),
+                Some(&target) => match below[target] {
+                    Some(further) => stack.push((
+                        node,
+                        cursor + 1,
+                        calls.saturating_add(1).saturating_add(further),
+                    )),
+                    None => {
+                        stack.push((node, cursor, calls));
+                        stack.push((target, 0, 0));
+                    }
+                },
+            }
+        }
+        below[start].unwrap_or(0)
+    }
+
     fn first_link_closing_a_cycle(&self) -> Option<usize> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
@@ -791,6 +848,33 @@ mod json_error_tests {
 
     fn error_of(text: &str) -> String {
         Scenario::from_json(text).expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn one_request_makes_at_most_ten_thousand_calls() {
+        // Four layers joined by 30 duplicate links each: 30 + 900 + 27,000 calls a request.
+        let mut links = vec![r#"{"from": "U", "to": "A"}"#.to_string()];
+        for (from, to) in [("A", "B"), ("B", "C"), ("C", "D")] {
+            for _ in 0..30 {
+                links.push(format!(r#"{{"from": "{from}", "to": "{to}"}}"#));
+            }
+        }
+        let text = |links: &[String]| {
+            format!(
+                r#"{{"clients": [{{"name": "U"}}], "services": [{{"name": "A"}}, {{"name": "B"}},
+                    {{"name": "C"}}, {{"name": "D"}}], "links": [{}]}}"#,
+                links.join(",")
+            )
+        };
+        let error = error_of(&text(&links));
+        assert_eq!(
+            error,
+            "clients[0]: one request would make 27931 calls down the links (fan-out and \
+             duplicate links multiply); at most 10000"
+        );
+        // Without the last layer: 1 + 30 + 900 calls.
+        let read = Scenario::from_json(&text(&links[..61])).expect("931 calls");
+        assert_eq!(read.calls_per_request("U"), 931);
     }
 
     #[test]
