@@ -64,6 +64,14 @@ fn frames_advance_by_the_speed_clamp_big_gaps_and_stop_while_paused() {
         SimTime::from_millis(400),
         "a step moves paused time"
     );
+    // A step while playing pauses the run, then steps.
+    act(&mut playground, Action::TogglePlay);
+    assert!(playground.playing());
+    act(&mut playground, Action::Step);
+    assert!(!playground.playing(), "stepping stopped the run");
+    assert_eq!(playground.now(), SimTime::from_millis(500));
+    frames(&mut playground, 3, 50.0);
+    assert_eq!(playground.now(), SimTime::from_millis(500));
     assert_eq!(
         act(&mut playground, Action::SetSpeed(1_000.0)),
         Changed::View

@@ -350,6 +350,8 @@ impl Playground {
                 Ok(Changed::View)
             }
             Action::Step => {
+                // Stepping is for looking closely: a playing run stops, then steps.
+                self.playing = false;
                 self.main.step();
                 self.side_catches_up();
                 Ok(Changed::View)
