@@ -2,7 +2,7 @@
 //! selection), the kept time series as CSV, and frame times for the frame budget.
 
 use super::selection::Selection;
-use cascade_sim::{LinkId, Simulation};
+use cascade_sim::{LinkId, LinkKind, Simulation};
 use std::collections::VecDeque;
 
 /// Rates are averaged over this many time-series samples (two simulated seconds).
@@ -55,7 +55,8 @@ pub fn rates(simulation: &Simulation) -> Rates {
 
 /// The live charts over the kept window: goodput, errors, p99, then queued messages and
 /// calls per request, or, when a service or link is selected, its busy threads and waiting
-/// requests or its queue's depth and dead letters.
+/// requests or its queue's depth and dead letters (a sync link: the busy threads and waiting
+/// requests of the service it calls).
 pub fn charts(simulation: &Simulation, selection: Option<&Selection>) -> [Chart; 6] {
     let samples: Vec<&cascade_sim::metrics::Sample> = simulation.series().samples().collect();
     let focus = match selection {
@@ -66,6 +67,11 @@ pub fn charts(simulation: &Simulation, selection: Option<&Selection>) -> [Chart;
             .ok()
             .and_then(|index| simulation.link(LinkId(index)))
             .and_then(|link| {
+                if link.kind == LinkKind::Sync {
+                    // A blocking call has no queue: the service it waits on.
+                    let callee = simulation.node(link.to)?;
+                    return Some(Focus::Node(callee.name.to_string(), link.to.index()));
+                }
                 let queue = simulation.queue(link.queue)?;
                 Some(Focus::Queue(queue.name.to_string(), link.queue.index()))
             }),

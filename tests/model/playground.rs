@@ -702,6 +702,16 @@ fn figures_logs_and_charts_tell_what_happened() {
     );
     let [_, _, _, _, busy, _] = playground.charts();
     assert_eq!(busy.title, "Orders: busy threads");
+    // A sync link has no queue: the service it calls; an async link: its queue.
+    act(&mut playground, Action::Select(Some(Selection::Link(1))));
+    let [_, _, _, _, busy, _] = playground.charts();
+    assert_eq!(busy.title, "Payments: busy threads");
+    act(&mut playground, Action::ToggleLinkKind(1));
+    let [_, _, _, _, depth, dead] = playground.charts();
+    assert_eq!(
+        (depth.title.as_str(), dead.title.as_str()),
+        ("Payments.queue: depth", "Payments.queue: dead letters")
+    );
     let story = playground.story();
     assert_eq!(story.title, presets::frozen_dependency().name);
     assert!(story.schedule.iter().any(|(_, done)| *done));
