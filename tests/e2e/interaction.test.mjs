@@ -103,6 +103,19 @@ test("a node dragged by its edge stays where it was grabbed, and a click that wo
   await page.close();
 });
 
+test("a palette block let go away from the canvas adds nothing; on the canvas it adds where it lands", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  const panel = await page.locator("aside.panel").boundingBox();
+  await drag(page, await centre(page.getByTestId("palette-service")), { x: panel.x + panel.width / 2, y: panel.y + 150 });
+  assert.equal(await page.getByTestId("node-Service 1").count(), 0, "released over the side panel: nothing added");
+  const stage = await page.locator("svg.topology").boundingBox();
+  await drag(page, await centre(page.getByTestId("palette-service")), { x: stage.x + stage.width * 0.5, y: stage.y + stage.height * 0.85 });
+  await page.getByTestId("node-Service 1").waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test("shortcuts work at page level whatever button was clicked last", async () => {
   const page = await openPlayground();
   // Clicking Kill leaves the focus on a button: Space must still pause, not revive.

@@ -98,6 +98,15 @@ fn world_point(svg: &NodeRef, camera: &Camera, client_x: i32, client_y: i32) -> 
     })
 }
 
+/// Whether a pointer event happened over the canvas's box on screen.
+fn over(svg: &NodeRef, event: &PointerEvent) -> bool {
+    svg.cast::<web_sys::Element>().is_some_and(|svg| {
+        let rect = svg.get_bounding_client_rect();
+        let (x, y) = (f64::from(event.client_x()), f64::from(event.client_y()));
+        x >= rect.left() && x <= rect.right() && y >= rect.top() && y <= rect.bottom()
+    })
+}
+
 /// Where a pointer event is, in world units.
 fn canvas_point(svg: &NodeRef, camera: &Camera, event: &PointerEvent) -> Option<Point> {
     world_point(svg, camera, event.client_x(), event.client_y())
@@ -327,8 +336,11 @@ pub fn Stage(props: &StageProps) -> Html {
                     if dx * dx + dy * dy <= CLICK_SLOP_PX * CLICK_SLOP_PX {
                         // Pressed and released on the button: a click, placed at a free spot.
                         Action::Place(block)
-                    } else {
+                    } else if over(&svg, &event) {
                         Action::Drop { block, x, y }
+                    } else {
+                        // Carried off and let go away from the canvas: nothing is added.
+                        return;
                     }
                 }
                 Gesture::Move {
