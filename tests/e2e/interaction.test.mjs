@@ -534,6 +534,24 @@ test("two fingers pinch to zoom the canvas", async () => {
   await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
   const after = await width();
   assert.ok(after < before / 2, `fingers apart zoom in: the view went from ${before} to ${after} wide`);
+  // Both fingers landing on a node at once: a pinch too, and the node stays where it was.
+  await page.getByTestId("fit-view").tap();
+  const fitted = await width();
+  const orders = page.getByTestId("node-Orders");
+  const placed = await orders.getAttribute("transform");
+  const box = await orders.locator("rect").first().boundingBox();
+  const on = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const onNode = (spread) => [
+    { x: on.x - spread, y: on.y, id: 3 },
+    { x: on.x + spread, y: on.y, id: 4 },
+  ];
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: onNode(5) });
+  for (let spread = 15; spread <= 105; spread += 10) {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: onNode(spread) });
+  }
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  assert.ok((await width()) < fitted / 2, "fingers apart on a node zoom in");
+  assert.equal(await orders.getAttribute("transform"), placed, "and do not move the node");
   await context.close();
 });
 

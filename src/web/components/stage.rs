@@ -6,6 +6,7 @@
 
 use super::topology::{link_view, node_view, pin_view, Focusable};
 use crate::model::{Action, Block, Camera, Point, Selection, StageView};
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -96,6 +97,37 @@ fn world_point(svg: &NodeRef, camera: &Camera, client_x: i32, client_y: i32) -> 
         x: x + (f64::from(client_x) - left) / scale,
         y: y + (f64::from(client_y) - top) / scale,
     })
+}
+
+/// Notes a finger touching the canvas (on a node or not); with a second finger down, starts a
+/// pinch (zoom and pan) whatever the first was doing (a node being dragged goes back to its
+/// place) and returns true.
+fn finger_down(
+    event: &PointerEvent,
+    touches: &RefCell<Vec<(i32, (f64, f64))>>,
+    gesture: &RefCell<Gesture>,
+    svg: &NodeRef,
+    dispatch: &Callback<Action>,
+) -> bool {
+    if event.pointer_type() != "touch" {
+        return false;
+    }
+    let at = (f64::from(event.client_x()), f64::from(event.client_y()));
+    let mut fingers = touches.borrow_mut();
+    fingers.retain(|(id, _)| *id != event.pointer_id());
+    fingers.push((event.pointer_id(), at));
+    let [(_, a), (_, b)] = fingers.as_slice() else {
+        return false;
+    };
+    capture(svg, event);
+    if let Gesture::Move { moved: true, .. } = *gesture.borrow() {
+        dispatch.emit(Action::CancelPreview);
+    }
+    *gesture.borrow_mut() = Gesture::Pinch {
+        distance: (a.0 - b.0).hypot(a.1 - b.1),
+        middle: ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
+    };
+    true
 }
 
 /// Whether a pointer event happened over the canvas's box on screen.
@@ -391,11 +423,14 @@ pub fn Stage(props: &StageProps) -> Html {
     };
     let node_down = |name: &str, center: Point| {
         let (gesture, svg, name) = (gesture.clone(), svg.clone(), name.to_string());
-        let (space_held, touches) = (space_held.clone(), touches.clone());
+        let (space_held, touches, dispatch) =
+            (space_held.clone(), touches.clone(), dispatch.clone());
         Callback::from(move |event: PointerEvent| {
-            if event.pointer_type() == "touch" {
-                let at = (f64::from(event.client_x()), f64::from(event.client_y()));
-                touches.borrow_mut().push((event.pointer_id(), at));
+            if finger_down(&event, &touches, &gesture, &svg, &dispatch) {
+                // Two fingers, even both on the node: a pinch, not a drag.
+                event.prevent_default();
+                event.stop_propagation();
+                return;
             }
             // The pressed node takes the keyboard's focus, so the keys act on what was pressed.
             // (Yew delegates events, so the node is found from what was hit.)
@@ -450,24 +485,8 @@ pub fn Stage(props: &StageProps) -> Html {
         let (gesture, svg, touches) = (gesture.clone(), svg.clone(), touches.clone());
         let dispatch = dispatch.clone();
         Callback::from(move |event: PointerEvent| {
-            if event.pointer_type() == "touch" {
-                let at = (f64::from(event.client_x()), f64::from(event.client_y()));
-                let mut fingers = touches.borrow_mut();
-                fingers.retain(|(id, _)| *id != event.pointer_id());
-                fingers.push((event.pointer_id(), at));
-                if let [(_, a), (_, b)] = fingers.as_slice() {
-                    // A second finger: a pinch (zoom and pan), whatever the first was doing
-                    // (a node being dragged goes back to its place).
-                    capture(&svg, &event);
-                    if let Gesture::Move { moved: true, .. } = *gesture.borrow() {
-                        dispatch.emit(Action::CancelPreview);
-                    }
-                    *gesture.borrow_mut() = Gesture::Pinch {
-                        distance: (a.0 - b.0).hypot(a.1 - b.1),
-                        middle: ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
-                    };
-                    return;
-                }
+            if finger_down(&event, &touches, &gesture, &svg, &dispatch) {
+                return;
             }
             if event.button() != 0 {
                 return;
