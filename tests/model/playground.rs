@@ -265,6 +265,13 @@ fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
         SimTime::ZERO,
         "a new service restarts the run"
     );
+    assert!(
+        playground
+            .notice()
+            .is_some_and(|note| note.starts_with("The topology changed, so the run starts again")),
+        "and says so: {:?}",
+        playground.notice()
+    );
     act(
         &mut playground,
         Action::Select(Some(Selection::Node("Service 1".into()))),

@@ -324,8 +324,18 @@ impl Playground {
     /// The running simulation takes an edited, undone or redone scenario; a selection of
     /// something no longer there is dropped.
     pub(super) fn take_scenario(&mut self, scenario: Scenario) -> Result<Changed, UiError> {
+        let was_at = self.main.simulation().now();
         if self.main.take_scenario(scenario)? == Change::Structure {
             self.inspected = None;
+            if was_at > SimTime::ZERO {
+                // Say so: the faults given by hand are gone with the old run, and undoing the
+                // change does not bring them back.
+                self.notice = Some(format!(
+                    "The topology changed, so the run starts again from 0 s (it was at {:.1} s; \
+                     faults given by hand start over too).",
+                    was_at.as_secs_f64()
+                ));
+            }
         }
         // Edited, it is the person's own scenario now (the menu can load the preset again).
         self.preset = None;
