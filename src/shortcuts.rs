@@ -20,7 +20,7 @@ pub struct Modifiers {
 }
 
 /// The keys, for the legend.
-pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes, + and - zoom, 0 fits the view (Ctrl+wheel zooms at the pointer, a drag on empty canvas pans). Tab reaches the canvas; arrows move between its nodes and links, Enter inspects. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it. Reading a story: ← and → go back and on.";
+pub const HELP: &str = "Keys: space plays and pauses, . steps, r resets, Ctrl+Z undoes, + and - zoom, 0 fits the view (Ctrl+wheel zooms at the pointer, a drag on empty canvas pans). Ctrl+A selects every node. Tab reaches the canvas; arrows move between its nodes and links, Enter inspects. On a selected service: k kill/revive, f freeze, s slow, e errors, Delete removes it. On a selected link: t sync/async, p cut/heal. Click a link to switch it. Reading a story: ← and → go back and on.";
 
 /// The action a key press means, given what is selected: `None` when the key is not a
 /// shortcut (the browser keeps it), `Some(Err)` when it is one but cannot apply (a fault key
@@ -41,6 +41,8 @@ pub fn action_for_key(
             // Copy nodes only when nodes, not text, are selected.
             "c" | "C" if !modifiers.text_selected && !selected.is_empty() => Some(Ok(Action::Copy)),
             "v" | "V" => Some(Ok(Action::Paste)),
+            // Every node, as in drawing tools (not the page's text).
+            "a" | "A" => Some(Ok(Action::SelectAll)),
             _ => None,
         };
     }
@@ -150,6 +152,10 @@ mod tests {
         };
         assert_eq!(action_for_key("Z", redo, &[]), Some(Ok(Action::Redo)));
         assert_eq!(action_for_key("r", command, &[]), None, "Ctrl+R reloads");
+        assert_eq!(
+            action_for_key("a", command, &[]),
+            Some(Ok(Action::SelectAll))
+        );
         let alt = Modifiers {
             alt: true,
             ..Modifiers::default()

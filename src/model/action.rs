@@ -171,6 +171,8 @@ pub enum Action {
         /// The other corner.
         y1: f64,
     },
+    /// Select every node (Ctrl+A).
+    SelectAll,
     /// Copy the selected nodes and the links between them.
     Copy,
     /// Paste what was copied, beside the originals (one change).
@@ -292,6 +294,7 @@ impl Action {
                 | Action::Select(_)
                 | Action::SelectAlso(_)
                 | Action::SelectArea { .. }
+                | Action::SelectAll
                 | Action::Copy
                 | Action::InspectRequest(_)
                 | Action::ClickAt { .. }

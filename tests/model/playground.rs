@@ -1791,6 +1791,17 @@ fn a_group_moves_fails_copies_and_deletes_together() {
     act(&mut playground, keys);
     assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Killed));
     assert_eq!(state_of(&playground, "Inventory"), Some(NodeState::Killed));
+    // Ctrl+A: every node.
+    act(&mut playground, Action::SelectAll);
+    assert_eq!(
+        playground.selected_nodes(),
+        playground
+            .main()
+            .scenario()
+            .node_names()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    );
     // Copy and paste: the copies, and the links between them only; placed on free slots.
     act(
         &mut playground,

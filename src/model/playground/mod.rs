@@ -590,6 +590,16 @@ impl Playground {
             Action::SelectAlso(_) | Action::SelectArea { .. } | Action::Copy | Action::Paste => {
                 self.select_or_copy(action)
             }
+            Action::SelectAll => {
+                let names = self
+                    .main
+                    .scenario()
+                    .node_names()
+                    .map(str::to_string)
+                    .collect();
+                self.select_nodes(names);
+                Ok(Changed::View)
+            }
             Action::GroupFault { fault, names } => self.group_fault(*fault, names),
             Action::InspectRequest(request) => {
                 self.inspected = request.map(RequestId);
