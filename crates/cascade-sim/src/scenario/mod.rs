@@ -630,8 +630,9 @@ impl Scenario {
                 "the calls form a cycle; every request would call itself forever",
             ));
         }
-        for (index, client) in self.clients.iter().enumerate() {
-            let calls = self.calls_per_request(&client.name);
+        // Load sources come first among the nodes.
+        let calls_below = self.calls_below_each_node();
+        for (index, calls) in calls_below.into_iter().take(self.clients.len()).enumerate() {
             if calls > MAX_CALLS_PER_REQUEST {
                 return Err(ScenarioError::new(
                     format!("clients[{index}]"),
@@ -649,7 +650,7 @@ impl Scenario {
         Ok(())
     }
 
-    /// Checks that a command names things this scenario has.
+    /// Checks that a command names things this scenario has, and the values it carries.
     pub fn check_command(&self, command: &Command) -> Result<(), String> {
         let service = |name: &str| {
             if self.services.iter().any(|service| service.name == name) {
@@ -670,7 +671,9 @@ impl Scenario {
             | Command::Revive { node }
             | Command::Freeze { node }
             | Command::Slow { node, .. }
-            | Command::SetErrorRate { node, .. } => service(node),
+            | Command::SetErrorRate { node, .. } => {
+                service(node).and_then(|()| command.check_values())
+            }
             Command::Partition { link: index }
             | Command::Heal { link: index }
             | Command::SetLinkKind { link: index, .. }
@@ -690,10 +693,10 @@ impl Scenario {
         }
     }
 
-    /// The index of a link that closes a cycle of calls, if any (depth-first search).
-    /// The calls one job of `node` causes down the links, each link called once per job of
-    /// its caller (saturating). The links must form no cycle.
-    fn calls_per_request(&self, node: &str) -> u64 {
+    /// The calls one job of each node causes down the links (indexed like
+    /// [`Scenario::node_names`]), each link called once per job of its caller (saturating).
+    /// The links must form no cycle. One depth-first pass: each node is counted once.
+    fn calls_below_each_node(&self) -> Vec<u64> {
         let mut names: BTreeMap<&str, usize> = BTreeMap::new();
         for (index, name) in self.node_names().enumerate() {
             names.insert(name, index);
@@ -706,32 +709,34 @@ impl Scenario {
                 outgoing[from].push(to);
             }
         }
-        let Some(&start) = names.get(node) else {
-            return 0;
-        };
-        // Each node's count once, depth first with an explicit stack of (node, next link,
-        // calls so far).
         let mut below: Vec<Option<u64>> = vec![None; names.len()];
-        let mut stack = vec![(start, 0usize, 0u64)];
-        while let Some((node, cursor, calls)) = stack.pop() {
-            match outgoing[node].get(cursor) {
-                None => below[node] = Some(calls),
-                Some(&target) => match below[target] {
-                    Some(further) => stack.push((
-                        node,
-                        cursor + 1,
-                        calls.saturating_add(1).saturating_add(further),
-                    )),
-                    None => {
-                        stack.push((node, cursor, calls));
-                        stack.push((target, 0, 0));
-                    }
-                },
+        for start in 0..names.len() {
+            // An explicit stack of (node, next link, calls so far): no recursion depth limit.
+            let mut stack = vec![(start, 0usize, 0u64)];
+            while let Some((node, cursor, calls)) = stack.pop() {
+                if below[node].is_some() {
+                    continue;
+                }
+                match outgoing[node].get(cursor) {
+                    None => below[node] = Some(calls),
+                    Some(&target) => match below[target] {
+                        Some(further) => stack.push((
+                            node,
+                            cursor + 1,
+                            calls.saturating_add(1).saturating_add(further),
+                        )),
+                        None => {
+                            stack.push((node, cursor, calls));
+                            stack.push((target, 0, 0));
+                        }
+                    },
+                }
             }
         }
-        below[start].unwrap_or(0)
+        below.into_iter().map(|calls| calls.unwrap_or(0)).collect()
     }
 
+    /// The index of a link that closes a cycle of calls, if any (depth-first search).
     fn first_link_closing_a_cycle(&self) -> Option<usize> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
@@ -874,7 +879,25 @@ mod json_error_tests {
         );
         // Without the last layer: 1 + 30 + 900 calls.
         let read = Scenario::from_json(&text(&links[..61])).expect("931 calls");
-        assert_eq!(read.calls_per_request("U"), 931);
+        assert_eq!(
+            read.calls_below_each_node()[0],
+            931,
+            "U, the load source, comes first"
+        );
+    }
+
+    #[test]
+    fn a_scheduled_fault_is_checked_for_its_values() {
+        let error = error_of(
+            r#"{"services": [{"name": "A"}],
+                "faults": [{"at": 1, "command": "slow", "node": "A", "factor": 0}]}"#,
+        );
+        assert_eq!(error, "faults[0].factor: must be greater than 0");
+        let error = error_of(
+            r#"{"services": [{"name": "A"}],
+                "faults": [{"at": 1, "command": "set_error_rate", "node": "A", "error_rate": 5}]}"#,
+        );
+        assert_eq!(error, "faults[0].error_rate: must be between 0 and 1");
     }
 
     #[test]
