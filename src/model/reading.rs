@@ -72,7 +72,8 @@ impl Pin {
             ),
             AnnotationKind::Arrow => (left.min(x - w - 74.0 - words), y - h - 70.0, right, bottom),
             AnnotationKind::Callout => {
-                let half = (words + 20.0).clamp(60.0, 320.0) / 2.0;
+                // The box is at most 320 wide, but longer words run past it.
+                let half = (words + 20.0).max(60.0) / 2.0;
                 (
                     left.min(x - half),
                     y - h - 48.0,

@@ -370,21 +370,6 @@ impl Runner {
         }
     }
 
-    /// [`Runner::catch_up`] until the simulation has handled `max_events` in all:
-    /// `BudgetExhausted` then, with the run where it got.
-    pub fn catch_up_within(&mut self, time: SimTime, max_events: u64) -> RunOutcome {
-        loop {
-            let left = max_events.saturating_sub(self.simulation.events_processed());
-            if left == 0 {
-                return RunOutcome::BudgetExhausted;
-            }
-            let outcome = self.run_to(time, left.min(CATCH_UP_SLICE_EVENTS));
-            if outcome != RunOutcome::BudgetExhausted {
-                return outcome;
-            }
-        }
-    }
-
     /// The run cannot get past this instant: say why (nothing is lost).
     fn stall(&mut self) {
         let problem = CommandError::StuckAtInstant(self.simulation.now());

@@ -24,6 +24,11 @@ thread_local! {
     static TABBED: Cell<bool> = const { Cell::new(false) };
 }
 
+/// The keyboard moved the focus (the canvas's arrow keys walk its items).
+pub(crate) fn focus_moved_by_keyboard() {
+    TABBED.set(true);
+}
+
 /// Whether the focused element was reached with the keyboard (Tab, then the canvas's arrow
 /// keys), not pressed with a pointer.
 pub(crate) fn focus_from_keyboard() -> bool {

@@ -497,6 +497,25 @@ fn a_step_brings_what_it_points_at_into_a_narrow_view() {
     }
 }
 
+/// A callout's words run past its box (at most 320 wide) when they are long: its bounds
+/// cover them all, at 7 canvas units a character.
+#[test]
+fn a_long_callout_is_as_wide_as_its_words() {
+    let words = "every thread of Orders waits on a Payments call that never answers";
+    let pin = cascade::model::reading::Pin {
+        kind: AnnotationKind::Callout,
+        text: Some(words.into()),
+        at: cascade::model::geometry::Point { x: 500.0, y: 300.0 },
+        half_width: 85.0,
+        half_height: 46.0,
+    };
+    let (left, _, right, _) = pin.bounds();
+    assert!(
+        right - left >= words.chars().count() as f64 * 7.0,
+        "{left} to {right}"
+    );
+}
+
 /// Every note of the step in view, or, when together they are larger than the view, the view
 /// centred on them.
 fn assert_pins_in_view(reader: &mut Playground) {
@@ -532,7 +551,9 @@ fn assert_pins_in_view(reader: &mut Playground) {
 }
 
 /// A step a day of heavy traffic away is refused within a bounded amount of work (it froze a
-/// tab for hours), and the reader stays where they were; so is a story that starts there.
+/// tab for hours) and before anything changes: the reader stays where they were, with what
+/// they did there; a story that starts there does not open. A step reached by playing the
+/// story by itself (no such budget) keeps its run when the next one is refused.
 #[test]
 fn a_step_too_far_to_compute_is_refused_and_the_reader_stays() {
     let mut heavy = presets::checkout();
@@ -547,30 +568,61 @@ fn a_step_too_far_to_compute_is_refused_and_the_reader_stays() {
             step("A day later.", Some(86_400.0)),
         ],
     };
+    let too_long = |step| UiError::StepTooLong {
+        step,
+        max_events: MAX_STORY_EVENTS,
+    };
     let mut reader = playground("checkout");
     act(&mut reader, Action::OpenStory(Box::new(story.clone())));
-    let at_step_one = reader.now();
-    assert_eq!(
-        refused(&mut reader, Action::NextStep),
-        UiError::StepTooLong {
-            step: 1,
-            max_events: MAX_STORY_EVENTS
-        }
-    );
+    // The reader does something of their own at the step.
+    act(&mut reader, Action::ToggleKill("Payments".into()));
+    let (at, seen_before) = (reader.now(), seen(&reader));
+    assert_eq!(refused(&mut reader, Action::NextStep), too_long(1));
     assert_eq!(reader.reading().expect("reading").step, 0);
-    assert_eq!(reader.now(), at_step_one, "back where the reader was");
-    assert!(reader.main().simulation().events_processed() < MAX_STORY_EVENTS);
-    let mut starts_there = story;
+    assert_eq!(
+        (reader.now(), seen(&reader)),
+        (at, seen_before),
+        "nothing changed"
+    );
+    assert_eq!(state_of(&reader, "Payments"), NodeState::Killed);
+
+    let mut starts_there = story.clone();
     starts_there.steps.remove(0);
     let mut opener = playground("checkout");
+    let before = seen(&opener);
     assert_eq!(
         refused(&mut opener, Action::OpenStory(Box::new(starts_there))),
-        UiError::StepTooLong {
-            step: 0,
-            max_events: MAX_STORY_EVENTS
-        }
+        too_long(0)
     );
-    assert!(opener.main().simulation().events_processed() <= MAX_STORY_EVENTS + 1_000_000);
+    assert!(opener.reading().is_none(), "the story did not open");
+    assert_eq!(seen(&opener), before);
+    assert_eq!(opener.main().scenario(), &presets::checkout());
+
+    // Played by itself to a step that took more than the budget, then Next.
+    let mut long = story;
+    long.steps = vec![
+        step("Here.", Some(0.01)),
+        step("Busy.", Some(14.0)),
+        step("Later.", Some(14.5)),
+    ];
+    let mut player = playground("checkout");
+    act(&mut player, Action::OpenStory(Box::new(long)));
+    act(&mut player, Action::SetSpeed(100.0));
+    act(&mut player, Action::PlayStory);
+    for _ in 0..100_000 {
+        if player.now() >= SimTime::from_secs(14) {
+            break;
+        }
+        frames(&mut player, 1, FRAME_MS);
+    }
+    assert_eq!(player.reading().expect("reading").step, 1);
+    assert_eq!(player.now(), SimTime::from_secs(14), "held at its moment");
+    act(&mut player, Action::TogglePlay);
+    let (at, seen_before) = (player.now(), seen(&player));
+    assert!(player.main().simulation().events_processed() > MAX_STORY_EVENTS);
+    assert_eq!(refused(&mut player, Action::NextStep), too_long(2));
+    assert_eq!(player.reading().expect("reading").step, 1);
+    assert_eq!((player.now(), seen(&player)), (at, seen_before));
 }
 
 /// Checkout in two steps, the second of which cannot be taken: Payments is killed twice.

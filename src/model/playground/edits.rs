@@ -106,32 +106,40 @@ impl Playground {
 
     // ---- stories ------------------------------------------------------------------------
 
-    /// Starts reading `story` at its first step.
+    /// Starts reading `story` at its first step. A story whose first step is too far to
+    /// compute is refused before anything changes.
     pub(super) fn open_story(&mut self, story: cascade_sim::Story) -> Result<Changed, UiError> {
         story.validate().map_err(UiError::from)?;
+        within_reach(&story, 0)?;
         self.reading = Some(crate::model::reading::Reading { story, step: 0 });
         self.go_to_step(0)?;
         Ok(Changed::Scenario)
     }
 
     /// Shows step `step` of the story being read: the run from time zero, every step up to it
-    /// in turn (its commands, its time, and what the reader was asked to do on the way).
+    /// in turn (its commands, its time, and what the reader was asked to do on the way). A
+    /// step too far to compute is refused before anything changes: the reader stays where
+    /// they are, with what they did there.
     pub(super) fn go_to_step(&mut self, step: usize) -> Result<Changed, UiError> {
-        let reading = self.reading.take().ok_or(UiError::NoStory(String::new()))?;
+        let reading = self
+            .reading
+            .as_ref()
+            .ok_or(UiError::NoStory(String::new()))?;
         let step = step.min(reading.story.steps.len().saturating_sub(1));
-        let mut result = self.replay_story(&reading.story, step);
-        let step = match result {
-            // Too far to reach: back to where the reader was (reached before, so reachable).
-            Err(UiError::StepTooLong { .. }) if step != reading.step => {
-                if let Err(error) = self.replay_story(&reading.story, reading.step) {
-                    result = Err(error);
-                }
-                reading.step
-            }
-            _ => step,
+        within_reach(&reading.story, step)?;
+        let reading = self.reading.take().ok_or(UiError::NoStory(String::new()))?;
+        let result = self.replay_story(&reading.story, step);
+        self.reading = Some(crate::model::reading::Reading { step, ..reading });
+        self.show_the_steps_pins();
+        result.map(|()| Changed::Run)
+    }
+
+    /// What the step being read points at comes into view (a narrow stage shows part of the
+    /// canvas), the zoom kept.
+    pub(super) fn show_the_steps_pins(&mut self) {
+        let Some(reading) = &self.reading else {
+            return;
         };
-        let reading = crate::model::reading::Reading { step, ..reading };
-        // What the step points at comes into view (a narrow stage shows part of the canvas).
         let pinned = reading
             .pins(self.main.layout())
             .iter()
@@ -142,8 +150,6 @@ impl Playground {
         if let Some(area) = pinned {
             self.camera = self.camera.showing(area);
         }
-        self.reading = Some(reading);
-        result.map(|()| Changed::Run)
     }
 
     /// The story's scenario at time zero with its seed (no step taken yet).
@@ -167,24 +173,9 @@ impl Playground {
             if let Some(seconds) = part.run_to_s {
                 let time =
                     SimTime::ZERO + cascade_sim::SimDuration::from_millis_f64(seconds * 1_000.0);
-                match self
-                    .main
-                    .catch_up_within(time, crate::model::reading::MAX_STORY_EVENTS)
-                {
-                    RunOutcome::StuckAtInstant => {
-                        return Err(
-                            CommandError::StuckAtInstant(self.main.simulation().now()).into()
-                        );
-                    }
-                    RunOutcome::BudgetExhausted => {
-                        self.history.clear();
-                        self.playing = false;
-                        return Err(UiError::StepTooLong {
-                            step,
-                            max_events: crate::model::reading::MAX_STORY_EVENTS,
-                        });
-                    }
-                    RunOutcome::ReachedTime | RunOutcome::Idle => {}
+                // Within reach (checked first), so this ends.
+                if self.main.catch_up(time) == RunOutcome::StuckAtInstant {
+                    return Err(CommandError::StuckAtInstant(self.main.simulation().now()).into());
                 }
             }
             if index < step {
@@ -525,5 +516,21 @@ impl Playground {
                 Ok(Changed::View)
             }
         }
+    }
+}
+
+/// Refuses a step that takes more than [`MAX_STORY_EVENTS`] to reach from time zero, found by
+/// running the story headless as the core does (the page replays it the same way, checked by
+/// the model tests): nothing on the page has changed yet.
+///
+/// [`MAX_STORY_EVENTS`]: crate::model::reading::MAX_STORY_EVENTS
+fn within_reach(story: &cascade_sim::Story, step: usize) -> Result<(), UiError> {
+    let max_events = crate::model::reading::MAX_STORY_EVENTS;
+    match cascade_sim::stories::run_to_step(story, step, max_events) {
+        Err(cascade_sim::stories::StepError::EventBudget { .. }) => {
+            Err(UiError::StepTooLong { step, max_events })
+        }
+        // Anything else is said by the replay itself, as before.
+        _ => Ok(()),
     }
 }

@@ -35,6 +35,7 @@ impl Playground {
         let result = self.begin_story(&reading);
         self.reading = Some(Reading { step: 0, ..reading });
         result?;
+        self.show_the_steps_pins();
         self.story_play = Some(StoryPlay {
             held_ms: None,
             recording,
@@ -116,6 +117,7 @@ impl Playground {
         if let Some(reading) = &mut self.reading {
             reading.step = step + 1;
         }
+        self.show_the_steps_pins();
         // Changes made by the story are not the reader's to undo.
         self.history.clear();
         self.story_play = Some(StoryPlay {

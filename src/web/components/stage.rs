@@ -613,6 +613,7 @@ pub fn Stage(props: &StageProps) -> Html {
                 _ => return,
             };
             event.prevent_default();
+            crate::web::keys::focus_moved_by_keyboard();
             let target = svg
                 .cast::<web_sys::Element>()
                 .and_then(|svg| {
