@@ -116,6 +116,27 @@ test("a palette block let go away from the canvas adds nothing; on the canvas it
   await page.close();
 });
 
+test("Ctrl+A and Delete empty the canvas, which then says how to start; a new service takes the hint away", async () => {
+  const page = await openPlayground();
+  await pause(page);
+  await page.locator("svg.topology").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("Control+a");
+  await page.keyboard.press("Delete");
+  await page.getByTestId("empty-hint").waitFor();
+  assert.equal(await page.locator("[data-testid^=node-]").count(), 0, "every node went");
+  assert.match(await page.getByTestId("empty-hint").textContent(), /Nothing here yet/);
+  const hint = await page.getByTestId("empty-hint").boundingBox();
+  const stage = await page.locator("svg.topology").boundingBox();
+  assert.ok(hint.x >= stage.x && hint.x + hint.width <= stage.x + stage.width, "the hint fits the canvas");
+  await page.screenshot({ path: join(screenshots, "empty-canvas.png") });
+  await page.getByTestId("palette-service").click();
+  await page.getByTestId("node-Service 1").waitFor();
+  assert.equal(await page.getByTestId("empty-hint").count(), 0);
+  assert.equal(await page.evaluate(() => window.getSelection().toString()), "", "Ctrl+A selected no page text");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test("shortcuts work at page level whatever button was clicked last", async () => {
   const page = await openPlayground();
   // Clicking Kill leaves the focus on a button: Space must still pause, not revive.

@@ -265,13 +265,25 @@ fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
         SimTime::ZERO,
         "a new service restarts the run"
     );
+    assert_eq!(playground.notice(), None, "no fault given by hand to lose");
+    // With one, the restart says it is gone.
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    act(
+        &mut playground,
+        Action::Drop {
+            block: Block::Service,
+            x: 200.0,
+            y: 500.0,
+        },
+    );
     assert!(
-        playground
-            .notice()
-            .is_some_and(|note| note.starts_with("The topology changed, so the run starts again")),
-        "and says so: {:?}",
+        playground.notice().is_some_and(|note| note
+            .starts_with("The topology changed, so the run starts again from 0 s")
+            && note.ends_with("without the 1 fault(s) given by hand.")),
+        "{:?}",
         playground.notice()
     );
+    act(&mut playground, Action::Undo);
     act(
         &mut playground,
         Action::Select(Some(Selection::Node("Service 1".into()))),

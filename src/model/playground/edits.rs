@@ -316,14 +316,30 @@ impl Playground {
     /// something no longer there is dropped.
     pub(super) fn take_scenario(&mut self, scenario: Scenario) -> Result<Changed, UiError> {
         let was_at = self.main.simulation().now();
+        // Faults given by hand (switches and knobs are in the scenario, and carry over).
+        let given_by_hand = self
+            .main
+            .simulation()
+            .command_log()
+            .iter()
+            .filter(|timed| {
+                !matches!(
+                    timed.command,
+                    Command::SetLinkKind { .. }
+                        | Command::UpdateService { .. }
+                        | Command::UpdateClient { .. }
+                        | Command::UpdateLink { .. }
+                )
+            })
+            .count();
         if self.main.take_scenario(scenario)? == Change::Structure {
             self.inspected = None;
-            if was_at > SimTime::ZERO {
+            if given_by_hand > 0 {
                 // Say so: the faults given by hand are gone with the old run, and undoing the
                 // change does not bring them back.
                 self.notice = Some(format!(
-                    "The topology changed, so the run starts again from 0 s (it was at {:.1} s; \
-                     faults given by hand start over too).",
+                    "The topology changed, so the run starts again from 0 s (it was at {:.1} s), \
+                     without the {given_by_hand} fault(s) given by hand.",
                     was_at.as_secs_f64()
                 ));
             }

@@ -694,6 +694,14 @@ pub fn Stage(props: &StageProps) -> Html {
                     node_view(node, handlers, focusable(index))
                 }) }
                 { for view.pins.iter().map(pin_view) }
+                if view.nodes.is_empty() {
+                    // An empty canvas says how to start, in the middle of the view.
+                    <text class="empty-hint" data-testid="empty-hint" x={format!("{:.1}", camera.x)}
+                        y={format!("{:.1}", camera.y)} text-anchor="middle">
+                        <tspan x={format!("{:.1}", camera.x)} dy="-0.6em">{"Nothing here yet: add a load source and a service (+ Load source, + Service),"}</tspan>
+                        <tspan x={format!("{:.1}", camera.x)} dy="1.4em">{"drag from the dot on a node's right edge to another to connect them, or pick a preset."}</tspan>
+                    </text>
+                }
                 if let Some((from, to)) = area {
                     <rect class="selecting" x={from.x.min(to.x).to_string()} y={from.y.min(to.y).to_string()}
                         width={(from.x - to.x).abs().to_string()} height={(from.y - to.y).abs().to_string()} />
