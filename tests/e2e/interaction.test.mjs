@@ -125,6 +125,8 @@ test("Ctrl+A and Delete empty the canvas, which then says how to start; a new se
   await page.getByTestId("empty-hint").waitFor();
   assert.equal(await page.locator("[data-testid^=node-]").count(), 0, "every node went");
   assert.match(await page.getByTestId("empty-hint").textContent(), /Nothing here yet/);
+  await page.getByText("No service yet: add one on the canvas.").waitFor();
+  await page.getByText("No link yet: drag from a node's handle to another node.").waitFor();
   const hint = await page.getByTestId("empty-hint").boundingBox();
   const stage = await page.locator("svg.topology").boundingBox();
   assert.ok(hint.x >= stage.x && hint.x + hint.width <= stage.x + stage.width, "the hint fits the canvas");

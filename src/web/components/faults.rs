@@ -55,7 +55,13 @@ pub fn FaultControls(props: &FaultControlsProps) -> Html {
                     }
                 }) }
             </ul>
+            if view.services().next().is_none() {
+                <p class="hint">{"No service yet: add one on the canvas."}</p>
+            }
             <h2>{"Links"}</h2>
+            if view.links.is_empty() {
+                <p class="hint">{"No link yet: drag from a node's handle to another node."}</p>
+            }
             <ul class="rows">
                 { for view.links.iter().map(|link| {
                     let index = link.index;
