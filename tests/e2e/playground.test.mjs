@@ -422,6 +422,15 @@ test("an impossible edit explains itself next to the inspector and changes nothi
   await page.getByTestId("inspector-message").waitFor();
   assert.match(await page.getByTestId("inspector-message").textContent(), /unique/);
   assert.equal(await page.getByTestId("node-Payments").count(), 1, "Payments keeps its name");
+  assert.equal(await page.getByTestId("inspector-name").inputValue(), "Payments", "and the field shows the name it kept");
+  assert.doesNotMatch(await page.getByTestId("inspector-message").textContent(), /services\[/, "said in words, without the file's path");
+  // A knob typed below its minimum shows the value that holds.
+  const workers = page.getByTestId("knob-workers");
+  await workers.fill("1");
+  await workers.blur();
+  await workers.fill("-5");
+  await workers.blur();
+  assert.equal(await workers.inputValue(), "1", "the field shows what holds, not the typing");
   // Connecting Payments back to Orders would make a cycle: refused with a reason.
   await drag(page, await centre(page.getByTestId("connect-Payments")), await centre(page.getByTestId("node-Orders")));
   assert.match(await page.getByTestId("message").textContent(), /cycle/);

@@ -25,24 +25,31 @@ struct Knob<'a> {
     test_id: &'a str,
 }
 
+/// What was typed into `input`, which shows `rendered` (the value it was drawn with) again
+/// before the change goes to the model: a change the model takes is drawn anew, and one it
+/// refuses or clamps to the same value leaves the field showing what holds, not the typing.
+fn shown_again(input: &web_sys::HtmlInputElement, rendered: &str) -> String {
+    let typed = input.value();
+    input.set_value(rendered);
+    typed
+}
+
 fn knob(knob: Knob<'_>, on_change: Callback<f64>) -> Html {
-    let parse = move |event: Event| {
-        event
-            .target_dyn_into::<web_sys::HtmlInputElement>()
-            .and_then(|input| crate::model::words::parse_number(&input.value()))
-    };
-    let on_number = {
-        let on_change = on_change.clone();
-        Callback::from(move |event: Event| {
-            if let Some(value) = parse(event) {
-                on_change.emit(value);
-            }
-        })
-    };
     let value = if knob.step >= 1.0 {
         format!("{:.0}", knob.value)
     } else {
         format!("{}", knob.value)
+    };
+    let on_number = {
+        let (on_change, shown) = (on_change.clone(), value.clone());
+        Callback::from(move |event: Event| {
+            let typed = event
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .map(|input| shown_again(&input, &shown));
+            if let Some(value) = typed.and_then(|typed| crate::model::words::parse_number(&typed)) {
+                on_change.emit(value);
+            }
+        })
     };
     html! {
         <label class="knob" title={knob.hint.to_string()}>
@@ -165,7 +172,7 @@ fn name_field(name: &str, dispatch: &Callback<Action>) -> Html {
     let onchange = dispatch.reform(move |event: Event| {
         let to = event
             .target_dyn_into::<web_sys::HtmlInputElement>()
-            .map(|input| input.value())
+            .map(|input| shown_again(&input, &from))
             .unwrap_or_default();
         Action::Edit(Box::new(Edit::Rename {
             from: from.clone(),
