@@ -336,6 +336,25 @@ test("embed parameters: controls, autoplay, readonly, theme, preset and shared s
   await page.context().close();
 });
 
+test("a small embed with every control keeps half its frame for the canvas; the controls scroll under it", async () => {
+  const small = await openPage(shared.browser, `${shared.server.url}?embed=1&preset=checkout&controls=full`, { width: 320, height: 240 });
+  await small.getByTestId("node-Payments").waitFor();
+  const stageHeight = () => small.locator(".stage").evaluate((stage) => stage.getBoundingClientRect().height);
+  const before = await stageHeight();
+  assert.ok(before >= 240 * 0.45, `the canvas keeps about half of a 240-px frame, not a strip (${before} px)`);
+  const page = await small.evaluate(() => [document.documentElement.scrollHeight, innerHeight]);
+  assert.ok(page[0] <= page[1] + 1, `the frame itself does not scroll (${page})`);
+  // The last controls are reached by scrolling the dock: a real click on each still works.
+  await small.getByTestId("kill-Inventory").click();
+  assert.equal(await small.getByTestId("node-Inventory").getAttribute("data-state"), "killed");
+  await small.getByTestId("timeline").scrollIntoViewIfNeeded();
+  assert.ok(await small.getByTestId("timeline").isVisible(), "the timeline is in the dock");
+  assert.equal(await stageHeight(), before, "scrolling the controls leaves the canvas where it was");
+  await small.screenshot({ path: join(screenshots, "embed-320x240-full.png") });
+  assert.deepEqual(small.problems, []);
+  await small.context().close();
+});
+
 test("the example blog post: three embeds run on their own and pause while scrolled out of view", async () => {
   const requests = [];
   const page = await openPage(shared.browser, shared.server.url + "example-post.html", { width: 1100, height: 700 });

@@ -66,8 +66,10 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
         let full = props.controls == Controls::Full;
         let faults = full && !props.readonly;
         let figures = &props.figures;
+        // The bar and the timeline scroll in at most half of a short frame: the canvas keeps
+        // the rest (a 320x240 embed with every control had a strip of canvas left).
         html! {
-            <>
+            <div class="embed-dock">
             <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
                 if let Some(reading) = &props.reading {
                     <button class="small" data-testid="story-back" disabled={reading.step == 0}
@@ -121,7 +123,7 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
             if full {
                 {timeline_bar(&props.timeline, dispatch)}
             }
-            </>
+            </div>
         }
     });
     let titled = props.controls != Controls::None;
