@@ -38,6 +38,20 @@ pub struct BranchUndo {
     pub from_edit: bool,
 }
 
+/// A run a change of structure set aside, with everything the page showed of it (the faults
+/// given by hand are in its simulation's command log): undoing the change swaps it back in,
+/// and redoing it swaps the newer run back in turn.
+struct SetAside {
+    scenario: Scenario,
+    started_from: Scenario,
+    seed: u64,
+    simulation: Simulation,
+    log: EventLog,
+    stalled: Option<String>,
+    logged_until: Option<SimTime>,
+    timeline: Timeline,
+}
+
 /// A simulation run with what the page shows of it.
 pub struct Runner {
     scenario: Scenario,
@@ -58,6 +72,8 @@ pub struct Runner {
     timeline: Timeline,
     /// The last change, when it was made at an earlier moment and dropped a recorded future.
     last_branch: Option<Box<BranchUndo>>,
+    /// The run the last change of structure replaced.
+    set_aside: Option<Box<SetAside>>,
 }
 
 impl Runner {
@@ -68,6 +84,7 @@ impl Runner {
         Ok(Runner {
             timeline: Timeline::starting(&simulation, &log),
             last_branch: None,
+            set_aside: None,
             layout: Layout::new(&scenario),
             started_from: scenario.clone(),
             scenario,
@@ -117,8 +134,14 @@ impl Runner {
 
     /// Takes an edited scenario in the least disruptive way (see [`Change`]): a move only
     /// redraws, a knob is changed in the running simulation, and a change of structure starts
-    /// again from time zero. Says which it was.
-    pub(super) fn take_scenario(&mut self, scenario: Scenario) -> Result<Change, UiError> {
+    /// again from time zero, setting the old run aside. Undo and redo (`from_history`) of a
+    /// change of structure bring the run set aside back instead, as it was (see
+    /// [`Runner::brings_back`]). Says which kind of change it was.
+    pub(super) fn take_scenario(
+        &mut self,
+        scenario: Scenario,
+        from_history: bool,
+    ) -> Result<Change, UiError> {
         let change = change_between(&self.scenario, &scenario);
         match &change {
             Change::Layout => {}
@@ -133,19 +156,58 @@ impl Runner {
                 self.collect_log();
             }
             Change::Structure => {
-                self.simulation =
-                    Simulation::new(&scenario, self.seed, TraceRetention::Everything)?;
-                self.started_from = scenario.clone();
-                self.log.clear();
-                self.stalled = None;
-                self.logged_until = None;
-                self.timeline = Timeline::starting(&self.simulation, &self.log);
-                self.last_branch = None;
+                let incoming = match self.set_aside.take() {
+                    Some(run) if from_history && run.scenario == scenario => *run,
+                    kept => {
+                        self.set_aside = kept;
+                        let simulation =
+                            Simulation::new(&scenario, self.seed, TraceRetention::Everything)?;
+                        let log = EventLog::default();
+                        SetAside {
+                            timeline: Timeline::starting(&simulation, &log),
+                            scenario: scenario.clone(),
+                            started_from: scenario.clone(),
+                            seed: self.seed,
+                            simulation,
+                            log,
+                            stalled: None,
+                            logged_until: None,
+                        }
+                    }
+                };
+                let leaving = self.swap_run(incoming);
+                self.set_aside = Some(Box::new(leaving));
+                return Ok(change);
             }
         }
         self.layout = Layout::new(&scenario);
         self.scenario = scenario;
         Ok(change)
+    }
+
+    /// Whether taking `scenario` from the history (an undo or a redo) brings back the run a
+    /// change of structure set aside, rather than starting again.
+    pub fn brings_back(&self, scenario: &Scenario) -> bool {
+        self.set_aside
+            .as_ref()
+            .is_some_and(|run| run.scenario == *scenario)
+            && change_between(&self.scenario, scenario) == Change::Structure
+    }
+
+    /// Puts `run` in place of the current run, which it returns.
+    fn swap_run(&mut self, run: SetAside) -> SetAside {
+        self.last_branch = None;
+        self.layout = Layout::new(&run.scenario);
+        SetAside {
+            scenario: std::mem::replace(&mut self.scenario, run.scenario),
+            started_from: std::mem::replace(&mut self.started_from, run.started_from),
+            seed: std::mem::replace(&mut self.seed, run.seed),
+            simulation: std::mem::replace(&mut self.simulation, run.simulation),
+            log: std::mem::replace(&mut self.log, run.log),
+            stalled: std::mem::replace(&mut self.stalled, run.stalled),
+            logged_until: std::mem::replace(&mut self.logged_until, run.logged_until),
+            timeline: std::mem::replace(&mut self.timeline, run.timeline),
+        }
     }
 
     /// Draws nodes somewhere else while they are being dragged (an edit commits the move).

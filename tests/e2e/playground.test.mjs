@@ -292,12 +292,19 @@ test("the inspector changes knobs live, names render as text, and Delete removes
   assert.equal(await page.evaluate(() => window.__pwned), undefined, "no script ran");
   assert.equal(await page.locator("svg img").count(), 0, "the name is text, not markup");
 
+  // A fault given by hand, then a change that restarts the run: undo brings that run back.
+  await page.getByTestId("kill-Payments").click();
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed");
   await page.locator("body").click({ position: { x: 3, y: 3 } });
   await page.mouse.click(orders.x - 30, orders.y);
+  const before = await clockSeconds(page);
   await page.keyboard.press("Delete");
   assert.equal(await renamed.count(), 0, "Delete removed the selected service");
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "up", "a new run");
   await page.keyboard.press("Control+z");
   await renamed.waitFor();
+  assert.equal(await page.getByTestId("node-Payments").getAttribute("data-state"), "killed", "the killed Payments is back");
+  assert.ok((await clockSeconds(page)) >= before, "at the moment the run had reached");
   assert.deepEqual(page.problems, []);
   await page.close();
 });

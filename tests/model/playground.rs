@@ -266,8 +266,12 @@ fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
         "a new service restarts the run"
     );
     assert_eq!(playground.notice(), None, "no fault given by hand to lose");
-    // With one, the restart says it is gone.
+    // With one, the restart says it is gone, and undo brings that run back, fault and all.
     act(&mut playground, Action::ToggleKill("Payments".into()));
+    act(&mut playground, Action::Step);
+    act(&mut playground, Action::Step);
+    let killed_at = playground.now();
+    let before_drop = playground.main().simulation().trace().hash();
     act(
         &mut playground,
         Action::Drop {
@@ -279,11 +283,48 @@ fn edits_restart_only_when_the_structure_changes_and_undo_walks_back() {
     assert!(
         playground.notice().is_some_and(|note| note
             .starts_with("The topology changed, so the run starts again from 0 s")
-            && note.ends_with("without the 1 fault(s) given by hand.")),
+            && note.ends_with("without the 1 fault(s) given by hand. Undo brings that run back.")),
         "{:?}",
         playground.notice()
     );
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Up));
+    act(&mut playground, Action::Step);
+    let after_drop = (
+        playground.now(),
+        playground.main().simulation().trace().hash(),
+    );
     act(&mut playground, Action::Undo);
+    assert_eq!(
+        playground.now(),
+        killed_at,
+        "the run before the change, at its moment"
+    );
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Killed));
+    assert_eq!(playground.main().simulation().trace().hash(), before_drop);
+    assert_eq!(
+        playground.notice(),
+        Some(
+            format!(
+                "The run from before that change is back, at {:.1} s.",
+                killed_at.as_secs_f64()
+            )
+            .as_str()
+        )
+    );
+    // Redo brings the newer run back in turn; undo once more, the older one.
+    act(&mut playground, Action::Redo);
+    assert_eq!(playground.main().scenario().services.len(), 5);
+    assert_eq!(
+        (
+            playground.now(),
+            playground.main().simulation().trace().hash()
+        ),
+        after_drop
+    );
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Up));
+    act(&mut playground, Action::Undo);
+    assert_eq!(state_of(&playground, "Payments"), Some(NodeState::Killed));
+    assert_eq!(playground.now(), killed_at);
     act(
         &mut playground,
         Action::Select(Some(Selection::Node("Service 1".into()))),

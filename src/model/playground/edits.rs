@@ -278,7 +278,7 @@ impl Playground {
         }
         // The history remembers the change only once the running simulation took it.
         let previous = self.main.scenario().clone();
-        let changed = self.take_scenario(edited)?;
+        let changed = self.take_scenario(edited, false)?;
         self.history.record(previous);
         Ok(changed)
     }
@@ -303,7 +303,7 @@ impl Playground {
             self.history.undo_target().ok_or(UiError::NothingToUndo)?
         };
         let (target, current) = (target.clone(), self.main.scenario().clone());
-        let changed = self.take_scenario(target)?;
+        let changed = self.take_scenario(target, true)?;
         if redo {
             self.history.redone(current);
         } else {
@@ -312,10 +312,15 @@ impl Playground {
         Ok(changed)
     }
 
-    /// The running simulation takes an edited, undone or redone scenario; a selection of
-    /// something no longer there is dropped.
-    pub(super) fn take_scenario(&mut self, scenario: Scenario) -> Result<Changed, UiError> {
+    /// The running simulation takes an edited, undone or redone (`from_history`) scenario; a
+    /// selection of something no longer there is dropped.
+    pub(super) fn take_scenario(
+        &mut self,
+        scenario: Scenario,
+        from_history: bool,
+    ) -> Result<Changed, UiError> {
         let was_at = self.main.simulation().now();
+        let brings_back = from_history && self.main.brings_back(&scenario);
         // Faults given by hand (switches and knobs are in the scenario, and carry over).
         let given_by_hand = self
             .main
@@ -332,14 +337,20 @@ impl Playground {
                 )
             })
             .count();
-        if self.main.take_scenario(scenario)? == Change::Structure {
+        if self.main.take_scenario(scenario, from_history)? == Change::Structure {
             self.inspected = None;
-            if given_by_hand > 0 {
-                // Say so: the faults given by hand are gone with the old run, and undoing the
-                // change does not bring them back.
+            if brings_back {
+                self.notice = Some(format!(
+                    "The run from before that change is back, at {:.1} s.",
+                    self.main.simulation().now().as_secs_f64()
+                ));
+            } else if given_by_hand > 0 {
+                // Say so: the faults given by hand are gone with the old run (undoing the
+                // change brings that run back, faults and all).
                 self.notice = Some(format!(
                     "The topology changed, so the run starts again from 0 s (it was at {:.1} s), \
-                     without the {given_by_hand} fault(s) given by hand.",
+                     without the {given_by_hand} fault(s) given by hand. Undo brings that run \
+                     back.",
                     was_at.as_secs_f64()
                 ));
             }
