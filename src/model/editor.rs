@@ -98,6 +98,11 @@ impl History {
         self.redo.clear();
     }
 
+    /// How many changes an undo can take back: where in the history the page is.
+    pub fn depth(&self) -> usize {
+        self.undo.len()
+    }
+
     /// The scenario an undo would go back to.
     pub fn undo_target(&self) -> Option<&Scenario> {
         self.undo.last()

@@ -39,8 +39,8 @@ pub struct BranchUndo {
 }
 
 /// A run a change of structure set aside, with everything the page showed of it (the faults
-/// given by hand are in its simulation's command log): undoing the change swaps it back in,
-/// and redoing it swaps the newer run back in turn.
+/// given by hand are in its simulation's command log, a change made at an earlier moment can
+/// still be undone): the playground's undo (or redo) of that change swaps it back in.
 struct SetAside {
     scenario: Scenario,
     started_from: Scenario,
@@ -50,6 +50,7 @@ struct SetAside {
     stalled: Option<String>,
     logged_until: Option<SimTime>,
     timeline: Timeline,
+    last_branch: Option<Box<BranchUndo>>,
 }
 
 /// A simulation run with what the page shows of it.
@@ -134,14 +135,16 @@ impl Runner {
 
     /// Takes an edited scenario in the least disruptive way (see [`Change`]): a move only
     /// redraws, a knob is changed in the running simulation, and a change of structure starts
-    /// again from time zero, setting the old run aside. Undo and redo (`from_history`) of a
-    /// change of structure bring the run set aside back instead, as it was (see
-    /// [`Runner::brings_back`]). Says which kind of change it was.
+    /// again from time zero, setting the old run aside (only the last one is kept). With
+    /// `bring_back` (an undo or redo of the change that set it aside, which the playground
+    /// knows from its history) a change of structure to the set-aside run's scenario swaps
+    /// that run back in instead, as it was. Says which kind of change it was, and whether a
+    /// run came back.
     pub(super) fn take_scenario(
         &mut self,
         scenario: Scenario,
-        from_history: bool,
-    ) -> Result<Change, UiError> {
+        bring_back: bool,
+    ) -> Result<(Change, bool), UiError> {
         let change = change_between(&self.scenario, &scenario);
         match &change {
             Change::Layout => {}
@@ -156,14 +159,14 @@ impl Runner {
                 self.collect_log();
             }
             Change::Structure => {
-                let incoming = match self.set_aside.take() {
-                    Some(run) if from_history && run.scenario == scenario => *run,
+                let (incoming, came_back) = match self.set_aside.take() {
+                    Some(run) if bring_back && run.scenario == scenario => (*run, true),
                     kept => {
                         self.set_aside = kept;
                         let simulation =
                             Simulation::new(&scenario, self.seed, TraceRetention::Everything)?;
                         let log = EventLog::default();
-                        SetAside {
+                        let run = SetAside {
                             timeline: Timeline::starting(&simulation, &log),
                             scenario: scenario.clone(),
                             started_from: scenario.clone(),
@@ -172,31 +175,30 @@ impl Runner {
                             log,
                             stalled: None,
                             logged_until: None,
-                        }
+                            last_branch: None,
+                        };
+                        (run, false)
                     }
                 };
                 let leaving = self.swap_run(incoming);
                 self.set_aside = Some(Box::new(leaving));
-                return Ok(change);
+                return Ok((change, came_back));
             }
         }
         self.layout = Layout::new(&scenario);
         self.scenario = scenario;
-        Ok(change)
+        Ok((change, false))
     }
 
-    /// Whether taking `scenario` from the history (an undo or a redo) brings back the run a
-    /// change of structure set aside, rather than starting again.
-    pub fn brings_back(&self, scenario: &Scenario) -> bool {
-        self.set_aside
-            .as_ref()
-            .is_some_and(|run| run.scenario == *scenario)
-            && change_between(&self.scenario, scenario) == Change::Structure
+    /// Forgets the run set aside (it can no longer come back).
+    pub(super) fn drop_set_aside(&mut self) {
+        self.set_aside = None;
     }
 
-    /// Puts `run` in place of the current run, which it returns.
-    fn swap_run(&mut self, run: SetAside) -> SetAside {
-        self.last_branch = None;
+    /// Puts `run` in place of the current run, which it returns. Whether the event log is
+    /// paused belongs to the page, not to a run: it stays as it is.
+    fn swap_run(&mut self, mut run: SetAside) -> SetAside {
+        run.log.set_paused(self.log.paused());
         self.layout = Layout::new(&run.scenario);
         SetAside {
             scenario: std::mem::replace(&mut self.scenario, run.scenario),
@@ -207,6 +209,7 @@ impl Runner {
             stalled: std::mem::replace(&mut self.stalled, run.stalled),
             logged_until: std::mem::replace(&mut self.logged_until, run.logged_until),
             timeline: std::mem::replace(&mut self.timeline, run.timeline),
+            last_branch: std::mem::replace(&mut self.last_branch, run.last_branch),
         }
     }
 
@@ -470,6 +473,8 @@ impl Runner {
         self.logged_until = None;
         self.timeline = Timeline::starting(&self.simulation, &self.log);
         self.last_branch = None;
+        // A run started again by hand (a reset, another seed) does not bring an older one back.
+        self.set_aside = None;
         Ok(())
     }
 

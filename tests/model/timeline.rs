@@ -238,3 +238,127 @@ fn a_run_too_big_to_copy_keeps_no_checkpoints_and_refuses_a_seek_too_far_back() 
         Action::Seek(now + cascade_sim::SimDuration::from_millis(1)),
     );
 }
+
+/// Adds a service where nothing is: a change of structure, which starts the run again.
+fn add_a_service(playground: &mut Playground, x: f64) {
+    act(
+        playground,
+        Action::Drop {
+            block: cascade::model::Block::Service,
+            x,
+            y: 520.0,
+        },
+    );
+}
+
+fn notice(playground: &Playground) -> String {
+    playground.notice().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn undo_and_redo_of_a_restart_swap_the_last_run_replaced_back_and_say_which_move_does() {
+    let mut playground = playground("checkout");
+    play(&mut playground, 1.0);
+    add_a_service(&mut playground, 200.0);
+    play(&mut playground, 1.0);
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    play(&mut playground, 1.0);
+    let a = (playground.now(), outcome(playground.main()));
+    add_a_service(&mut playground, 400.0);
+    assert!(notice(&playground).ends_with("Undo brings that run back."));
+    act(&mut playground, Action::ToggleKill("Orders".into()));
+    play(&mut playground, 1.0);
+    let b = outcome(playground.main());
+
+    act(&mut playground, Action::Undo);
+    assert_eq!((playground.now(), outcome(playground.main())), a);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Killed);
+    assert!(notice(&playground).starts_with("The run from before that change is back"));
+    // Only the last run replaced is kept: a second undo starts again, and says which move
+    // brings the run it left back.
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.now(), SimTime::ZERO);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+    let said = notice(&playground);
+    assert!(
+        said.ends_with("without the 1 fault(s) given by hand. Redo brings that run back."),
+        "{said}"
+    );
+    act(&mut playground, Action::Redo);
+    assert_eq!((playground.now(), outcome(playground.main())), a);
+    assert!(notice(&playground).starts_with("The run from after that change is back"));
+    // The run with Orders killed went when the second undo set another run aside.
+    act(&mut playground, Action::Redo);
+    assert_eq!(playground.now(), SimTime::ZERO);
+    assert_eq!(state_of(&playground, "Orders"), NodeState::Up);
+    assert_ne!(outcome(playground.main()), b);
+    assert!(notice(&playground).ends_with("Undo brings that run back."));
+    act(&mut playground, Action::Undo);
+    assert_eq!((playground.now(), outcome(playground.main())), a);
+}
+
+#[test]
+fn an_undo_brings_back_only_the_run_its_own_change_replaced() {
+    // Add a service, then delete it: the scenario is the first one again, but the run the
+    // delete replaced is the one with the new service, not the first.
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    play(&mut playground, 1.0);
+    add_a_service(&mut playground, 200.0);
+    act(&mut playground, Action::ToggleKill("Inventory".into()));
+    play(&mut playground, 1.0);
+    let with_the_service = (playground.now(), outcome(playground.main()));
+    act(
+        &mut playground,
+        Action::Delete(cascade::model::Selection::Node("Service 1".into())),
+    );
+    play(&mut playground, 1.0);
+    act(&mut playground, Action::Undo);
+    assert_eq!(
+        (playground.now(), outcome(playground.main())),
+        with_the_service
+    );
+    assert_eq!(state_of(&playground, "Inventory"), NodeState::Killed);
+    act(&mut playground, Action::Undo);
+    assert_eq!(playground.now(), SimTime::ZERO, "that run was not kept");
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+    assert!(notice(&playground).ends_with("Redo brings that run back."));
+}
+
+#[test]
+fn a_restart_keeps_the_log_paused_and_a_reset_lets_the_older_run_go() {
+    let mut playground = playground("checkout");
+    act(&mut playground, Action::ToggleLogPause);
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    play(&mut playground, 1.0);
+    add_a_service(&mut playground, 200.0);
+    assert!(playground.main().log().paused(), "the pause is the page's");
+    act(&mut playground, Action::Undo);
+    assert!(playground.main().log().paused());
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Killed);
+    act(&mut playground, Action::Redo);
+    act(&mut playground, Action::Reset);
+    act(&mut playground, Action::Undo);
+    assert_eq!(
+        playground.now(),
+        SimTime::ZERO,
+        "a reset started again by hand: the older run (and its seed) does not come back"
+    );
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+}
+
+#[test]
+fn a_run_brought_back_keeps_its_branch_to_undo() {
+    let mut playground = playground("checkout");
+    play(&mut playground, 2.0);
+    let end = playground.now();
+    act(&mut playground, Action::Seek(SimTime::from_millis(500)));
+    act(&mut playground, Action::ToggleKill("Payments".into()));
+    add_a_service(&mut playground, 200.0);
+    act(&mut playground, Action::Undo);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Killed);
+    // The kill was made at an earlier moment: undoing it brings the recorded future back.
+    act(&mut playground, Action::Undo);
+    assert_eq!(state_of(&playground, "Payments"), NodeState::Up);
+    assert!((playground.timeline().head_s - end.as_secs_f64()).abs() < 1e-9);
+}

@@ -278,8 +278,16 @@ impl Playground {
         }
         // The history remembers the change only once the running simulation took it.
         let previous = self.main.scenario().clone();
-        let changed = self.take_scenario(edited, false)?;
+        let (changed, restarted) = self.take_scenario(edited, None)?;
         self.history.record(previous);
+        if restarted {
+            // An undo of this change brings the run it replaced back.
+            self.set_aside_for = Some((false, self.history.depth()));
+        } else if self.set_aside_for.is_some_and(|(redo, _)| redo) {
+            // Nothing can be redone any more: a run kept for a redo is let go.
+            self.set_aside_for = None;
+            self.main.drop_set_aside();
+        }
         Ok(changed)
     }
 
@@ -303,24 +311,30 @@ impl Playground {
             self.history.undo_target().ok_or(UiError::NothingToUndo)?
         };
         let (target, current) = (target.clone(), self.main.scenario().clone());
-        let changed = self.take_scenario(target, true)?;
+        let (changed, restarted) = self.take_scenario(target, Some(redo))?;
         if redo {
             self.history.redone(current);
         } else {
             self.history.undone(current);
         }
+        if restarted {
+            // The run this move left comes back with the opposite move.
+            self.set_aside_for = Some((!redo, self.history.depth()));
+        }
         Ok(changed)
     }
 
-    /// The running simulation takes an edited, undone or redone (`from_history`) scenario; a
-    /// selection of something no longer there is dropped.
+    /// The running simulation takes an edited scenario, or one an undo or redo goes to
+    /// (`walked`: `Some(redo)`); a selection of something no longer there is dropped. Also
+    /// says whether the run started again or came back (a change of structure).
     pub(super) fn take_scenario(
         &mut self,
         scenario: Scenario,
-        from_history: bool,
-    ) -> Result<Changed, UiError> {
+        walked: Option<bool>,
+    ) -> Result<(Changed, bool), UiError> {
         let was_at = self.main.simulation().now();
-        let brings_back = from_history && self.main.brings_back(&scenario);
+        let bring_back =
+            walked.is_some_and(|redo| self.set_aside_for == Some((redo, self.history.depth())));
         // Faults given by hand (switches and knobs are in the scenario, and carry over).
         let given_by_hand = self
             .main
@@ -337,22 +351,37 @@ impl Playground {
                 )
             })
             .count();
-        if self.main.take_scenario(scenario, from_history)? == Change::Structure {
+        let (change, came_back) = self.main.take_scenario(scenario, bring_back)?;
+        let restarted = change == Change::Structure;
+        if restarted {
             self.inspected = None;
-            if brings_back {
+            let now = self.main.simulation().now().as_secs_f64();
+            if came_back {
+                let which = if walked == Some(true) {
+                    "after"
+                } else {
+                    "before"
+                };
                 self.notice = Some(format!(
-                    "The run from before that change is back, at {:.1} s.",
-                    self.main.simulation().now().as_secs_f64()
+                    "The run from {which} that change is back, at {now:.1} s."
                 ));
             } else if given_by_hand > 0 {
-                // Say so: the faults given by hand are gone with the old run (undoing the
-                // change brings that run back, faults and all).
+                // Say so: the faults given by hand are gone with the old run, which the
+                // opposite move brings back (only the last run replaced is kept).
+                let back = if walked == Some(false) {
+                    "Redo"
+                } else {
+                    "Undo"
+                };
                 self.notice = Some(format!(
                     "The topology changed, so the run starts again from 0 s (it was at {:.1} s), \
-                     without the {given_by_hand} fault(s) given by hand. Undo brings that run \
+                     without the {given_by_hand} fault(s) given by hand. {back} brings that run \
                      back.",
                     was_at.as_secs_f64()
                 ));
+            } else {
+                // Another run: what was said of the one before no longer holds.
+                self.notice = None;
             }
         }
         // Edited, it is the person's own scenario now (the menu can load the preset again).
@@ -371,7 +400,7 @@ impl Playground {
                 self.select_nodes(left);
             }
         }
-        Ok(Changed::Scenario)
+        Ok((Changed::Scenario, restarted))
     }
 
     pub(super) fn set_link_kind(

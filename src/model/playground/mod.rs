@@ -90,6 +90,9 @@ pub struct Playground {
     compare: Option<Compare>,
     opening: Option<Box<Opening>>,
     history: History,
+    /// The history move that brings back the run the last change of structure set aside
+    /// (`(redo, depth)`: an undo or a redo made at that depth of the history).
+    set_aside_for: Option<(bool, usize)>,
     selection: Option<Selection>,
     inspected: Option<RequestId>,
     log_filter: LogFilter,
@@ -136,6 +139,7 @@ impl Playground {
             compare: None,
             opening: None,
             history: History::default(),
+            set_aside_for: None,
             selection: None,
             inspected: None,
             log_filter: LogFilter::All,
