@@ -353,6 +353,23 @@ test("a small embed with every control keeps half its frame for the canvas; the 
   await small.screenshot({ path: join(screenshots, "embed-320x240-full.png") });
   assert.deepEqual(small.problems, []);
   await small.context().close();
+
+  // A story's text scrolls in at most 30% of the frame instead of covering the canvas.
+  const story = await openPage(shared.browser, `${shared.server.url}?embed=1&story=checkout&controls=full`, { width: 320, height: 240 });
+  const text = story.getByTestId("story-text");
+  await text.waitFor();
+  const box = await text.evaluate((element) => [element.getBoundingClientRect().height, element.scrollHeight, element.clientHeight]);
+  assert.ok(box[0] <= 240 * 0.3 + 1, `the step's text takes at most 30% of the frame (${box})`);
+  assert.ok(box[1] > box[2], "the rest of it scrolls");
+  await text.hover();
+  await story.mouse.wheel(0, 200);
+  assert.ok(await eventually(async () => (await text.evaluate((element) => element.scrollTop)) > 0), "a wheel scrolls it");
+  await story.getByTestId("story-next").click();
+  assert.equal(await story.getByTestId("story-progress").textContent(), "2 / 5");
+  assert.equal(await text.evaluate((element) => element.scrollTop), 0, "the next step's text starts at its top");
+  await story.screenshot({ path: join(screenshots, "embed-320x240-story.png") });
+  assert.deepEqual(story.problems, []);
+  await story.context().close();
 });
 
 test("the example blog post: three embeds run on their own and pause while scrolled out of view", async () => {

@@ -134,7 +134,11 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
             <div class="embed-caption" data-testid="embed-caption">
                 if let (true, Some(reading)) = (titled, &props.reading) {
                     <strong>{reading.title.clone()}</strong>
-                    <span class="story-step" data-testid="story-text">{super::cards::story_text(&reading.text)}</span>
+                    // Keyed by the step, alone in its wrapper: a new step's text is a new
+                    // element, read from its top (a scrolled text kept its scroll).
+                    <div class="story-step-box">
+                        <span class="story-step" key={reading.step} data-testid="story-text">{super::cards::story_text(&reading.text)}</span>
+                    </div>
                     if let Some(asked) = &reading.waiting_for {
                         <span data-testid="story-asks">{format!("Your turn: {asked}.")}</span>
                     }
