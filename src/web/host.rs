@@ -54,7 +54,8 @@ fn post(target: &JsValue, text: &str, origin: &str) {
 }
 
 /// The height the page wants: an embed fills its frame, so it wants its canvas at the canvas's
-/// own proportions plus the bars around it; the full playground wants its whole content.
+/// own proportions (or taller) plus the bars around it, whole (they scroll in at most half of a
+/// short frame); the full playground wants its whole content.
 fn wanted_height(root: &web_sys::Element) -> f64 {
     let document = root.owner_document();
     let embed = document.as_ref().and_then(|document| {
@@ -73,7 +74,17 @@ fn wanted_height(root: &web_sys::Element) -> f64 {
                 stage.get_bounding_client_rect(),
             );
             let proportion = crate::model::CANVAS_HEIGHT / crate::model::CANVAS_WIDTH;
-            embed.height() - stage.height() + stage.width() * proportion
+            // What the controls' dock hides by scrolling.
+            let hidden = document
+                .as_ref()
+                .and_then(|document| document.query_selector(".embed-dock").ok().flatten())
+                .map_or(0, |dock| {
+                    (dock.scroll_height() - dock.client_height()).max(0)
+                });
+            let controls = embed.height() - stage.height() + f64::from(hidden);
+            // The dock takes at most half the frame: controls taller than the canvas want a
+            // frame twice their height (the canvas gets the other half).
+            (controls + stage.width() * proportion).max(2.0 * controls)
         }
         _ => f64::from(root.scroll_height()),
     }

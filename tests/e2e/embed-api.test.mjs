@@ -123,3 +123,33 @@ test("the example post's last embed follows the reader's scrolling, paragraph by
     await page.close();
   }
 });
+
+test("a narrow auto-sized embed grows to show its controls whole under a canvas at least at the canvas's proportions", async () => {
+  const directory = await mkdtemp(join(tmpdir(), "cascade-host-"));
+  await copyFile(join(dist, "cascade-host.js"), join(directory, "cascade-host.js"));
+  const host = await serve(directory);
+  const hostOrigin = new URL(host.url).origin;
+  const embed = `${shared.server.url}?embed=1&controls=full&preset=checkout&host=${encodeURIComponent(hostOrigin)}`;
+  await writeFile(join(directory, "index.html"), `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>A narrow post</title></head>
+<body style="margin: 0"><iframe id="narrow" data-cascade title="Cascade" src="${embed}" style="width: 320px; height: 240px; border: 0"></iframe>
+<script src="cascade-host.js"></script></body></html>`);
+  const page = await openPage(shared.browser, host.url, { width: 400, height: 900 });
+  try {
+    const frame = page.frameLocator("#narrow");
+    await frame.getByTestId("node-Orders").waitFor();
+    const settled = async () => {
+      const [dockHidden, stage] = await frame.locator(".embed-dock").evaluate((dock) => {
+        const box = document.querySelector(".stage").getBoundingClientRect();
+        return [dock.scrollHeight - dock.clientHeight, [box.width, box.height]];
+      });
+      return dockHidden <= 1 && stage[1] >= stage[0] * 0.56 - 2;
+    };
+    assert.ok(await eventually(settled), "the controls show whole and the canvas keeps at least its proportions");
+    assert.ok((await page.locator("#narrow").evaluate((element) => element.getBoundingClientRect().height)) > 240);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.context().close();
+    await host.close();
+  }
+});
