@@ -38,32 +38,15 @@ pub struct BranchUndo {
     pub from_edit: bool,
 }
 
-/// A run a change of structure set aside, with everything the page showed of it (the faults
-/// given by hand are in its simulation's command log, a change made at an earlier moment can
-/// still be undone): the playground's undo (or redo) of that change swaps it back in.
-struct SetAside {
-    scenario: Scenario,
-    started_from: Scenario,
-    seed: u64,
-    simulation: Simulation,
-    log: EventLog,
-    stalled: Option<String>,
-    logged_until: Option<SimTime>,
-    timeline: Timeline,
-    last_branch: Option<Box<BranchUndo>>,
-}
-
-/// A simulation run with what the page shows of it.
-pub struct Runner {
+/// One run: the scenario, the simulation taken from it and what the page noted of it. A
+/// change of structure sets the run aside whole; its undo (or redo) swaps it back in.
+struct Run {
     scenario: Scenario,
     /// The scenario the running simulation started from (the command log holds what changed
     /// since): with the seed and the log, a full reproduction.
     started_from: Scenario,
     seed: u64,
     simulation: Simulation,
-    layout: Layout,
-    /// Transmissions on the wire, refilled each frame (the buffer is reused).
-    in_flight: Vec<InFlight>,
     log: EventLog,
     /// Set when the run cannot get past one instant: said on screen.
     stalled: Option<String>,
@@ -73,44 +56,62 @@ pub struct Runner {
     timeline: Timeline,
     /// The last change, when it was made at an earlier moment and dropped a recorded future.
     last_branch: Option<Box<BranchUndo>>,
+}
+
+impl Run {
+    /// `scenario` at time zero with `seed`, its log paused or not.
+    fn starting(scenario: Scenario, seed: u64, log_paused: bool) -> Result<Run, ScenarioError> {
+        let simulation = Simulation::new(&scenario, seed, TraceRetention::Everything)?;
+        let mut log = EventLog::default();
+        log.set_paused(log_paused);
+        Ok(Run {
+            timeline: Timeline::starting(&simulation, &log),
+            started_from: scenario.clone(),
+            scenario,
+            seed,
+            simulation,
+            log,
+            stalled: None,
+            logged_until: None,
+            last_branch: None,
+        })
+    }
+}
+
+/// A simulation run with what the page shows of it.
+pub struct Runner {
+    run: Run,
     /// The run the last change of structure replaced.
-    set_aside: Option<Box<SetAside>>,
+    set_aside: Option<Box<Run>>,
+    layout: Layout,
+    /// Transmissions on the wire, refilled each frame (the buffer is reused).
+    in_flight: Vec<InFlight>,
 }
 
 impl Runner {
     /// A runner at time zero.
     pub fn new(scenario: Scenario, seed: u64) -> Result<Self, ScenarioError> {
-        let simulation = Simulation::new(&scenario, seed, TraceRetention::Everything)?;
-        let log = EventLog::default();
         Ok(Runner {
-            timeline: Timeline::starting(&simulation, &log),
-            last_branch: None,
-            set_aside: None,
             layout: Layout::new(&scenario),
-            started_from: scenario.clone(),
-            scenario,
-            seed,
-            simulation,
+            run: Run::starting(scenario, seed, false)?,
+            set_aside: None,
             in_flight: Vec::new(),
-            log,
-            stalled: None,
-            logged_until: None,
         })
     }
 
     /// The scenario (with link kinds as last switched).
     pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+        &self.run.scenario
     }
 
     /// The seed.
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.run.seed
     }
 
     /// The running simulation.
     pub fn simulation(&self) -> &Simulation {
-        &self.simulation
+        &self.run.simulation
     }
 
     /// The geometry.
@@ -120,17 +121,17 @@ impl Runner {
 
     /// The event log and the recent trace.
     pub fn log(&self) -> &EventLog {
-        &self.log
+        &self.run.log
     }
 
     /// Holds back new log entries, or lets them in again.
     pub(super) fn set_log_paused(&mut self, paused: bool) {
-        self.log.set_paused(paused);
+        self.run.log.set_paused(paused);
     }
 
     /// Why the run stopped by itself, if it did: it cannot get past one instant.
     pub fn stalled(&self) -> Option<&str> {
-        self.stalled.as_deref()
+        self.run.stalled.as_deref()
     }
 
     /// Takes an edited scenario in the least disruptive way (see [`Change`]): a move only
@@ -145,7 +146,7 @@ impl Runner {
         scenario: Scenario,
         bring_back: bool,
     ) -> Result<(Change, bool), UiError> {
-        let change = change_between(&self.scenario, &scenario);
+        let change = change_between(&self.run.scenario, &scenario);
         match &change {
             Change::Layout => {}
             Change::Knobs(commands) => {
@@ -153,40 +154,30 @@ impl Runner {
                 self.settle()?;
                 let before = self.before_branching(true);
                 for command in commands {
-                    self.simulation.apply(command.clone())?;
+                    self.run.simulation.apply(command.clone())?;
                 }
                 self.branched(before);
                 self.collect_log();
             }
             Change::Structure => {
-                let (incoming, came_back) = match self.set_aside.take() {
+                let paused = self.run.log.paused();
+                let (mut incoming, came_back) = match self.set_aside.take() {
                     Some(run) if bring_back && run.scenario == scenario => (*run, true),
                     kept => {
                         self.set_aside = kept;
-                        let simulation =
-                            Simulation::new(&scenario, self.seed, TraceRetention::Everything)?;
-                        let log = EventLog::default();
-                        let run = SetAside {
-                            timeline: Timeline::starting(&simulation, &log),
-                            scenario: scenario.clone(),
-                            started_from: scenario.clone(),
-                            seed: self.seed,
-                            simulation,
-                            log,
-                            stalled: None,
-                            logged_until: None,
-                            last_branch: None,
-                        };
-                        (run, false)
+                        (Run::starting(scenario, self.run.seed, paused)?, false)
                     }
                 };
-                let leaving = self.swap_run(incoming);
-                self.set_aside = Some(Box::new(leaving));
+                // Whether the event log is paused belongs to the page, not to a run.
+                incoming.log.set_paused(paused);
+                self.layout = Layout::new(&incoming.scenario);
+                std::mem::swap(&mut self.run, &mut incoming);
+                self.set_aside = Some(Box::new(incoming));
                 return Ok((change, came_back));
             }
         }
         self.layout = Layout::new(&scenario);
-        self.scenario = scenario;
+        self.run.scenario = scenario;
         Ok((change, false))
     }
 
@@ -195,27 +186,9 @@ impl Runner {
         self.set_aside = None;
     }
 
-    /// Puts `run` in place of the current run, which it returns. Whether the event log is
-    /// paused belongs to the page, not to a run: it stays as it is.
-    fn swap_run(&mut self, mut run: SetAside) -> SetAside {
-        run.log.set_paused(self.log.paused());
-        self.layout = Layout::new(&run.scenario);
-        SetAside {
-            scenario: std::mem::replace(&mut self.scenario, run.scenario),
-            started_from: std::mem::replace(&mut self.started_from, run.started_from),
-            seed: std::mem::replace(&mut self.seed, run.seed),
-            simulation: std::mem::replace(&mut self.simulation, run.simulation),
-            log: std::mem::replace(&mut self.log, run.log),
-            stalled: std::mem::replace(&mut self.stalled, run.stalled),
-            logged_until: std::mem::replace(&mut self.logged_until, run.logged_until),
-            timeline: std::mem::replace(&mut self.timeline, run.timeline),
-            last_branch: std::mem::replace(&mut self.last_branch, run.last_branch),
-        }
-    }
-
     /// Draws nodes somewhere else while they are being dragged (an edit commits the move).
     pub(super) fn preview_moves(&mut self, moves: &[(String, Point)]) {
-        let mut scenario = self.scenario.clone();
+        let mut scenario = self.run.scenario.clone();
         for (name, at) in moves {
             let place = Some(Position { x: at.x, y: at.y });
             if let Some(service) = scenario.services.iter_mut().find(|s| s.name == *name) {
@@ -229,7 +202,7 @@ impl Runner {
 
     /// Draws the scenario as it is (after a preview that was not committed).
     pub(super) fn end_preview(&mut self) {
-        self.layout = Layout::new(&self.scenario);
+        self.layout = Layout::new(&self.run.scenario);
     }
 
     /// Advances simulated time by `wall_elapsed_ms` times `speed`, handling at most
@@ -249,13 +222,13 @@ impl Runner {
         limit: Option<SimTime>,
     ) -> RunOutcome {
         let wall_ms = wall_elapsed_ms.clamp(0.0, MAX_FRAME_MS);
-        let target = self.simulation.now() + SimDuration::from_millis_f64(wall_ms * speed);
+        let target = self.run.simulation.now() + SimDuration::from_millis_f64(wall_ms * speed);
         self.run_to(limit.map_or(target, |limit| target.min(limit)), max_events)
     }
 
     /// Advances by a fixed slice of simulated time (the "step" button).
     pub fn step(&mut self) -> RunOutcome {
-        let target = self.simulation.now() + STEP;
+        let target = self.run.simulation.now() + STEP;
         self.run_to(target, CATCH_UP_SLICE_EVENTS)
     }
 
@@ -265,16 +238,16 @@ impl Runner {
         let mut budget = max_events;
         let outcome = loop {
             // A recorded command (the run was sought back) is given again at its time.
-            let due = self.timeline.next_command_at().filter(|at| *at <= time);
-            let before = self.simulation.events_processed();
-            let outcome = self.simulation.run_until(due.unwrap_or(time), budget);
-            budget = budget.saturating_sub(self.simulation.events_processed() - before);
+            let due = self.run.timeline.next_command_at().filter(|at| *at <= time);
+            let before = self.run.simulation.events_processed();
+            let outcome = self.run.simulation.run_until(due.unwrap_or(time), budget);
+            budget = budget.saturating_sub(self.run.simulation.events_processed() - before);
             if due.is_none() || outcome != RunOutcome::ReachedTime && outcome != RunOutcome::Idle {
                 break outcome;
             }
-            if let Some(command) = self.timeline.take_next_command() {
+            if let Some(command) = self.run.timeline.take_next_command() {
                 // It was taken at this moment before, so it is taken again.
-                let _ = self.simulation.apply(command);
+                let _ = self.run.simulation.apply(command);
             }
         };
         self.collect_log();
@@ -286,15 +259,15 @@ impl Runner {
 
     /// The timeline: how far the run got and what happened along the way.
     pub fn timeline(&self) -> &Timeline {
-        &self.timeline
+        &self.run.timeline
     }
 
     /// Shows the run at `time`, recomputed exactly: from the last checkpoint before it (or
     /// from here, going forward), giving the recorded commands again at their times. The
     /// moments after it stay recorded: playing on replays them, a change starts a new branch.
     pub fn seek(&mut self, time: SimTime) -> Result<(), UiError> {
-        let now = self.simulation.now();
-        let cost = self.timeline.seek_cost(&self.simulation, time);
+        let now = self.run.simulation.now();
+        let cost = self.run.timeline.seek_cost(&self.run.simulation, time);
         if cost > MAX_SEEK_EVENTS {
             return Err(UiError::Seek(format!(
                 "going to {:.1} s would take about {:.1} million events, too many for this tab \
@@ -303,40 +276,40 @@ impl Runner {
                 cost as f64 / 1e6
             )));
         }
-        let from_checkpoint = time < now || self.timeline.has_checkpoint_between(now, time);
+        let from_checkpoint = time < now || self.run.timeline.has_checkpoint_between(now, time);
         if from_checkpoint {
-            let log = self.simulation.command_log().to_vec();
-            let checkpoint = self.timeline.restart_from(time, &log);
-            self.simulation = checkpoint.simulation;
-            self.log = checkpoint.log;
-            self.logged_until = checkpoint.logged_until;
-            self.stalled = None;
+            let log = self.run.simulation.command_log().to_vec();
+            let checkpoint = self.run.timeline.restart_from(time, &log);
+            self.run.simulation = checkpoint.simulation;
+            self.run.log = checkpoint.log;
+            self.run.logged_until = checkpoint.logged_until;
+            self.run.stalled = None;
         }
-        let started = self.simulation.events_processed();
+        let started = self.run.simulation.events_processed();
         loop {
             match self.run_to(time, CATCH_UP_SLICE_EVENTS) {
                 RunOutcome::BudgetExhausted => {}
                 RunOutcome::StuckAtInstant => {
-                    return Err(CommandError::StuckAtInstant(self.simulation.now()).into())
+                    return Err(CommandError::StuckAtInstant(self.run.simulation.now()).into())
                 }
                 RunOutcome::ReachedTime | RunOutcome::Idle => break,
             }
             // The estimate can be low (a storm): a hard stop at twice as many.
-            if self.simulation.events_processed() - started > 2 * MAX_SEEK_EVENTS {
+            if self.run.simulation.events_processed() - started > 2 * MAX_SEEK_EVENTS {
                 return Err(UiError::Seek(format!(
                     "getting there takes more than {} million events; it stopped at {:.1} s",
                     2 * MAX_SEEK_EVENTS / 1_000_000,
-                    self.simulation.now().as_secs_f64()
+                    self.run.simulation.now().as_secs_f64()
                 )));
             }
         }
         let shown = scenario_after(
-            &self.started_from,
-            self.simulation.command_log(),
-            &self.scenario,
+            &self.run.started_from,
+            self.run.simulation.command_log(),
+            &self.run.scenario,
         );
         self.layout = Layout::new(&shown);
-        self.scenario = shown;
+        self.run.scenario = shown;
         Ok(())
     }
 
@@ -346,15 +319,18 @@ impl Runner {
         &self,
         from_edit: bool,
     ) -> Option<(Simulation, EventLog, Option<SimTime>, Scenario, bool)> {
-        self.timeline.behind(self.simulation.now()).then(|| {
-            (
-                self.simulation.clone(),
-                self.log.clone(),
-                self.logged_until,
-                self.scenario.clone(),
-                from_edit,
-            )
-        })
+        self.run
+            .timeline
+            .behind(self.run.simulation.now())
+            .then(|| {
+                (
+                    self.run.simulation.clone(),
+                    self.run.log.clone(),
+                    self.run.logged_until,
+                    self.run.scenario.clone(),
+                    from_edit,
+                )
+            })
     }
 
     /// After a change: a change at an earlier moment drops the recorded future (remembered
@@ -363,10 +339,11 @@ impl Runner {
         &mut self,
         before: Option<(Simulation, EventLog, Option<SimTime>, Scenario, bool)>,
     ) {
-        let now = self.simulation.now();
+        let now = self.run.simulation.now();
         let branch = before.and_then(|(simulation, log, logged_until, scenario, from_edit)| {
-            self.timeline
-                .branch(now, self.simulation.trace())
+            self.run
+                .timeline
+                .branch(now, self.run.simulation.trace())
                 .map(|dropped| {
                     Box::new(BranchUndo {
                         simulation,
@@ -379,16 +356,17 @@ impl Runner {
                 })
         });
         match branch {
-            Some(branch) => self.last_branch = Some(branch),
+            Some(branch) => self.run.last_branch = Some(branch),
             // Later changes make the undo of a branch stale; changes at the same instant (a
             // group's faults, one command each) belong to it.
             None => {
                 if self
+                    .run
                     .last_branch
                     .as_ref()
                     .is_some_and(|undo| undo.simulation.now() != now)
                 {
-                    self.last_branch = None;
+                    self.run.last_branch = None;
                 }
             }
         }
@@ -396,13 +374,13 @@ impl Runner {
 
     /// The undo of the last change, when it started a new branch.
     pub fn last_branch(&self) -> Option<&BranchUndo> {
-        self.last_branch.as_deref()
+        self.run.last_branch.as_deref()
     }
 
     /// Undoes the last change when it started a new branch: the run is back just before it,
     /// with the recorded future it dropped. Says whether there was one.
     pub(super) fn undo_branch(&mut self) -> bool {
-        let Some(undo) = self.last_branch.take() else {
+        let Some(undo) = self.run.last_branch.take() else {
             return false;
         };
         let BranchUndo {
@@ -413,13 +391,13 @@ impl Runner {
             dropped,
             ..
         } = *undo;
-        self.simulation = simulation;
-        self.log = log;
-        self.logged_until = logged_until;
+        self.run.simulation = simulation;
+        self.run.log = log;
+        self.run.logged_until = logged_until;
         self.layout = Layout::new(&scenario);
-        self.scenario = scenario;
-        self.stalled = None;
-        self.timeline.restore(*dropped);
+        self.run.scenario = scenario;
+        self.run.stalled = None;
+        self.run.timeline.restore(*dropped);
         true
     }
 
@@ -437,8 +415,8 @@ impl Runner {
 
     /// The run cannot get past this instant: say why (nothing is lost).
     fn stall(&mut self) {
-        let problem = CommandError::StuckAtInstant(self.simulation.now());
-        self.stalled = Some(format!("Paused: {problem}."));
+        let problem = CommandError::StuckAtInstant(self.run.simulation.now());
+        self.run.stalled = Some(format!("Paused: {problem}."));
     }
 
     /// Handles the events still due at the current instant (a frame can stop on its event
@@ -446,7 +424,7 @@ impl Runner {
     /// to this instant gives, as a share link must, and a command lands after them, as it
     /// does when the command log is replayed. Fails (saying why) when the instant never ends.
     pub fn settle(&mut self) -> Result<(), CommandError> {
-        let now = self.simulation.now();
+        let now = self.run.simulation.now();
         if self.catch_up(now) == RunOutcome::StuckAtInstant {
             return Err(CommandError::StuckAtInstant(now));
         }
@@ -457,7 +435,7 @@ impl Runner {
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         self.settle()?;
         let before = self.before_branching(false);
-        self.simulation.apply(command)?;
+        self.run.simulation.apply(command)?;
         self.branched(before);
         self.collect_log();
         Ok(())
@@ -465,14 +443,8 @@ impl Runner {
 
     /// Starts the scenario again from time zero with `seed`.
     pub fn restart(&mut self, seed: u64) -> Result<(), ScenarioError> {
-        self.simulation = Simulation::new(&self.scenario, seed, TraceRetention::Everything)?;
-        self.seed = seed;
-        self.started_from = self.scenario.clone();
-        self.log.clear();
-        self.stalled = None;
-        self.logged_until = None;
-        self.timeline = Timeline::starting(&self.simulation, &self.log);
-        self.last_branch = None;
+        let scenario = self.run.scenario.clone();
+        self.run = Run::starting(scenario, seed, self.run.log.paused())?;
         // A run started again by hand (a reset, another seed) does not bring an older one back.
         self.set_aside = None;
         Ok(())
@@ -481,11 +453,12 @@ impl Runner {
     /// Everything a share link needs to reproduce this run, with the view given.
     pub fn capture(&self, view: View) -> SharedState {
         SharedState {
-            scenario: self.scenario.clone(),
-            started_from: (self.started_from != self.scenario).then(|| self.started_from.clone()),
-            seed: self.seed,
-            commands: self.simulation.command_log().to_vec(),
-            at: self.simulation.now(),
+            scenario: self.run.scenario.clone(),
+            started_from: (self.run.started_from != self.run.scenario)
+                .then(|| self.run.started_from.clone()),
+            seed: self.run.seed,
+            commands: self.run.simulation.command_log().to_vec(),
+            at: self.run.simulation.now(),
             view,
             story: None,
         }
@@ -494,8 +467,8 @@ impl Runner {
     /// What a frame draws: the geometry, the transmissions on the wire now (buffer reused
     /// between frames) and the instant they are at.
     pub fn frame(&mut self) -> (&Layout, &[InFlight], SimTime) {
-        self.simulation.fill_in_flight(&mut self.in_flight);
-        (&self.layout, &self.in_flight, self.simulation.now())
+        self.run.simulation.fill_in_flight(&mut self.in_flight);
+        (&self.layout, &self.in_flight, self.run.simulation.now())
     }
 
     /// The request of the message drawn nearest to `point`, within a dot's reach.
@@ -517,8 +490,8 @@ impl Runner {
 
     /// Transmissions on the wire per link now (for the reduced-motion view).
     pub fn in_flight_per_link(&mut self) -> Vec<u32> {
-        let mut counts = vec![0; self.scenario.links.len()];
-        self.simulation.fill_in_flight(&mut self.in_flight);
+        let mut counts = vec![0; self.run.scenario.links.len()];
+        self.run.simulation.fill_in_flight(&mut self.in_flight);
         for transmission in &self.in_flight {
             if let Some(count) = counts.get_mut(transmission.link.index()) {
                 *count += 1;
@@ -529,18 +502,19 @@ impl Runner {
 
     /// The simulation, for a replay driving it.
     pub(super) fn simulation_mut(&mut self) -> &mut Simulation {
-        &mut self.simulation
+        &mut self.run.simulation
     }
 
     /// Moves the simulation's new trace events into the log.
     pub(super) fn collect_log(&mut self) {
-        let now = self.simulation.now();
-        let notes = self.scenario_notes(self.logged_until, now);
-        self.logged_until = Some(now);
-        self.timeline.mark(self.simulation.trace());
-        self.log.collect(&mut self.simulation, notes);
-        self.timeline
-            .passed(&self.simulation, &self.log, self.logged_until);
+        let now = self.run.simulation.now();
+        let notes = self.scenario_notes(self.run.logged_until, now);
+        self.run.logged_until = Some(now);
+        self.run.timeline.mark(self.run.simulation.trace());
+        self.run.log.collect(&mut self.run.simulation, notes);
+        self.run
+            .timeline
+            .passed(&self.run.simulation, &self.run.log, self.run.logged_until);
     }
 
     /// What the scenario itself does after `since` (from the start when `None`) up to `until`,
@@ -548,7 +522,7 @@ impl Runner {
     fn scenario_notes(&self, since: Option<SimTime>, until: SimTime) -> Vec<LogEntry> {
         let after = |at: SimTime| since.is_none_or(|since| at > since) && at <= until;
         let mut notes = Vec::new();
-        for client in &self.scenario.clients {
+        for client in &self.run.scenario.clients {
             for spike in &client.spikes {
                 let start = SimTime::ZERO + SimDuration::from_millis_f64(spike.at_ms);
                 let end = start + SimDuration::from_millis_f64(spike.duration_ms);
@@ -593,6 +567,6 @@ impl Runner {
     /// run got there by its command log).
     pub(super) fn show_scenario(&mut self, scenario: Scenario) {
         self.layout = Layout::new(&scenario);
-        self.scenario = scenario;
+        self.run.scenario = scenario;
     }
 }
