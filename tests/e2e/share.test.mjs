@@ -370,6 +370,26 @@ test("a small embed with every control keeps half its frame for the canvas; the 
   await story.screenshot({ path: join(screenshots, "embed-320x240-story.png") });
   assert.deepEqual(story.problems, []);
   await story.context().close();
+
+  // Where the text shows whole it lets the pointer through to the canvas under it.
+  const roomy = await openPage(shared.browser, `${shared.server.url}?embed=1&story=checkout&controls=full`, { width: 640, height: 400 });
+  const whole = roomy.getByTestId("story-text");
+  await whole.waitFor();
+  assert.equal(await whole.getAttribute("data-scrolls"), null, "the text fits");
+  const under = await whole.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    return document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2)?.closest("svg.topology") !== null;
+  });
+  assert.ok(under, "a click on the text reaches the canvas");
+  await roomy.context().close();
+
+  // A problem shows at the top of the controls, not below where they scroll.
+  const damaged = await openPage(shared.browser, `${shared.server.url}?embed=1&controls=full#share=1.eNrtbroken`, { width: 320, height: 240 });
+  const message = damaged.getByTestId("message");
+  await message.waitFor();
+  const top = await message.evaluate((element) => element.getBoundingClientRect().bottom);
+  assert.ok(top <= 240, `the message is in view (${top})`);
+  await damaged.context().close();
 });
 
 test("the example blog post: three embeds run on their own and pause while scrolled out of view", async () => {

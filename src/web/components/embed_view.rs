@@ -61,6 +61,21 @@ pub struct EmbedViewProps {
 #[function_component]
 pub fn EmbedView(props: &EmbedViewProps) -> Html {
     let dispatch = &props.dispatch;
+    // The story text lets clicks and drags through to the canvas under it, unless it is cut
+    // short and scrolls: then it takes the wheel and the pointer (measured after each render).
+    let story_text = use_node_ref();
+    {
+        let story_text = story_text.clone();
+        use_effect(move || {
+            if let Some(text) = story_text.cast::<web_sys::Element>() {
+                let _ = if text.scroll_height() > text.client_height() + 1 {
+                    text.set_attribute("data-scrolls", "")
+                } else {
+                    text.remove_attribute("data-scrolls")
+                };
+            }
+        });
+    }
     let switchable = !props.readonly;
     let bar = (props.controls != Controls::None).then(|| {
         let full = props.controls == Controls::Full;
@@ -70,6 +85,10 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
         // the rest (a 320x240 embed with every control had a strip of canvas left).
         html! {
             <div class="embed-dock">
+            // First in the dock: a problem shows even when the controls under it scroll.
+            if let Some(text) = &props.message {
+                <p class="message embed-message" role="alert" data-testid="message">{text.clone()}</p>
+            }
             <div class="embed-bar" role="toolbar" aria-label="Simulation controls">
                 if let Some(reading) = &props.reading {
                     <button class="small" data-testid="story-back" disabled={reading.step == 0}
@@ -116,9 +135,6 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                 }
                 <button class="small open-full" data-testid="open-full" onclick={props.open_full.clone()}
                     title="Open this run in the full playground, in a new tab">{"Open in Cascade ↗"}</button>
-                if let Some(text) = &props.message {
-                    <p class="message" role="alert" data-testid="message">{text.clone()}</p>
-                }
             </div>
             if full {
                 {timeline_bar(&props.timeline, dispatch)}
@@ -137,10 +153,10 @@ pub fn EmbedView(props: &EmbedViewProps) -> Html {
                     // Keyed by the step, alone in its wrapper: a new step's text is a new
                     // element, read from its top (a scrolled text kept its scroll).
                     <div class="story-step-box">
-                        <span class="story-step" key={reading.step} data-testid="story-text">{super::cards::story_text(&reading.text)}</span>
+                        <span class="story-step" key={reading.step} ref={story_text.clone()} data-testid="story-text">{super::cards::story_text(&reading.text)}</span>
                     </div>
                     if let Some(asked) = &reading.waiting_for {
-                        <span data-testid="story-asks">{format!("Your turn: {asked}.")}</span>
+                        <span class="story-asks" data-testid="story-asks">{format!("Your turn: {asked}.")}</span>
                     }
                 } else if titled {
                     <strong>{props.title.clone()}</strong>
